@@ -1,0 +1,158 @@
+package incident
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Kind names what an event records.
+type Kind string
+
+const (
+	KindDeclared        Kind = "declared"
+	KindAlertFired      Kind = "alert_fired"
+	KindAlertResolved   Kind = "alert_resolved"
+	KindAlertsTruncated Kind = "alerts_truncated"
+	KindSeverityChanged Kind = "severity_changed"
+	KindAcknowledged    Kind = "acknowledged"
+	KindContained       Kind = "contained"
+	KindResolved        Kind = "resolved"
+	KindReopened        Kind = "reopened"
+	KindClosed          Kind = "closed"
+	KindNote            Kind = "note"
+)
+
+// Event is one entry of an incident's append-only timeline. Seq orders events within their incident (1, 2, ...);
+// At is when the thing happened (an alert's startsAt, say), RecordedAt when Firebreak recorded it. Body is the
+// machine-readable detail, one of the *Body types below as JSON. Hash chains each event to the one before it.
+type Event struct {
+	IncidentID string          `json:"incident_id"`
+	Seq        uint32          `json:"seq"`
+	At         time.Time       `json:"at"`
+	RecordedAt time.Time       `json:"recorded_at"`
+	Kind       Kind            `json:"kind"`
+	Actor      string          `json:"actor"`
+	Message    string          `json:"message"`
+	Body       json.RawMessage `json:"body"`
+	PrevHash   string          `json:"prev_hash"`
+	Hash       string          `json:"hash"`
+}
+
+// Actors are written "<kind>:<name>": "rule:HallucinationRateHigh", "user:alice". The system itself is "firebreak".
+const SystemActor = "firebreak"
+
+func RuleActor(alertname string) string { return "rule:" + alertname }
+func UserActor(login string) string     { return "user:" + login }
+
+// DeclaredBody is the body of a declared event: everything the incident starts with.
+type DeclaredBody struct {
+	Title       string    `json:"title"`
+	Description string    `json:"description,omitempty"`
+	AISystem    string    `json:"ai_system"`
+	Category    Category  `json:"category"`
+	Severity    Severity  `json:"severity"`
+	DeclaredBy  string    `json:"declared_by"`
+	DeclaredVia string    `json:"declared_via"`
+	GroupKey    string    `json:"group_key,omitempty"`
+	Drill       bool      `json:"drill,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+}
+
+// AlertBody is the body of alert_fired and alert_resolved events.
+type AlertBody struct {
+	Alert Alert `json:"alert"`
+}
+
+// TruncatedBody records that Alertmanager cut alerts from a notification (max_alerts), so a gap is visible.
+type TruncatedBody struct {
+	Truncated int    `json:"truncated_alerts"`
+	GroupKey  string `json:"group_key"`
+	Receiver  string `json:"receiver,omitempty"`
+}
+
+// SeverityBody is the body of severity_changed.
+type SeverityBody struct {
+	From   Severity `json:"from"`
+	To     Severity `json:"to"`
+	Reason string   `json:"reason,omitempty"`
+}
+
+// StatusBody is the body of acknowledged, contained, resolved, reopened and closed.
+type StatusBody struct {
+	From   Status `json:"from"`
+	To     Status `json:"to"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// NoteBody is the body of a note.
+type NoteBody struct {
+	Text string `json:"text"`
+}
+
+// ComputeHash returns the chain hash of e: SHA-256 over the previous hash and every stored field of the event, so
+// changing, removing or reordering any event breaks the chain from that point on.
+func (e Event) ComputeHash() string {
+	h := sha256.New()
+	for _, part := range []string{
+		e.PrevHash, e.IncidentID, strconv.FormatUint(uint64(e.Seq), 10), e.At.UTC().Format(time.RFC3339Nano),
+		string(e.Kind), e.Actor, e.Message, string(e.Body),
+	} {
+		h.Write([]byte(strconv.Itoa(len(part))))
+		h.Write([]byte{':'})
+		h.Write([]byte(part))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ChainBreak says where an incident's hash chain is broken.
+type ChainBreak struct {
+	Seq    uint32 `json:"seq"`
+	Reason string `json:"reason"`
+}
+
+// VerifyChain recomputes the hash chain of one incident's events (in seq order) and returns the first break, or nil.
+func VerifyChain(events []Event) *ChainBreak {
+	prev := ""
+	for i, e := range events {
+		switch {
+		case e.Seq != uint32(i+1):
+			return &ChainBreak{Seq: e.Seq, Reason: fmt.Sprintf("expected seq %d, found %d (missing or extra event)", i+1, e.Seq)}
+		case e.PrevHash != prev:
+			return &ChainBreak{Seq: e.Seq, Reason: "prev_hash does not match the hash of the event before"}
+		case e.ComputeHash() != e.Hash:
+			return &ChainBreak{Seq: e.Seq, Reason: "hash does not match the event's content (event altered)"}
+		}
+		prev = e.Hash
+	}
+	return nil
+}
+
+// NewEvent builds the next event of inc (seq, prev hash and hash filled in) without applying it.
+func (inc *Incident) NewEvent(kind Kind, at, recordedAt time.Time, actor, message string, body any) Event {
+	e := Event{
+		IncidentID: inc.ID,
+		Seq:        inc.LastSeq + 1,
+		At:         at.UTC(),
+		RecordedAt: recordedAt.UTC().Truncate(time.Second),
+		Kind:       kind,
+		Actor:      actor,
+		Message:    message,
+		Body:       mustJSON(body),
+		PrevHash:   inc.LastHash,
+	}
+	e.Hash = e.ComputeHash()
+	return e
+}
+
+// Append builds the next event of inc and applies it, returning the event.
+func (inc *Incident) Append(kind Kind, at, recordedAt time.Time, actor, message string, body any) (Event, error) {
+	e := inc.NewEvent(kind, at, recordedAt, actor, message, body)
+	if err := inc.Apply(e); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}

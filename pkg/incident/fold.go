@@ -1,0 +1,180 @@
+package incident
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Declare starts a new incident with its first event.
+func Declare(id string, body DeclaredBody, at, recordedAt time.Time, actor, message string) (*Incident, Event, error) {
+	inc := &Incident{ID: id}
+	e, err := inc.Append(KindDeclared, at, recordedAt, actor, message, body)
+	if err != nil {
+		return nil, Event{}, err
+	}
+	return inc, e, nil
+}
+
+// Fold derives an incident's state from its events, which must be its whole timeline in seq order.
+func Fold(events []Event) (*Incident, error) {
+	if len(events) == 0 {
+		return nil, fmt.Errorf("fold: no events")
+	}
+	inc := &Incident{ID: events[0].IncidentID}
+	for _, e := range events {
+		if err := inc.Apply(e); err != nil {
+			return nil, err
+		}
+	}
+	return inc, nil
+}
+
+// transitions lists, for each status-changing event, the statuses it may start from.
+var transitions = map[Kind][]Status{
+	KindAcknowledged: {Declared},
+	KindContained:    {Declared, Acknowledged},
+	KindResolved:     {Declared, Acknowledged, Contained},
+	KindReopened:     {Resolved},
+	KindClosed:       {Resolved},
+}
+
+// ErrTransition is returned when a status change makes no sense from the current status.
+type ErrTransition struct {
+	Kind Kind
+	From Status
+}
+
+func (e *ErrTransition) Error() string {
+	return fmt.Sprintf("cannot %s an incident that is %s", verb(e.Kind), e.From)
+}
+
+func verb(k Kind) string {
+	switch k {
+	case KindAcknowledged:
+		return "acknowledge"
+	case KindContained:
+		return "contain"
+	case KindResolved:
+		return "resolve"
+	case KindReopened:
+		return "reopen"
+	case KindClosed:
+		return "close"
+	}
+	return string(k)
+}
+
+// CheckTransition returns an *ErrTransition if an event of kind k cannot happen to an incident in status from.
+func CheckTransition(from Status, k Kind) error {
+	allowed, ok := transitions[k]
+	if !ok {
+		return nil
+	}
+	for _, s := range allowed {
+		if s == from {
+			return nil
+		}
+	}
+	return &ErrTransition{Kind: k, From: from}
+}
+
+// Apply folds one event into the incident. The event must be the next in the chain (seq and prev hash) and valid
+// for the current state; Apply changes nothing when it returns an error.
+func (inc *Incident) Apply(e Event) error {
+	if e.IncidentID != inc.ID {
+		return fmt.Errorf("event of incident %s applied to incident %s", e.IncidentID, inc.ID)
+	}
+	if e.Seq != inc.LastSeq+1 {
+		return fmt.Errorf("incident %s: event seq %d does not follow %d", inc.ID, e.Seq, inc.LastSeq)
+	}
+	if e.PrevHash != inc.LastHash {
+		return fmt.Errorf("incident %s: event %d prev_hash does not match the chain", inc.ID, e.Seq)
+	}
+	if (e.Seq == 1) != (e.Kind == KindDeclared) {
+		return fmt.Errorf("incident %s: event %d: the first event, and only it, must be %s", inc.ID, e.Seq, KindDeclared)
+	}
+	if err := CheckTransition(inc.Status, e.Kind); err != nil {
+		return fmt.Errorf("incident %s: event %d: %w", inc.ID, e.Seq, err)
+	}
+	if err := inc.applyBody(e); err != nil {
+		return fmt.Errorf("incident %s: event %d (%s): %w", inc.ID, e.Seq, e.Kind, err)
+	}
+	inc.LastSeq = e.Seq
+	inc.LastHash = e.Hash
+	inc.UpdatedAt = e.RecordedAt
+	return nil
+}
+
+func (inc *Incident) applyBody(e Event) error {
+	switch e.Kind {
+	case KindDeclared:
+		var b DeclaredBody
+		if err := decodeBody(e, &b); err != nil {
+			return err
+		}
+		if !b.Severity.Valid() {
+			return fmt.Errorf("invalid severity")
+		}
+		inc.Title, inc.Description, inc.AISystem, inc.Category = b.Title, b.Description, b.AISystem, b.Category
+		inc.Severity, inc.Status = b.Severity, Declared
+		inc.DeclaredBy, inc.DeclaredVia, inc.GroupKey, inc.Drill = b.DeclaredBy, b.DeclaredVia, b.GroupKey, b.Drill
+		inc.StartedAt, inc.DeclaredAt = b.StartedAt.UTC(), e.At
+		inc.firing = map[string]bool{}
+	case KindAlertFired, KindAlertResolved:
+		var b AlertBody
+		if err := decodeBody(e, &b); err != nil {
+			return err
+		}
+		if b.Alert.Key == "" {
+			return fmt.Errorf("alert without key")
+		}
+		if inc.firing == nil {
+			inc.firing = map[string]bool{}
+		}
+		inc.firing[b.Alert.Key] = e.Kind == KindAlertFired
+		inc.AlertCount, inc.FiringCount = len(inc.firing), 0
+		for _, f := range inc.firing {
+			if f {
+				inc.FiringCount++
+			}
+		}
+	case KindSeverityChanged:
+		var b SeverityBody
+		if err := decodeBody(e, &b); err != nil {
+			return err
+		}
+		if !b.To.Valid() {
+			return fmt.Errorf("invalid severity")
+		}
+		inc.Severity = b.To
+	case KindAcknowledged:
+		inc.Status, inc.AcknowledgedAt = Acknowledged, firstTime(inc.AcknowledgedAt, e.At)
+	case KindContained:
+		inc.Status, inc.ContainedAt = Contained, firstTime(inc.ContainedAt, e.At)
+	case KindResolved:
+		inc.Status, inc.ResolvedAt = Resolved, e.At
+	case KindReopened:
+		inc.Status, inc.ResolvedAt = Declared, time.Time{}
+		if !inc.AcknowledgedAt.IsZero() {
+			inc.Status = Acknowledged
+		}
+	case KindClosed:
+		inc.Status, inc.ClosedAt = Closed, e.At
+	}
+	return nil
+}
+
+func firstTime(cur, t time.Time) time.Time {
+	if cur.IsZero() {
+		return t
+	}
+	return cur
+}
+
+func decodeBody(e Event, v any) error {
+	if err := json.Unmarshal(e.Body, v); err != nil {
+		return fmt.Errorf("body: %w", err)
+	}
+	return nil
+}

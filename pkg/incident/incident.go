@@ -1,0 +1,205 @@
+// Package incident is Firebreak's domain vocabulary: AI incidents, their append-only timeline of events, the state
+// folded from that timeline, and the mapping from alert labels to severity, category and AI system.
+//
+// It imports nothing else of Firebreak: the receiver, the store and the Grafana plugin all speak these types.
+package incident
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Severity orders incidents by urgency: SEV1 is the most urgent. The zero value is "unknown".
+type Severity uint8
+
+const (
+	SEV1 Severity = 1 // respond immediately
+	SEV2 Severity = 2 // same day; the default when in doubt
+	SEV3 Severity = 3 // within a few days
+)
+
+// DefaultSeverity is what an alert gets when its severity cannot be mapped ("when in doubt: SEV2").
+const DefaultSeverity = SEV2
+
+func (s Severity) Valid() bool { return s >= SEV1 && s <= SEV3 }
+
+func (s Severity) String() string {
+	if !s.Valid() {
+		return fmt.Sprintf("Severity(%d)", uint8(s))
+	}
+	return fmt.Sprintf("SEV%d", uint8(s))
+}
+
+// MoreUrgent reports whether s is more urgent than other.
+func (s Severity) MoreUrgent(other Severity) bool { return s.Valid() && (!other.Valid() || s < other) }
+
+// ParseSeverity accepts "SEV1".."SEV3" (any case).
+func ParseSeverity(v string) (Severity, error) {
+	switch strings.ToUpper(strings.TrimSpace(v)) {
+	case "SEV1":
+		return SEV1, nil
+	case "SEV2":
+		return SEV2, nil
+	case "SEV3":
+		return SEV3, nil
+	}
+	return 0, fmt.Errorf("unknown severity %q (want SEV1, SEV2 or SEV3)", v)
+}
+
+func (s Severity) MarshalText() ([]byte, error) {
+	if !s.Valid() {
+		return nil, fmt.Errorf("invalid severity %d", uint8(s))
+	}
+	return []byte(s.String()), nil
+}
+
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Category is the class of AI incident, from the playbook.
+type Category string
+
+const (
+	Hallucination    Category = "hallucination"
+	Bias             Category = "bias"
+	PromptInjection  Category = "prompt_injection"
+	Drift            Category = "drift"
+	UnauthorizedUse  Category = "unauthorized_use"
+	DataExposure     Category = "data_exposure"
+	OversightFailure Category = "oversight_failure"
+	Other            Category = "other"
+)
+
+// Categories lists every known category in a stable order.
+var Categories = []Category{Hallucination, Bias, PromptInjection, Drift, UnauthorizedUse, DataExposure, OversightFailure, Other}
+
+// ParseCategory accepts a known category name (any case, '-' or ' ' for '_').
+func ParseCategory(v string) (Category, error) {
+	norm := strings.NewReplacer("-", "_", " ", "_").Replace(strings.ToLower(strings.TrimSpace(v)))
+	for _, c := range Categories {
+		if string(c) == norm {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("unknown category %q (want one of %s)", v, joinCategories())
+}
+
+func joinCategories() string {
+	names := make([]string, len(Categories))
+	for i, c := range Categories {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Status is where an incident is in its lifecycle.
+type Status string
+
+const (
+	Declared     Status = "declared"
+	Acknowledged Status = "acknowledged"
+	Contained    Status = "contained"
+	Resolved     Status = "resolved"
+	Closed       Status = "closed"
+)
+
+// Statuses lists every status in lifecycle order.
+var Statuses = []Status{Declared, Acknowledged, Contained, Resolved, Closed}
+
+// Open reports whether the incident still needs a response (not resolved or closed).
+func (s Status) Open() bool { return s == Declared || s == Acknowledged || s == Contained }
+
+// ParseStatus accepts a known status name.
+func ParseStatus(v string) (Status, error) {
+	for _, s := range Statuses {
+		if string(s) == strings.ToLower(strings.TrimSpace(v)) {
+			return s, nil
+		}
+	}
+	return "", fmt.Errorf("unknown status %q (want declared, acknowledged, contained, resolved or closed)", v)
+}
+
+// Incident is the current state of one AI incident. It is never edited directly: it is the fold of its events
+// (see Apply), so the timeline is the record and this is a view of it.
+type Incident struct {
+	ID          string    `json:"incident_id"`
+	Title       string    `json:"title"`
+	Description string    `json:"description,omitempty"`
+	AISystem    string    `json:"ai_system"`
+	Category    Category  `json:"category"`
+	Severity    Severity  `json:"severity"`
+	Status      Status    `json:"status"`
+	DeclaredBy  string    `json:"declared_by"`  // who: an alert rule, a user
+	DeclaredVia string    `json:"declared_via"` // through what: alertmanager, grafana, support, security, ...
+	GroupKey    string    `json:"group_key,omitempty"`
+	Drill       bool      `json:"drill,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	DeclaredAt  time.Time `json:"declared_at"`
+	// The first time each state was reached; zero if never. ResolvedAt is cleared when the incident reopens.
+	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
+	ContainedAt    time.Time `json:"contained_at,omitzero"`
+	ResolvedAt     time.Time `json:"resolved_at,omitzero"`
+	ClosedAt       time.Time `json:"closed_at,omitzero"`
+	AlertCount     int       `json:"alert_count"`
+	FiringCount    int       `json:"firing_alert_count"`
+	LastSeq        uint32    `json:"last_seq"`
+	LastHash       string    `json:"last_hash"`
+	UpdatedAt      time.Time `json:"updated_at"`
+
+	firing map[string]bool // alert key -> currently firing; drives AlertCount and FiringCount
+}
+
+// AlertFiring reports whether the alert with the given key is attached and firing; known reports whether it is attached.
+func (inc *Incident) AlertFiring(key string) (firing, known bool) {
+	firing, known = inc.firing[key]
+	return firing, known
+}
+
+// Clone returns a deep copy, so a caller can try events on it without touching the original.
+func (inc *Incident) Clone() *Incident {
+	c := *inc
+	c.firing = make(map[string]bool, len(inc.firing))
+	for k, v := range inc.firing {
+		c.firing[k] = v
+	}
+	return &c
+}
+
+// Alert is one firing episode of one alert attached to an incident. Key names the episode: the same alert
+// (fingerprint) firing again later is a new episode with a new key.
+type Alert struct {
+	Key          string             `json:"key"`
+	Fingerprint  string             `json:"fingerprint"`
+	Name         string             `json:"alertname"`
+	Status       string             `json:"status"` // firing | resolved
+	StartsAt     time.Time          `json:"starts_at"`
+	EndsAt       time.Time          `json:"ends_at,omitzero"`
+	Labels       map[string]string  `json:"labels"`
+	Annotations  map[string]string  `json:"annotations,omitempty"`
+	GeneratorURL string             `json:"generator_url,omitempty"`
+	Values       map[string]float64 `json:"values,omitempty"`
+	Source       string             `json:"source"` // alertmanager | grafana
+}
+
+// AlertKey names one firing episode of one alert: its fingerprint and when it started. Every Alertmanager of an HA
+// cluster sends the same fingerprint and startsAt for it, so this is the identity used to deduplicate.
+func AlertKey(fingerprint string, startsAt time.Time) string {
+	return fingerprint + "@" + fmt.Sprint(startsAt.UTC().UnixMilli())
+}
+
+// jsonString is a helper for building small machine-readable bodies.
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("incident: marshal %T: %v", v, err))
+	}
+	return b
+}

@@ -1,0 +1,218 @@
+package incident
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Mapping turns alert labels into incident fields and sets how alerts drive the lifecycle. The defaults (see
+// DefaultMappingYAML) follow the playbook; a YAML file can replace any top-level key.
+type Mapping struct {
+	SeverityLabels []string            // labels read for severity, first present wins
+	SeverityValues map[string]Severity // lower-cased label value -> severity
+	CategoryLabel  string              // label naming the category directly
+	CategoryRules  []CategoryRule      // tried in order on alertname when the label is absent or unknown
+	AISystemLabels []string            // labels read for the AI system, first present wins
+	ReopenWindow   time.Duration       // a re-fire this soon after its incident resolved reopens it
+	AutoResolve    map[Severity]bool   // resolve when every alert has cleared, per severity
+}
+
+// CategoryRule maps alert names matching Pattern to Category.
+type CategoryRule struct {
+	Pattern  *regexp.Regexp
+	Category Category
+}
+
+// DefaultMappingYAML is the default mapping, in the file format FIREBREAK_RULES accepts.
+const DefaultMappingYAML = `# Firebreak alert mapping. Every top-level key is optional; a key given replaces its default.
+severity:
+  # Labels read for the severity, first present wins. Values are matched case-insensitively.
+  labels: [severity, priority]
+  values:
+    SEV1: [critical, page, sev1, p1]
+    SEV2: [warning, high, major, error, sev2, p2]
+    SEV3: [info, low, minor, sev3, p3]
+  # Missing or unknown values become SEV2 ("when in doubt").
+category:
+  # A label naming the category directly; if absent or unknown, the rules are tried on alertname, else "other".
+  label: category
+  rules:
+    - {alertname: '(?i)hallucinat|confabulat|grounded', category: hallucination}
+    - {alertname: '(?i)bias|fairness|disparit', category: bias}
+    - {alertname: '(?i)injection|jailbreak', category: prompt_injection}
+    - {alertname: '(?i)drift', category: drift}
+    - {alertname: '(?i)unauthori[sz]ed|unapproved', category: unauthorized_use}
+    - {alertname: '(?i)pii|leak|exposure|exfiltrat', category: data_exposure}
+    - {alertname: '(?i)oversight|human.?review', category: oversight_failure}
+# Labels read for the AI system, first present wins.
+ai_system_labels: [ai_system, model, service, job]
+# A re-fire of the same alert this soon after its incident was resolved reopens that incident.
+reopen_window: 1h
+# Severities whose incidents resolve by themselves once every alert has cleared. Others wait for a person.
+auto_resolve: [SEV3]
+`
+
+type mappingFile struct {
+	Severity *struct {
+		Labels []string              `yaml:"labels"`
+		Values map[Severity][]string `yaml:"values"`
+	} `yaml:"severity"`
+	Category *struct {
+		Label string `yaml:"label"`
+		Rules []struct {
+			Alertname string   `yaml:"alertname"`
+			Category  Category `yaml:"category"`
+		} `yaml:"rules"`
+	} `yaml:"category"`
+	AISystemLabels []string   `yaml:"ai_system_labels"`
+	ReopenWindow   *string    `yaml:"reopen_window"`
+	AutoResolve    []Severity `yaml:"auto_resolve"`
+}
+
+// DefaultMapping returns the built-in mapping.
+func DefaultMapping() *Mapping {
+	m, err := parseOver(&Mapping{}, []byte(DefaultMappingYAML))
+	if err != nil {
+		panic("incident: default mapping: " + err.Error())
+	}
+	return m
+}
+
+// LoadMapping reads a mapping file; keys it leaves out keep their defaults. An empty path gives the defaults.
+func LoadMapping(path string) (*Mapping, error) {
+	if path == "" {
+		return DefaultMapping(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("mapping file: %w", err)
+	}
+	m, err := ParseMapping(data)
+	if err != nil {
+		return nil, fmt.Errorf("mapping file %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// ParseMapping parses mapping YAML over the defaults.
+func ParseMapping(data []byte) (*Mapping, error) {
+	return parseOver(DefaultMapping(), data)
+}
+
+func parseOver(base *Mapping, data []byte) (*Mapping, error) {
+	var f mappingFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && err.Error() != "EOF" {
+		return nil, err
+	}
+	m := *base
+	if f.Severity != nil {
+		if len(f.Severity.Labels) == 0 {
+			return nil, fmt.Errorf("severity.labels: at least one label is needed")
+		}
+		m.SeverityLabels = f.Severity.Labels
+		m.SeverityValues = map[string]Severity{}
+		for sev, values := range f.Severity.Values {
+			for _, v := range values {
+				key := strings.ToLower(strings.TrimSpace(v))
+				if prev, dup := m.SeverityValues[key]; dup && prev != sev {
+					return nil, fmt.Errorf("severity.values: %q is listed under both %s and %s", v, prev, sev)
+				}
+				m.SeverityValues[key] = sev
+			}
+		}
+	}
+	if f.Category != nil {
+		m.CategoryLabel = f.Category.Label
+		m.CategoryRules = nil
+		for i, r := range f.Category.Rules {
+			re, err := regexp.Compile(r.Alertname)
+			if err != nil {
+				return nil, fmt.Errorf("category.rules[%d].alertname: %w", i, err)
+			}
+			c, err := ParseCategory(string(r.Category))
+			if err != nil {
+				return nil, fmt.Errorf("category.rules[%d].category: %w", i, err)
+			}
+			m.CategoryRules = append(m.CategoryRules, CategoryRule{Pattern: re, Category: c})
+		}
+	}
+	if f.AISystemLabels != nil {
+		if len(f.AISystemLabels) == 0 {
+			return nil, fmt.Errorf("ai_system_labels: at least one label is needed")
+		}
+		m.AISystemLabels = f.AISystemLabels
+	}
+	if f.ReopenWindow != nil {
+		d, err := time.ParseDuration(*f.ReopenWindow)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("reopen_window: %q is not a non-negative duration like 1h or 30m", *f.ReopenWindow)
+		}
+		m.ReopenWindow = d
+	}
+	if f.AutoResolve != nil {
+		m.AutoResolve = map[Severity]bool{}
+		for _, s := range f.AutoResolve {
+			m.AutoResolve[s] = true
+		}
+	}
+	return &m, nil
+}
+
+// UnmarshalYAML lets severities be map keys and list items in YAML.
+func (s *Severity) UnmarshalYAML(n *yaml.Node) error {
+	if err := s.UnmarshalText([]byte(n.Value)); err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	return nil
+}
+
+// Severity maps an alert's labels to a severity; missing or unknown values give DefaultSeverity.
+func (m *Mapping) Severity(labels map[string]string) Severity {
+	for _, name := range m.SeverityLabels {
+		if v, ok := labels[name]; ok && v != "" {
+			if s, ok := m.SeverityValues[strings.ToLower(strings.TrimSpace(v))]; ok {
+				return s
+			}
+			return DefaultSeverity
+		}
+	}
+	return DefaultSeverity
+}
+
+// Category maps an alert's labels to a category: the category label if it names a known one, else the first rule
+// matching alertname, else Other.
+func (m *Mapping) Category(labels map[string]string) Category {
+	if v := labels[m.CategoryLabel]; m.CategoryLabel != "" && v != "" {
+		if c, err := ParseCategory(v); err == nil {
+			return c
+		}
+	}
+	name := labels["alertname"]
+	for _, r := range m.CategoryRules {
+		if r.Pattern.MatchString(name) {
+			return r.Category
+		}
+	}
+	return Other
+}
+
+// AISystem names the AI system an alert is about, from the first configured label present ("" if none).
+func (m *Mapping) AISystem(labels map[string]string) string {
+	for _, name := range m.AISystemLabels {
+		if v := labels[name]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// AutoResolves reports whether incidents of severity s resolve by themselves when every alert has cleared.
+func (m *Mapping) AutoResolves(s Severity) bool { return m.AutoResolve[s] }
