@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+)
+
+const eventColumns = "toString(incident_id), seq, at, at_ns, recorded_at, kind, actor, message, body, prev_hash, hash"
+
+func scanEvent(scan func(dest ...any) error) (incident.Event, error) {
+	var (
+		e     incident.Event
+		at    time.Time
+		atNS  uint32
+		kind  string
+		body  string
+		recAt time.Time
+	)
+	if err := scan(&e.IncidentID, &e.Seq, &at, &atNS, &recAt, &kind, &e.Actor, &e.Message, &body, &e.PrevHash, &e.Hash); err != nil {
+		return e, err
+	}
+	e.At = time.Unix(at.Unix(), int64(atNS)).UTC()
+	e.RecordedAt = recAt.UTC()
+	e.Kind = incident.Kind(kind)
+	e.Body = json.RawMessage(body)
+	return e, nil
+}
+
+// Events returns the whole timeline of one incident in order (nil if the incident does not exist).
+func (s *Store) Events(ctx context.Context, incidentID string) ([]incident.Event, error) {
+	id, err := uuid.Parse(incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("incident id %q: %w", incidentID, err)
+	}
+	rows, err := s.conn.Query(ctx, s.sql("SELECT "+eventColumns+" FROM {db}.events FINAL WHERE incident_id = ? ORDER BY seq"), id)
+	if err != nil {
+		return nil, fmt.Errorf("read events of %s: %w", incidentID, err)
+	}
+	defer rows.Close()
+	var events []incident.Event
+	for rows.Next() {
+		e, err := scanEvent(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("read events of %s: %w", incidentID, err)
+		}
+		events = append(events, e)
+	}
+	return events, rows.Err()
+}
+
+// LoadActive folds, from their timelines, every incident that incoming alerts may still change: those not resolved
+// or closed, those resolved since resolvedSince (they may reopen), and any with an alert still firing (a repeat
+// notification of it must be recognized). Incidents come in no particular order.
+func (s *Store) LoadActive(ctx context.Context, resolvedSince time.Time) ([]*incident.Incident, error) {
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT `+eventColumns+` FROM {db}.events FINAL
+		WHERE incident_id IN (
+			SELECT incident_id FROM {db}.incident_state FINAL
+			WHERE status IN ('declared', 'acknowledged', 'contained')
+			   OR (status = 'resolved' AND resolved_at >= ?)
+			   OR firing_alert_count > 0)
+		ORDER BY incident_id, seq`), resolvedSince.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("load active incidents: %w", err)
+	}
+	defer rows.Close()
+	var (
+		out     []*incident.Incident
+		current []incident.Event
+	)
+	flush := func() error {
+		if len(current) == 0 {
+			return nil
+		}
+		inc, err := incident.Fold(current)
+		if err != nil {
+			return fmt.Errorf("load active incidents: %w", err)
+		}
+		out = append(out, inc)
+		current = current[:0]
+		return nil
+	}
+	for rows.Next() {
+		e, err := scanEvent(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("load active incidents: %w", err)
+		}
+		if len(current) > 0 && current[0].IncidentID != e.IncidentID {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+		current = append(current, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load active incidents: %w", err)
+	}
+	return out, flush()
+}
+
+// Summary is an incident's row in the incidents view.
+type Summary struct {
+	ID             string
+	Title          string
+	AISystem       string
+	Category       string
+	Severity       string
+	Status         string
+	DeclaredBy     string
+	DeclaredVia    string
+	DeclaredAt     time.Time
+	AcknowledgedAt *time.Time
+	ResolvedAt     *time.Time
+	AlertCount     uint32
+	FiringCount    uint32
+	LastSeq        uint32
+}
+
+// Incidents lists incidents from the incidents view, newest first.
+func (s *Store) Incidents(ctx context.Context, limit int) ([]Summary, error) {
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), title, ai_system, category, toString(severity),
+		toString(status), declared_by, declared_via, declared_at, acknowledged_at, resolved_at, alert_count,
+		firing_alert_count, last_seq FROM {db}.incidents ORDER BY declared_at DESC, incident_id LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list incidents: %w", err)
+	}
+	defer rows.Close()
+	var out []Summary
+	for rows.Next() {
+		var r Summary
+		if err := rows.Scan(&r.ID, &r.Title, &r.AISystem, &r.Category, &r.Severity, &r.Status, &r.DeclaredBy,
+			&r.DeclaredVia, &r.DeclaredAt, &r.AcknowledgedAt, &r.ResolvedAt, &r.AlertCount, &r.FiringCount, &r.LastSeq); err != nil {
+			return nil, fmt.Errorf("list incidents: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,169 @@
+package store
+
+// The schema, as numbered migrations. Every statement is idempotent and runs on ClickHouse 18.16 and on current
+// releases: no Map, LowCardinality, DateTime64, TTL or CODEC; labels are parallel key/value arrays.
+//
+// Writes go to one table, ingest (engine Null: it keeps nothing). Three materialized views fan each inserted block
+// out to events (the timeline), incident_state (current state per incident, latest version wins) and alerts (latest
+// state per alert episode), so one INSERT writes all three. All three are ReplacingMergeTree keyed by identity, so
+// writing the same rows twice (a retry, a replayed spool) changes nothing once merged, and FINAL hides it before.
+//
+// The stable interface for users and dashboards is the views incidents, incident_events and incident_alerts.
+
+type migration struct {
+	version     uint32
+	description string
+	statements  []string // {db} is replaced by the quoted database name
+}
+
+const ingestColumns = `
+	incident_id UUID,
+	seq UInt32,
+	at DateTime,
+	at_ns UInt32,
+	recorded_at DateTime,
+	kind String,
+	actor String,
+	message String,
+	body String,
+	prev_hash String,
+	hash String,
+	write_state UInt8,
+	title String,
+	description String,
+	ai_system String,
+	category String,
+	severity Enum8('SEV1' = 1, 'SEV2' = 2, 'SEV3' = 3),
+	status Enum8('declared' = 1, 'acknowledged' = 2, 'contained' = 3, 'resolved' = 4, 'closed' = 5),
+	declared_by String,
+	declared_via String,
+	group_key String,
+	drill UInt8,
+	started_at DateTime,
+	declared_at DateTime,
+	acknowledged_at Nullable(DateTime),
+	contained_at Nullable(DateTime),
+	resolved_at Nullable(DateTime),
+	closed_at Nullable(DateTime),
+	alert_count UInt32,
+	firing_alert_count UInt32,
+	alert_key String,
+	alert_fingerprint String,
+	alert_name String,
+	alert_status String,
+	alert_starts_at DateTime,
+	alert_ends_at Nullable(DateTime),
+	alert_labels_keys Array(String),
+	alert_labels_values Array(String),
+	alert_annotations_keys Array(String),
+	alert_annotations_values Array(String),
+	alert_generator_url String,
+	alert_values_keys Array(String),
+	alert_values Array(Float64),
+	alert_source String`
+
+var migrations = []migration{
+	{1, "events, incident state, alerts, and the incidents / incident_events / incident_alerts views", []string{
+		`CREATE TABLE IF NOT EXISTS {db}.ingest (` + ingestColumns + `) ENGINE = Null`,
+
+		`CREATE TABLE IF NOT EXISTS {db}.events (
+			incident_id UUID,
+			seq UInt32,
+			at DateTime,
+			at_ns UInt32,
+			recorded_at DateTime,
+			kind String,
+			actor String,
+			message String,
+			body String,
+			prev_hash String,
+			hash String,
+			declared_at DateTime
+		) ENGINE = ReplacingMergeTree
+		PARTITION BY toYYYYMM(declared_at)
+		ORDER BY (incident_id, seq)`,
+
+		`CREATE TABLE IF NOT EXISTS {db}.incident_state (
+			incident_id UUID,
+			version UInt32,
+			updated_at DateTime,
+			title String,
+			description String,
+			ai_system String,
+			category String,
+			severity Enum8('SEV1' = 1, 'SEV2' = 2, 'SEV3' = 3),
+			status Enum8('declared' = 1, 'acknowledged' = 2, 'contained' = 3, 'resolved' = 4, 'closed' = 5),
+			declared_by String,
+			declared_via String,
+			group_key String,
+			drill UInt8,
+			started_at DateTime,
+			declared_at DateTime,
+			acknowledged_at Nullable(DateTime),
+			contained_at Nullable(DateTime),
+			resolved_at Nullable(DateTime),
+			closed_at Nullable(DateTime),
+			alert_count UInt32,
+			firing_alert_count UInt32,
+			last_hash String
+		) ENGINE = ReplacingMergeTree(version)
+		PARTITION BY toYYYYMM(declared_at)
+		ORDER BY incident_id`,
+
+		`CREATE TABLE IF NOT EXISTS {db}.alerts (
+			incident_id UUID,
+			alert_key String,
+			version UInt32,
+			fingerprint String,
+			alertname String,
+			status String,
+			starts_at DateTime,
+			ends_at Nullable(DateTime),
+			labels_keys Array(String),
+			labels_values Array(String),
+			annotations_keys Array(String),
+			annotations_values Array(String),
+			generator_url String,
+			values_keys Array(String),
+			values Array(Float64),
+			source String,
+			declared_at DateTime
+		) ENGINE = ReplacingMergeTree(version)
+		PARTITION BY toYYYYMM(declared_at)
+		ORDER BY (incident_id, alert_key)`,
+
+		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.events_mv TO {db}.events AS
+		SELECT incident_id, seq, at, at_ns, recorded_at, kind, actor, message, body, prev_hash, hash, declared_at
+		FROM {db}.ingest`,
+
+		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.incident_state_mv TO {db}.incident_state AS
+		SELECT incident_id, seq AS version, recorded_at AS updated_at, title, description, ai_system, category,
+			severity, status, declared_by, declared_via, group_key, drill, started_at, declared_at, acknowledged_at,
+			contained_at, resolved_at, closed_at, alert_count, firing_alert_count, hash AS last_hash
+		FROM {db}.ingest WHERE write_state = 1`,
+
+		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.alerts_mv TO {db}.alerts AS
+		SELECT incident_id, alert_key, seq AS version, alert_fingerprint AS fingerprint, alert_name AS alertname,
+			alert_status AS status, alert_starts_at AS starts_at, alert_ends_at AS ends_at,
+			alert_labels_keys AS labels_keys, alert_labels_values AS labels_values,
+			alert_annotations_keys AS annotations_keys, alert_annotations_values AS annotations_values,
+			alert_generator_url AS generator_url, alert_values_keys AS values_keys, alert_values AS values,
+			alert_source AS source, declared_at
+		FROM {db}.ingest WHERE alert_key != ''`,
+
+		`CREATE VIEW IF NOT EXISTS {db}.incidents AS
+		SELECT incident_id, title, description, ai_system, category, severity, status, declared_by, declared_via,
+			drill, started_at, declared_at, acknowledged_at, contained_at, resolved_at, closed_at, alert_count,
+			firing_alert_count, version AS last_seq, updated_at
+		FROM {db}.incident_state FINAL`,
+
+		`CREATE VIEW IF NOT EXISTS {db}.incident_events AS
+		SELECT incident_id, seq, at, at_ns, recorded_at, kind, actor, message, body, prev_hash, hash
+		FROM {db}.events FINAL`,
+
+		`CREATE VIEW IF NOT EXISTS {db}.incident_alerts AS
+		SELECT incident_id, alert_key, fingerprint, alertname, status, starts_at, ends_at, labels_keys, labels_values,
+			annotations_keys, annotations_values, generator_url, values_keys, values, source
+		FROM {db}.alerts FINAL`,
+	}},
+}

@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func newStore(t *testing.T) (*Store, *testenv.ClickHouse) {
+	t.Helper()
+	ch := testenv.SharedClickHouse(t)
+	s, err := Open(ch.DSN(ch.NewDatabase(t)), nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(context.Background()))
+	return s, ch
+}
+
+var t0 = time.Date(2026, 11, 25, 10, 0, 0, 123456789, time.UTC)
+
+// timeline builds a small incident: declared, two alerts, one resolved, acknowledged; returns the records to store.
+func timeline(t *testing.T, title string) ([]Record, *incident.Incident) {
+	t.Helper()
+	inc, e, err := incident.Declare(uuid.NewString(), incident.DeclaredBody{
+		Title: title, AISystem: "supportbot", Category: incident.Hallucination, Severity: incident.SEV2,
+		DeclaredBy: "rule:X", DeclaredVia: "alertmanager", GroupKey: "{}:{a=\"b\"}", StartedAt: t0,
+	}, t0, t0, "rule:X", "declared")
+	require.NoError(t, err)
+	records := []Record{{Event: e, State: *inc}}
+	add := func(k incident.Kind, body any, alert *incident.Alert) {
+		e, err := inc.Append(k, t0.Add(time.Duration(len(records))*time.Second), t0, "rule:X", string(k), body)
+		require.NoError(t, err)
+		records = append(records, Record{Event: e, State: *inc, Alert: alert})
+	}
+	a1 := incident.Alert{Key: incident.AlertKey("aaaa", t0), Fingerprint: "aaaa", Name: "X", Status: "firing",
+		StartsAt: t0.Truncate(time.Second), Labels: map[string]string{"alertname": "X", "q": "it's \"quoted\"; DROP TABLE x"},
+		Annotations: map[string]string{"summary": "s"}, GeneratorURL: "http://p/graph?g0.expr=up", Source: "alertmanager",
+		Values: map[string]float64{"A": 0.5}}
+	a2 := a1
+	a2.Key, a2.Fingerprint = incident.AlertKey("bbbb", t0), "bbbb"
+	add(incident.KindAlertFired, incident.AlertBody{Alert: a1}, &a1)
+	add(incident.KindAlertFired, incident.AlertBody{Alert: a2}, &a2)
+	a1r := a1
+	a1r.Status, a1r.EndsAt = "resolved", t0.Add(time.Minute).Truncate(time.Second)
+	add(incident.KindAlertResolved, incident.AlertBody{Alert: a1r}, &a1r)
+	add(incident.KindAcknowledged, incident.StatusBody{From: incident.Declared, To: incident.Acknowledged}, nil)
+	records[len(records)-1].WriteState = true
+	return records, inc
+}
+
+func TestMigrateIdempotentAndConcurrent(t *testing.T) {
+	ch := testenv.SharedClickHouse(t)
+	dsn := ch.DSN(ch.NewDatabase(t))
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := Open(dsn, nil)
+			if err == nil {
+				defer s.Close()
+				err = s.Migrate(context.Background())
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	s, err := Open(dsn, nil)
+	require.NoError(t, err)
+	defer s.Close()
+	require.NoError(t, s.Migrate(context.Background()))
+	v, err := s.SchemaVersion(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, LatestSchemaVersion(), v)
+	for _, view := range []string{"incidents", "incident_events", "incident_alerts"} {
+		assert.Equal(t, "1\n", ch.Query(t, "SELECT count() FROM system.tables WHERE database = '"+s.Database()+"' AND name = '"+view+"'"), view)
+	}
+}
+
+func TestWriteReadRoundTrip(t *testing.T) {
+	s, ch := newStore(t)
+	ctx := context.Background()
+	records, inc := timeline(t, "Hallucinations on 'supportbot'; DROP TABLE events --")
+	require.NoError(t, s.Write(ctx, records))
+	// Writing the same records again (a retry or a replayed spool) changes nothing.
+	require.NoError(t, s.Write(ctx, records))
+
+	events, err := s.Events(ctx, inc.ID)
+	require.NoError(t, err)
+	require.Len(t, events, len(records))
+	for i, e := range events {
+		assert.Equal(t, records[i].Event, e, "event %d survives the round trip exactly", i+1)
+	}
+	assert.Nil(t, incident.VerifyChain(events))
+	folded, err := incident.Fold(events)
+	require.NoError(t, err)
+	assert.Equal(t, inc.LastHash, folded.LastHash)
+
+	list, err := s.Incidents(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	got := list[0]
+	assert.Equal(t, inc.ID, got.ID)
+	assert.Equal(t, inc.Title, got.Title)
+	assert.Equal(t, "SEV2", got.Severity)
+	assert.Equal(t, "acknowledged", got.Status)
+	assert.Equal(t, uint32(2), got.AlertCount)
+	assert.Equal(t, uint32(1), got.FiringCount)
+	assert.Equal(t, uint32(5), got.LastSeq)
+	require.NotNil(t, got.AcknowledgedAt)
+	assert.Nil(t, got.ResolvedAt)
+
+	db := s.Database()
+	assert.Equal(t, "5\n", ch.Query(t, "SELECT count() FROM "+db+".incident_events"))
+	assert.Equal(t, "aaaa\tresolved\t['A']\t[0.5]\nbbbb\tfiring\t['A']\t[0.5]\n",
+		ch.Query(t, "SELECT fingerprint, status, values_keys, values FROM "+db+".incident_alerts ORDER BY fingerprint"))
+	assert.Equal(t, "it's \"quoted\"; DROP TABLE x\n",
+		ch.Query(t, "SELECT labels_values[indexOf(labels_keys, 'q')] FROM "+db+".incident_alerts WHERE fingerprint = 'aaaa' FORMAT TabSeparatedRaw"))
+}
+
+func TestLoadActive(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	open, openInc := timeline(t, "open")
+	require.NoError(t, s.Write(ctx, open))
+
+	// Resolved a day ago with no alert firing: only loaded when the window reaches back that far.
+	resolved, resolvedInc := timeline(t, "resolved")
+	resolved[len(resolved)-1].WriteState = false
+	resolvedAt := t0.Add(-24 * time.Hour)
+	for _, k := range []incident.Kind{incident.KindAlertResolved, incident.KindResolved} {
+		var alert *incident.Alert
+		body := any(incident.StatusBody{})
+		if k == incident.KindAlertResolved {
+			a := *resolved[2].Alert
+			a.Status, a.EndsAt = "resolved", t0
+			alert, body = &a, incident.AlertBody{Alert: a}
+		}
+		at := t0
+		if k == incident.KindResolved {
+			at = resolvedAt
+		}
+		e, err := resolvedInc.Append(k, at, t0, "user:alice", "", body)
+		require.NoError(t, err)
+		resolved = append(resolved, Record{Event: e, State: *resolvedInc, Alert: alert})
+	}
+	resolved[len(resolved)-1].WriteState = true
+	require.NoError(t, s.Write(ctx, resolved))
+	require.Equal(t, 0, resolvedInc.FiringCount)
+
+	loaded, err := s.LoadActive(ctx, resolvedAt.Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, loaded, 1)
+	assert.Equal(t, openInc.ID, loaded[0].ID)
+	firing, known := loaded[0].AlertFiring(incident.AlertKey("bbbb", t0))
+	assert.True(t, known)
+	assert.True(t, firing)
+
+	loaded, err = s.LoadActive(ctx, resolvedAt.Add(-time.Hour))
+	require.NoError(t, err)
+	assert.Len(t, loaded, 2)
+}
+
+func TestOpenErrors(t *testing.T) {
+	_, err := Open("clickhouse://127.0.0.1:9000/bad-name", nil)
+	assert.ErrorContains(t, err, `database name "bad-name"`)
+	_, err = Open("clickhouse://user:secretpw@127.0.0.1/x?dial_timeout=soon", nil)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "secretpw")
+
+	s, err := Open("clickhouse://127.0.0.1:1/firebreak?dial_timeout=200ms", nil)
+	require.NoError(t, err)
+	defer s.Close()
+	err = s.Ping(context.Background())
+	require.Error(t, err)
+	assert.True(t, strings.Contains(err.Error(), "clickhouse ping"), err.Error())
+	_, err = s.Events(context.Background(), "not-a-uuid")
+	assert.ErrorContains(t, err, "not-a-uuid")
+}
