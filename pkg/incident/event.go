@@ -72,6 +72,7 @@ type TruncatedBody struct {
 	Truncated int    `json:"truncated_alerts"`
 	GroupKey  string `json:"group_key"`
 	Receiver  string `json:"receiver,omitempty"`
+	Digest    string `json:"digest"` // identifies the notification, so the same gap reported again is recorded once
 }
 
 // SeverityBody is the body of severity_changed.

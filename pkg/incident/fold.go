@@ -139,6 +139,15 @@ func (inc *Incident) applyBody(e Event) error {
 				inc.FiringCount++
 			}
 		}
+	case KindAlertsTruncated:
+		var b TruncatedBody
+		if err := decodeBody(e, &b); err != nil {
+			return err
+		}
+		if inc.truncations == nil {
+			inc.truncations = map[string]bool{}
+		}
+		inc.truncations[b.Digest] = true
 	case KindSeverityChanged:
 		var b SeverityBody
 		if err := decodeBody(e, &b); err != nil {

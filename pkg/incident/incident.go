@@ -154,8 +154,21 @@ type Incident struct {
 	LastHash       string    `json:"last_hash"`
 	UpdatedAt      time.Time `json:"updated_at"`
 
-	firing map[string]bool // alert key -> currently firing; drives AlertCount and FiringCount
+	firing      map[string]bool // alert key -> currently firing; drives AlertCount and FiringCount
+	truncations map[string]bool // digests of recorded alerts_truncated events
 }
+
+// AlertKeys lists the keys of every alert episode attached to the incident, in no particular order.
+func (inc *Incident) AlertKeys() []string {
+	keys := make([]string, 0, len(inc.firing))
+	for k := range inc.firing {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// HasTruncation reports whether an alerts_truncated event with this digest is on the timeline.
+func (inc *Incident) HasTruncation(digest string) bool { return inc.truncations[digest] }
 
 // AlertFiring reports whether the alert with the given key is attached and firing; known reports whether it is attached.
 func (inc *Incident) AlertFiring(key string) (firing, known bool) {
@@ -169,6 +182,10 @@ func (inc *Incident) Clone() *Incident {
 	c.firing = make(map[string]bool, len(inc.firing))
 	for k, v := range inc.firing {
 		c.firing[k] = v
+	}
+	c.truncations = make(map[string]bool, len(inc.truncations))
+	for k, v := range inc.truncations {
+		c.truncations[k] = v
 	}
 	return &c
 }

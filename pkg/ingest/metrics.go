@@ -1,0 +1,64 @@
+package ingest
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the processor's Prometheus metrics.
+type Metrics struct {
+	Declared       *prometheus.CounterVec
+	Duplicates     prometheus.Counter
+	EventsWritten  prometheus.Counter
+	WriteDuration  prometheus.Histogram
+	WriteErrors    prometheus.Counter
+	Lag            prometheus.Histogram
+	DroppedRecords prometheus.Counter
+	StateIncidents prometheus.Gauge
+	StateEpisodes  prometheus.Gauge
+	StoreConnected prometheus.Gauge
+	LastWriteTime  prometheus.Gauge
+}
+
+// NewMetrics registers the processor's metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Declared: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "firebreak_incidents_declared_total", Help: "Incidents declared from alerts.",
+		}, []string{"severity", "category"}),
+		Duplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "firebreak_alerts_duplicate_total", Help: "Alerts received again in a state already recorded (retries, HA peers, repeat notifications).",
+		}),
+		EventsWritten: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "firebreak_events_written_total", Help: "Timeline events written to ClickHouse.",
+		}),
+		WriteDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "firebreak_store_write_duration_seconds", Help: "Time to write one batch of events to ClickHouse.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}),
+		WriteErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "firebreak_store_write_errors_total", Help: "Failed ClickHouse writes (each is retried until it succeeds).",
+		}),
+		Lag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "firebreak_ingest_lag_seconds", Help: "From accepting a notification to its events being in ClickHouse.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
+		}),
+		DroppedRecords: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "firebreak_spool_records_undecodable_total", Help: "Spool records that could not be decoded (a bug; each is logged).",
+		}),
+		StateIncidents: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "firebreak_ingest_state_incidents", Help: "Incidents held in memory because alerts may still change them.",
+		}),
+		StateEpisodes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "firebreak_ingest_state_alert_episodes", Help: "Alert episodes held in memory for deduplication.",
+		}),
+		StoreConnected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "firebreak_store_up", Help: "1 when the last ClickHouse operation succeeded.",
+		}),
+		LastWriteTime: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "firebreak_store_last_write_timestamp_seconds", Help: "When events were last written to ClickHouse.",
+		}),
+	}
+	reg.MustRegister(m.Declared, m.Duplicates, m.EventsWritten, m.WriteDuration, m.WriteErrors, m.Lag,
+		m.DroppedRecords, m.StateIncidents, m.StateEpisodes, m.StoreConnected, m.LastWriteTime)
+	return m
+}

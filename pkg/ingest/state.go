@@ -1,0 +1,330 @@
+// Package ingest turns alert notifications into incident timeline events: deduplicated by the alert data itself,
+// so retries, HA peers and repeat notifications change nothing, and deterministic, so replaying a notification
+// after a crash produces exactly the rows that may already be stored.
+package ingest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/store"
+	"github.com/firebreak-dev/firebreak/pkg/webhook"
+)
+
+// Envelope is what the receiver spools for each accepted notification: the normalized notification and when it
+// arrived. Processing depends only on the envelope and the state, never on the clock.
+type Envelope struct {
+	ReceivedAt   time.Time             `json:"received_at"`
+	Notification *webhook.Notification `json:"notification"`
+}
+
+// incidentNamespace seeds the deterministic (UUIDv5) incident ids.
+var incidentNamespace = uuid.MustParse("5d6f3a0e-2b1c-4f0e-9a51-6a1f0f1e7b2d")
+
+const maxTitle = 300
+
+// State is what the ingest needs to know of recent incidents to turn notifications into events. It is owned by
+// one goroutine: the single writer of incident timelines.
+type State struct {
+	mapping       *incident.Mapping
+	incidents     map[string]*incident.Incident // incident id -> state
+	keysOf        map[string][]string           // incident id -> alert keys attached
+	openByGroup   map[string]string             // group key -> open incident it declared
+	episodes      map[string]string             // alert key (fingerprint@startsAt) -> incident id
+	byFingerprint map[string]string             // fingerprint -> incident of its latest episode
+	lastSweep     time.Time
+}
+
+// NewState returns an empty state.
+func NewState(m *incident.Mapping) *State {
+	return &State{
+		mapping:       m,
+		incidents:     map[string]*incident.Incident{},
+		keysOf:        map[string][]string{},
+		openByGroup:   map[string]string{},
+		episodes:      map[string]string{},
+		byFingerprint: map[string]string{},
+	}
+}
+
+// Load adds incidents folded from the store (see store.LoadActive).
+func (s *State) Load(incidents []*incident.Incident) {
+	for _, inc := range incidents {
+		s.track(inc)
+		for _, k := range inc.AlertKeys() {
+			s.attachKey(inc.ID, k)
+		}
+	}
+}
+
+// Incidents returns how many incidents the state holds, and how many alert episodes.
+func (s *State) Size() (incidents, episodes int) { return len(s.incidents), len(s.episodes) }
+
+func (s *State) track(inc *incident.Incident) {
+	s.incidents[inc.ID] = inc
+	if inc.Status.Open() && inc.GroupKey != "" {
+		if _, taken := s.openByGroup[inc.GroupKey]; !taken {
+			s.openByGroup[inc.GroupKey] = inc.ID
+		}
+	}
+}
+
+func (s *State) attachKey(id, key string) {
+	s.episodes[key] = id
+	s.keysOf[id] = append(s.keysOf[id], key)
+	if fp, _, ok := strings.Cut(key, "@"); ok {
+		s.byFingerprint[fp] = id
+	}
+}
+
+// batch collects the records one Apply produces.
+type batch struct {
+	s        *State
+	at       time.Time
+	records  []store.Record
+	last     map[string]int // incident id -> index of its last record
+	touched  []string
+	resolved map[string]time.Time // incident id -> latest endsAt seen in this notification
+	outcome  Outcome
+}
+
+func (b *batch) add(inc *incident.Incident, kind incident.Kind, at time.Time, actor, message string, body any, alert *incident.Alert) {
+	e, err := inc.Append(kind, at, b.at, actor, message, body)
+	if err != nil {
+		// The state machine below only emits valid events; an error here is a bug, not bad input.
+		panic(fmt.Sprintf("ingest: %v", err))
+	}
+	if _, seen := b.last[inc.ID]; !seen {
+		b.touched = append(b.touched, inc.ID)
+	}
+	b.last[inc.ID] = len(b.records)
+	b.records = append(b.records, store.Record{Event: e, State: *inc, Alert: alert})
+}
+
+// Outcome counts what one notification did.
+type Outcome struct {
+	Duplicates int                  // alerts already recorded in the state they arrived in
+	Declared   []*incident.Incident // incidents it declared
+}
+
+// Apply turns one notification into the events it causes (none for a duplicate) and updates the state.
+func (s *State) Apply(env Envelope) ([]store.Record, Outcome) {
+	n := env.Notification
+	b := &batch{s: s, at: env.ReceivedAt.UTC(), last: map[string]int{}, resolved: map[string]time.Time{}}
+	for i := range n.Alerts {
+		s.applyAlert(b, n, &n.Alerts[i])
+	}
+	if n.TruncatedAlerts > 0 {
+		s.applyTruncation(b, n)
+	}
+	for _, id := range b.touched {
+		s.maybeAutoResolve(b, s.incidents[id])
+	}
+	for _, i := range b.last {
+		b.records[i].WriteState = true
+	}
+	s.sweep(b.at)
+	return b.records, b.outcome
+}
+
+func (s *State) applyAlert(b *batch, n *webhook.Notification, a *webhook.Alert) {
+	key := incident.AlertKey(a.Fingerprint, a.StartsAt)
+	if id, known := s.episodes[key]; known {
+		inc := s.incidents[id]
+		firing, _ := inc.AlertFiring(key)
+		if a.Firing() || !firing {
+			b.outcome.Duplicates++ // a retry, an HA peer or a repeat notification: already recorded
+			return
+		}
+		alert := toAlert(key, n, a)
+		b.add(inc, incident.KindAlertResolved, a.EndsAt, incident.RuleActor(alert.Name),
+			fmt.Sprintf("Alert %s resolved", alert.Name), incident.AlertBody{Alert: alert}, &alert)
+		b.resolved[id] = laterOf(b.resolved[id], a.EndsAt)
+		return
+	}
+	alert := toAlert(key, n, a)
+	inc := s.target(b, n, &alert)
+	s.attachKey(inc.ID, key)
+	fired := alert
+	fired.Status, fired.EndsAt = webhook.StatusFiring, time.Time{}
+	b.add(inc, incident.KindAlertFired, alert.StartsAt, incident.RuleActor(alert.Name),
+		fmt.Sprintf("Alert %s fired", alert.Name), incident.AlertBody{Alert: fired}, &fired)
+	if sev := s.mapping.Severity(alert.Labels); sev.MoreUrgent(inc.Severity) {
+		b.add(inc, incident.KindSeverityChanged, b.at, incident.RuleActor(alert.Name),
+			fmt.Sprintf("Severity raised from %s to %s by alert %s", inc.Severity, sev, alert.Name),
+			incident.SeverityBody{From: inc.Severity, To: sev, Reason: "alert " + alert.Name + " joined with severity " + sev.String()}, nil)
+	}
+	if !a.Firing() {
+		b.add(inc, incident.KindAlertResolved, alert.EndsAt, incident.RuleActor(alert.Name),
+			fmt.Sprintf("Alert %s resolved", alert.Name), incident.AlertBody{Alert: alert}, &alert)
+		b.resolved[inc.ID] = laterOf(b.resolved[inc.ID], alert.EndsAt)
+	}
+}
+
+// target finds the incident a new alert episode belongs to, reopening or declaring one if needed.
+func (s *State) target(b *batch, n *webhook.Notification, a *incident.Alert) *incident.Incident {
+	if id, ok := s.byFingerprint[a.Fingerprint]; ok {
+		inc := s.incidents[id]
+		switch {
+		case inc.Status.Open():
+			return inc
+		case inc.Status == incident.Resolved && !a.StartsAt.After(inc.ResolvedAt.Add(s.mapping.ReopenWindow)):
+			b.add(inc, incident.KindReopened, a.StartsAt, incident.RuleActor(a.Name),
+				fmt.Sprintf("Reopened: alert %s fired again within %s of the resolution", a.Name, s.mapping.ReopenWindow),
+				incident.StatusBody{From: incident.Resolved, To: statusAfterReopen(inc), Reason: "alert " + a.Name + " fired again"}, nil)
+			if _, taken := s.openByGroup[n.GroupKey]; !taken {
+				s.openByGroup[n.GroupKey] = inc.ID
+			}
+			return inc
+		}
+	}
+	if id, ok := s.openByGroup[n.GroupKey]; ok && s.incidents[id].Status.Open() {
+		return s.incidents[id]
+	}
+	return s.declare(b, n, a)
+}
+
+func statusAfterReopen(inc *incident.Incident) incident.Status {
+	if inc.AcknowledgedAt.IsZero() {
+		return incident.Declared
+	}
+	return incident.Acknowledged
+}
+
+func (s *State) declare(b *batch, n *webhook.Notification, a *incident.Alert) *incident.Incident {
+	id := uuid.NewSHA1(incidentNamespace, []byte(n.GroupKey+"\n"+a.Key)).String()
+	system := s.mapping.AISystem(a.Labels)
+	if system == "" {
+		system = "unknown"
+	}
+	body := incident.DeclaredBody{
+		Title:       title(n, a, system),
+		Description: a.Annotations["description"],
+		AISystem:    system,
+		Category:    s.mapping.Category(a.Labels),
+		Severity:    s.mapping.Severity(a.Labels),
+		DeclaredBy:  incident.RuleActor(a.Name),
+		DeclaredVia: string(n.Source),
+		GroupKey:    n.GroupKey,
+		StartedAt:   a.StartsAt,
+	}
+	inc := &incident.Incident{ID: id}
+	b.add(inc, incident.KindDeclared, b.at, body.DeclaredBy,
+		fmt.Sprintf("Declared %s %s incident on %s by alert rule %s via %s (receiver %q)", body.Severity, body.Category,
+			system, a.Name, n.Source, n.Receiver), body, nil)
+	s.track(inc)
+	s.openByGroup[n.GroupKey] = id
+	b.outcome.Declared = append(b.outcome.Declared, inc)
+	return inc
+}
+
+func title(n *webhook.Notification, a *incident.Alert, system string) string {
+	t := a.Annotations["summary"]
+	if t == "" {
+		t = n.CommonAnnotations["summary"]
+	}
+	if t == "" {
+		t = n.Title
+	}
+	if t == "" {
+		t = a.Name + " on " + system
+	}
+	if len(t) > maxTitle {
+		t = strings.ToValidUTF8(t[:maxTitle], "") + "…"
+	}
+	return t
+}
+
+func (s *State) applyTruncation(b *batch, n *webhook.Notification) {
+	id, ok := s.openByGroup[n.GroupKey]
+	if !ok {
+		if len(b.touched) == 0 {
+			return // every alert was known and nothing is open for the group: a repeat of an old gap
+		}
+		id = b.touched[0]
+	}
+	// The same gap reported again (retry, HA peer) is recorded once: same group, same count, same alerts.
+	keys := make([]string, len(n.Alerts))
+	for i, a := range n.Alerts {
+		keys[i] = incident.AlertKey(a.Fingerprint, a.StartsAt) + a.Status
+	}
+	sort.Strings(keys)
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\n%d\n%s", n.GroupKey, n.TruncatedAlerts, strings.Join(keys, ","))))
+	digest := hex.EncodeToString(sum[:16])
+	if s.incidents[id].HasTruncation(digest) {
+		return
+	}
+	b.add(s.incidents[id], incident.KindAlertsTruncated, b.at, incident.SystemActor,
+		fmt.Sprintf("Alertmanager left %d alerts out of a notification (max_alerts): they are not recorded here", n.TruncatedAlerts),
+		incident.TruncatedBody{Truncated: int(n.TruncatedAlerts), GroupKey: n.GroupKey, Receiver: n.Receiver, Digest: digest}, nil)
+}
+
+func (s *State) maybeAutoResolve(b *batch, inc *incident.Incident) {
+	if !inc.Status.Open() || inc.FiringCount > 0 || inc.AlertCount == 0 || !s.mapping.AutoResolves(inc.Severity) {
+		return
+	}
+	at := b.resolved[inc.ID]
+	if at.IsZero() {
+		at = b.at
+	}
+	b.add(inc, incident.KindResolved, at, incident.SystemActor,
+		fmt.Sprintf("Resolved automatically: every alert cleared (auto-resolve is on for %s)", inc.Severity),
+		incident.StatusBody{From: inc.Status, To: incident.Resolved, Reason: "all alerts cleared"}, nil)
+	if s.openByGroup[inc.GroupKey] == inc.ID {
+		delete(s.openByGroup, inc.GroupKey)
+	}
+}
+
+// sweep forgets incidents that alerts can no longer change: closed, or resolved longer ago than the reopen window,
+// with no alert still firing. It runs at most once a minute of notification time.
+func (s *State) sweep(now time.Time) {
+	if now.Sub(s.lastSweep) < time.Minute {
+		return
+	}
+	s.lastSweep = now
+	for id, inc := range s.incidents {
+		if inc.Status.Open() {
+			continue
+		}
+		if s.openByGroup[inc.GroupKey] == id {
+			delete(s.openByGroup, inc.GroupKey)
+		}
+		if inc.FiringCount > 0 || (inc.Status == incident.Resolved && now.Sub(inc.ResolvedAt) <= s.mapping.ReopenWindow) {
+			continue
+		}
+		for _, k := range s.keysOf[id] {
+			delete(s.episodes, k)
+			if fp, _, _ := strings.Cut(k, "@"); s.byFingerprint[fp] == id {
+				delete(s.byFingerprint, fp)
+			}
+		}
+		delete(s.keysOf, id)
+		delete(s.incidents, id)
+	}
+}
+
+func toAlert(key string, n *webhook.Notification, a *webhook.Alert) incident.Alert {
+	name := a.Labels["alertname"]
+	if name == "" {
+		name = "unnamed"
+	}
+	return incident.Alert{
+		Key: key, Fingerprint: a.Fingerprint, Name: name, Status: a.Status, StartsAt: a.StartsAt, EndsAt: a.EndsAt,
+		Labels: a.Labels, Annotations: a.Annotations, GeneratorURL: a.GeneratorURL, Values: a.Values,
+		Source: string(n.Source),
+	}
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,161 @@
+// Package receiver is Firebreak's webhook receiver: its settings, its HTTP API and the wiring of spool, processor
+// and store. The main package only calls Run.
+package receiver
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the receiver. Each flag has an environment variable; a flag given on the command line
+// wins over the variable.
+type Config struct {
+	Listen        string
+	ClickHouseDSN string
+	TokenFile     string
+	BasicAuthFile string
+	SpoolDir      string
+	SpoolMaxBytes int64
+	RulesFile     string
+	MaxBodyBytes  int64
+	BatchLinger   time.Duration
+	LogLevel      slog.Level
+	LogFormat     string
+	ShutdownWait  time.Duration
+	token, basic  string // secrets, from the files or FIREBREAK_TOKEN / FIREBREAK_BASIC_AUTH
+	tokenFromEnv  bool
+	basicFromEnv  bool
+}
+
+// ErrHelp is returned by ParseConfig when --help was asked for; the usage has been written.
+var ErrHelp = flag.ErrHelp
+
+// ParseConfig reads flags and environment variables (getenv, e.g. os.Getenv) and the secret files they name.
+func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) (*Config, error) {
+	c := &Config{}
+	fs := flag.NewFlagSet("firebreak-receiver", flag.ContinueOnError)
+	fs.SetOutput(usageOut)
+	var errs []error
+	envOf := map[string]string{} // flag name -> environment variable
+	str := func(p *string, name, env, def, help string) {
+		envOf[name] = env
+		fs.StringVar(p, name, def, fmt.Sprintf("%s (env %s)", help, env))
+	}
+	var spoolMax, maxBody, linger, level string
+	str(&c.Listen, "listen", "FIREBREAK_LISTEN", ":9095", "address to listen on")
+	str(&c.ClickHouseDSN, "clickhouse-dsn", "FIREBREAK_CLICKHOUSE_DSN", "clickhouse://127.0.0.1:9000/firebreak",
+		"ClickHouse to store incidents in: clickhouse://user:password@host:port/database")
+	str(&c.TokenFile, "token-file", "FIREBREAK_TOKEN_FILE", "",
+		"file holding the bearer token senders must present (or set FIREBREAK_TOKEN); none set means no auth")
+	str(&c.BasicAuthFile, "basic-auth-file", "FIREBREAK_BASIC_AUTH_FILE", "",
+		"file holding user:password for HTTP basic auth (or set FIREBREAK_BASIC_AUTH)")
+	str(&c.SpoolDir, "spool-dir", "FIREBREAK_SPOOL_DIR", "data/spool",
+		"directory of the local spool that keeps accepted notifications until ClickHouse has them")
+	str(&spoolMax, "spool-max-bytes", "FIREBREAK_SPOOL_MAX_BYTES", "1GiB",
+		"spool bound; beyond it notifications are refused with 503 so the sender retries")
+	str(&c.RulesFile, "rules", "FIREBREAK_RULES", "", "YAML file mapping alert labels to severity, category and AI system (default: built-in)")
+	str(&maxBody, "max-body-bytes", "FIREBREAK_MAX_BODY_BYTES", "8MiB", "largest webhook body accepted (413 beyond)")
+	str(&linger, "batch-linger", "FIREBREAK_BATCH_LINGER", "100ms", "how long to gather notifications into one ClickHouse write")
+	str(&level, "log-level", "FIREBREAK_LOG_LEVEL", "info", "debug, info, warn or error")
+	str(&c.LogFormat, "log-format", "FIREBREAK_LOG_FORMAT", "text", "text or json")
+	fs.Usage = func() {
+		fmt.Fprintf(usageOut, "Usage: firebreak-receiver [flags]\n\nReceives Alertmanager and Grafana alerting webhooks and turns them into AI incidents in ClickHouse.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	// An environment variable applies where its flag was not given (the usage shows built-in defaults only, so a
+	// DSN with a password in the environment is never printed).
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for name, env := range envOf {
+		if v := getenv(env); v != "" && !given[name] {
+			if err := fs.Set(name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", env, err))
+			}
+		}
+	}
+	var err error
+	if c.SpoolMaxBytes, err = ParseBytes(spoolMax); err != nil {
+		errs = append(errs, fmt.Errorf("--spool-max-bytes: %w", err))
+	}
+	if c.MaxBodyBytes, err = ParseBytes(maxBody); err != nil {
+		errs = append(errs, fmt.Errorf("--max-body-bytes: %w", err))
+	}
+	if c.BatchLinger, err = time.ParseDuration(linger); err != nil || c.BatchLinger <= 0 {
+		errs = append(errs, fmt.Errorf("--batch-linger: %q is not a positive duration", linger))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		errs = append(errs, fmt.Errorf("--log-level: %q is not debug, info, warn or error", level))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format: %q is not text or json", c.LogFormat))
+	}
+	if c.SpoolDir == "" {
+		errs = append(errs, errors.New("--spool-dir: must not be empty"))
+	}
+	c.ShutdownWait = 10 * time.Second
+	if c.token, c.tokenFromEnv, err = secret(c.TokenFile, getenv("FIREBREAK_TOKEN")); err != nil {
+		errs = append(errs, fmt.Errorf("--token-file: %w", err))
+	}
+	if c.basic, c.basicFromEnv, err = secret(c.BasicAuthFile, getenv("FIREBREAK_BASIC_AUTH")); err != nil {
+		errs = append(errs, fmt.Errorf("--basic-auth-file: %w", err))
+	} else if c.basic != "" && !strings.Contains(c.basic, ":") {
+		errs = append(errs, errors.New("--basic-auth-file: expected user:password"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// secret reads a secret from a file (trimmed), or takes it from an environment variable's value.
+func secret(path, envValue string) (value string, fromEnv bool, err error) {
+	if path == "" {
+		return strings.TrimSpace(envValue), envValue != "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", false, err
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		return "", false, fmt.Errorf("%s is empty", path)
+	}
+	return v, false, nil
+}
+
+// AuthEnabled reports whether senders must authenticate.
+func (c *Config) AuthEnabled() bool { return c.token != "" || c.basic != "" }
+
+// ParseBytes parses sizes like 1048576, 512KiB, 8MiB, 1GiB (also KB/MB/GB as powers of 1000).
+func ParseBytes(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size like 8MiB or 1GiB", s)
+	}
+	return n * mult, nil
+}

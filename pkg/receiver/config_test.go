@@ -1,0 +1,98 @@
+package receiver
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func envMap(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestParseConfigDefaultsAndPrecedence(t *testing.T) {
+	c, err := ParseConfig(nil, envMap(nil), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, ":9095", c.Listen)
+	assert.Equal(t, "clickhouse://127.0.0.1:9000/firebreak", c.ClickHouseDSN)
+	assert.Equal(t, int64(1<<30), c.SpoolMaxBytes)
+	assert.Equal(t, int64(8<<20), c.MaxBodyBytes)
+	assert.Equal(t, 100*time.Millisecond, c.BatchLinger)
+	assert.False(t, c.AuthEnabled())
+
+	env := envMap(map[string]string{"FIREBREAK_LISTEN": ":1111", "FIREBREAK_SPOOL_DIR": "/env/spool", "FIREBREAK_TOKEN": " s3cret\n"})
+	c, err = ParseConfig([]string{"--listen", ":2222"}, env, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, ":2222", c.Listen, "a flag wins over its variable")
+	assert.Equal(t, "/env/spool", c.SpoolDir)
+	assert.True(t, c.AuthEnabled())
+	assert.Equal(t, "s3cret", c.token)
+}
+
+func TestParseConfigSecretsFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	tok := filepath.Join(dir, "token")
+	basic := filepath.Join(dir, "basic")
+	require.NoError(t, os.WriteFile(tok, []byte("abc\n"), 0o600))
+	require.NoError(t, os.WriteFile(basic, []byte("am:pw\n"), 0o600))
+	c, err := ParseConfig([]string{"--token-file", tok}, envMap(map[string]string{"FIREBREAK_BASIC_AUTH_FILE": basic}), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "abc", c.token)
+	assert.Equal(t, "am:pw", c.basic)
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	nocolon := filepath.Join(dir, "nocolon")
+	require.NoError(t, os.WriteFile(empty, []byte("\n"), 0o600))
+	require.NoError(t, os.WriteFile(nocolon, []byte("justuser"), 0o600))
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--spool-max-bytes", "lots"}, nil, "--spool-max-bytes"},
+		{nil, map[string]string{"FIREBREAK_MAX_BODY_BYTES": "-5"}, "--max-body-bytes"},
+		{[]string{"--batch-linger", "0s"}, nil, "--batch-linger"},
+		{[]string{"--log-level", "loud"}, nil, "--log-level"},
+		{[]string{"--log-format", "xml"}, nil, "--log-format"},
+		{[]string{"--token-file", filepath.Join(dir, "missing")}, nil, "--token-file"},
+		{[]string{"--token-file", empty}, nil, "is empty"},
+		{[]string{"--basic-auth-file", nocolon}, nil, "user:password"},
+		{[]string{"--spool-dir", ""}, nil, "--spool-dir"},
+		{[]string{"--nope"}, nil, "flag provided but not defined"},
+		{[]string{"extra"}, nil, "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		_, err := ParseConfig(tt.args, envMap(tt.env), io.Discard)
+		require.Error(t, err, "%v %v", tt.args, tt.env)
+		assert.Contains(t, err.Error(), tt.want)
+	}
+}
+
+func TestHelpNamesEveryVariableAndHidesEnvSecrets(t *testing.T) {
+	var out strings.Builder
+	_, err := ParseConfig([]string{"--help"}, envMap(map[string]string{"FIREBREAK_CLICKHOUSE_DSN": "clickhouse://u:topsecret@h:9000/db"}), &out)
+	assert.ErrorIs(t, err, ErrHelp)
+	for _, v := range []string{"FIREBREAK_LISTEN", "FIREBREAK_CLICKHOUSE_DSN", "FIREBREAK_TOKEN_FILE", "FIREBREAK_SPOOL_DIR", "FIREBREAK_RULES"} {
+		assert.Contains(t, out.String(), v)
+	}
+	assert.NotContains(t, out.String(), "topsecret")
+}
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{"1024": 1024, "512KiB": 512 << 10, "8MiB": 8 << 20, "1GiB": 1 << 30, "2 MB": 2e6, "10B": 10} {
+		got, err := ParseBytes(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"", "0", "-1", "1TiB", "x", "99999999999GiB"} {
+		_, err := ParseBytes(in)
+		assert.Error(t, err, in)
+	}
+}

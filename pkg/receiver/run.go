@@ -1,0 +1,106 @@
+package receiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/ingest"
+	"github.com/firebreak-dev/firebreak/pkg/spool"
+	"github.com/firebreak-dev/firebreak/pkg/store"
+)
+
+// Run starts the receiver and blocks until ctx ends, then shuts down gracefully: it stops accepting, lets requests
+// in flight finish, and leaves whatever is not yet in ClickHouse in the spool for the next start. If listening is
+// non-nil it is called with the bound address once the server accepts connections.
+func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr string)) error {
+	mapping, err := incident.LoadMapping(cfg.RulesFile)
+	if err != nil {
+		return err
+	}
+	if !cfg.AuthEnabled() {
+		log.Warn("no bearer token or basic auth configured: anyone who can reach the receiver can declare incidents; set --token-file")
+	} else {
+		log.Info("webhook authentication enabled", "bearer", cfg.token != "", "basic", cfg.basic != "")
+	}
+	sp, err := spool.Open(spool.Options{Dir: cfg.SpoolDir, MaxBytes: cfg.SpoolMaxBytes, Logger: log})
+	if err != nil {
+		return fmt.Errorf("spool %s: %w", cfg.SpoolDir, err)
+	}
+	defer sp.Close()
+	if st := sp.Stats(); st.PendingRecords > 0 {
+		log.Info("resuming spool", "pending_notifications", st.PendingRecords, "pending_bytes", st.PendingBytes)
+	}
+	st, err := store.Open(cfg.ClickHouseDSN, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	proc := &ingest.Processor{Spool: sp, Store: st, Mapping: mapping, Metrics: ingest.NewMetrics(reg), Log: log,
+		Linger: cfg.BatchLinger}
+	srv := &http.Server{
+		Handler:           NewServer(cfg, sp, reg, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	log.Info("receiver listening", "addr", ln.Addr().String(), "clickhouse_database", st.Database(), "spool", cfg.SpoolDir)
+	if listening != nil {
+		listening(ln.Addr().String())
+	}
+
+	procCtx, stopProc := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var procErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		procErr = proc.Run(procCtx)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	stopProc()
+	wg.Wait()
+	if procErr != nil && !errors.Is(procErr, context.Canceled) {
+		return fmt.Errorf("processor: %w", procErr)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// NewLogger builds the receiver's logger from its settings.
+func NewLogger(cfg *Config, out interface{ Write([]byte) (int, error) }) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(out, opts))
+	}
+	return slog.New(slog.NewTextHandler(out, opts))
+}

@@ -1,0 +1,201 @@
+package receiver
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/firebreak-dev/firebreak/pkg/ingest"
+	"github.com/firebreak-dev/firebreak/pkg/spool"
+	"github.com/firebreak-dev/firebreak/pkg/webhook"
+)
+
+// Server is the receiver's HTTP API.
+type Server struct {
+	spool    *spool.Spool
+	auth     authenticator
+	maxBody  int64
+	log      *slog.Logger
+	spoolMax int64
+	lastFull atomic.Int64 // unix nanos of the last notification refused because the spool was full
+	now      func() time.Time
+	m        serverMetrics
+	mux      *http.ServeMux
+}
+
+type serverMetrics struct {
+	notifications *prometheus.CounterVec
+	alerts        *prometheus.CounterVec
+	latency       prometheus.Histogram
+}
+
+// NewServer builds the HTTP API.
+func NewServer(cfg *Config, sp *spool.Spool, reg *prometheus.Registry, log *slog.Logger) *Server {
+	s := &Server{
+		spool: sp, auth: newAuthenticator(cfg.token, cfg.basic), maxBody: cfg.MaxBodyBytes, log: log,
+		spoolMax: cfg.SpoolMaxBytes, now: time.Now, mux: http.NewServeMux(),
+		m: serverMetrics{
+			notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "firebreak_notifications_received_total",
+				Help: "Webhook notifications received, by source and outcome (accepted, invalid, unauthorized, too_large, unavailable).",
+			}, []string{"source", "outcome"}),
+			alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "firebreak_alerts_received_total", Help: "Alerts in accepted notifications, by source and status.",
+			}, []string{"source", "status"}),
+			latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+				Name:    "firebreak_webhook_accept_duration_seconds",
+				Help:    "From request start to the notification being durable in the spool.",
+				Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+			}),
+		},
+	}
+	reg.MustRegister(s.m.notifications, s.m.alerts, s.m.latency,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "firebreak_spool_pending_records", Help: "Notifications accepted but not yet in ClickHouse.",
+		}, func() float64 { return float64(sp.Stats().PendingRecords) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "firebreak_spool_pending_bytes", Help: "Bytes of the spool not yet in ClickHouse.",
+		}, func() float64 { return float64(sp.Stats().PendingBytes) }),
+	)
+	s.mux.HandleFunc("POST /api/v1/webhook", s.webhook)
+	s.mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "Healthy\n") })
+	s.mux.HandleFunc("GET /-/ready", s.readiness)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
+	start := s.now()
+	if !s.auth.ok(r) {
+		s.m.notifications.WithLabelValues("unknown", "unauthorized").Inc()
+		w.Header().Set("WWW-Authenticate", `Bearer realm="firebreak", Basic realm="firebreak"`)
+		writeError(w, http.StatusUnauthorized, "missing or wrong credentials: send Authorization: Bearer <token> or basic auth")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			s.m.notifications.WithLabelValues("unknown", "too_large").Inc()
+			writeError(w, http.StatusRequestEntityTooLarge, "body larger than the limit of "+formatBytes(s.maxBody)+" (--max-body-bytes)")
+			return
+		}
+		s.m.notifications.WithLabelValues("unknown", "invalid").Inc()
+		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		return
+	}
+	n, err := webhook.Decode(body)
+	if err != nil {
+		s.m.notifications.WithLabelValues("unknown", "invalid").Inc()
+		writeError(w, http.StatusBadRequest, "invalid notification: "+err.Error())
+		return
+	}
+	source := string(n.Source)
+	payload, err := json.Marshal(ingest.Envelope{ReceivedAt: start.UTC(), Notification: n})
+	if err == nil {
+		err = s.spool.Append(r.Context(), payload)
+	}
+	if err != nil {
+		if errors.Is(err, spool.ErrRecordTooLarge) {
+			s.m.notifications.WithLabelValues(source, "too_large").Inc()
+			writeError(w, http.StatusRequestEntityTooLarge, "notification too large for the spool")
+			return
+		}
+		// 503, never 429: Alertmanager retries 5xx and drops a notification on any 4xx.
+		if errors.Is(err, spool.ErrFull) {
+			s.lastFull.Store(s.now().UnixNano())
+		}
+		s.m.notifications.WithLabelValues(source, "unavailable").Inc()
+		s.log.Warn("notification not accepted: cannot store it durably", "err", err, "group_key", n.GroupKey)
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "cannot store the notification durably right now ("+err.Error()+"); retry later")
+		return
+	}
+	s.m.notifications.WithLabelValues(source, "accepted").Inc()
+	for i := range n.Alerts {
+		s.m.alerts.WithLabelValues(source, n.Alerts[i].Status).Inc()
+	}
+	s.m.latency.Observe(s.now().Sub(start).Seconds())
+	writeJSON(w, http.StatusOK, map[string]any{"status": "accepted", "alerts": len(n.Alerts)})
+}
+
+// readiness is 503 while the spool is (nearly) full, so a load balancer can send notifications elsewhere.
+func (s *Server) readiness(w http.ResponseWriter, _ *http.Request) {
+	st := s.spool.Stats()
+	refusedRecently := s.now().Sub(time.Unix(0, s.lastFull.Load())) < 10*time.Second
+	if st.PendingBytes >= s.spoolMax/10*9 || refusedRecently {
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf(
+			"spool full (%d notifications, %d bytes pending): ClickHouse is down or not keeping up", st.PendingRecords, st.PendingBytes))
+		return
+	}
+	io.WriteString(w, "Ready\n")
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// authenticator checks bearer tokens and basic auth in constant time. With neither configured, everything passes.
+type authenticator struct {
+	token, basic [sha256.Size]byte
+	hasToken     bool
+	hasBasic     bool
+}
+
+func newAuthenticator(token, basic string) authenticator {
+	a := authenticator{hasToken: token != "", hasBasic: basic != ""}
+	a.token, a.basic = sha256.Sum256([]byte(token)), sha256.Sum256([]byte(basic))
+	return a
+}
+
+func (a authenticator) ok(r *http.Request) bool {
+	if !a.hasToken && !a.hasBasic {
+		return true
+	}
+	h := r.Header.Get("Authorization")
+	scheme, cred, _ := strings.Cut(h, " ")
+	switch {
+	case a.hasToken && strings.EqualFold(scheme, "Bearer"):
+		// Comparing digests keeps the comparison constant-time whatever the lengths.
+		got := sha256.Sum256([]byte(strings.TrimSpace(cred)))
+		return subtle.ConstantTimeCompare(got[:], a.token[:]) == 1
+	case a.hasBasic && strings.EqualFold(scheme, "Basic"):
+		user, pass, ok := r.BasicAuth()
+		if !ok {
+			return false
+		}
+		got := sha256.Sum256([]byte(user + ":" + pass))
+		return subtle.ConstantTimeCompare(got[:], a.basic[:]) == 1
+	}
+	return false
+}
