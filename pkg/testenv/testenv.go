@@ -75,7 +75,24 @@ func Main(m *testing.M) {
 	mainActive.Store(true)
 	code := m.Run()
 	stopShared()
+	cleanupMu.Lock()
+	for _, f := range cleanups {
+		f()
+	}
+	cleanupMu.Unlock()
 	os.Exit(code)
+}
+
+var (
+	cleanupMu sync.Mutex
+	cleanups  []func()
+)
+
+// registerSharedCleanup runs f when Main ends (not at all without Main: then files stay in the temp directory).
+func registerSharedCleanup(f func()) {
+	cleanupMu.Lock()
+	defer cleanupMu.Unlock()
+	cleanups = append(cleanups, f)
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
@@ -205,7 +222,8 @@ type process struct {
 	logPath  string
 	extraLog []string // further log files whose tail explains a failure
 	ready    func() (bool, string)
-	ports    []int // closed again before stop returns
+	ports    []int    // closed again before stop returns
+	env      []string // added to the environment
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -237,7 +255,7 @@ func (p *process) start() error {
 	cmd.Dir = p.dir
 	cmd.Stdout = f
 	cmd.Stderr = f
-	cmd.Env = append(os.Environ(), "TZ=UTC")
+	cmd.Env = append(append(os.Environ(), "TZ=UTC"), p.env...)
 	cmd.SysProcAttr = sysProcAttr()
 	p.started = time.Now()
 	if err := cmd.Start(); err != nil {
