@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-		"github.com/stretchr/testify/require"
+	"github.com/stretchr/testify/require"
 
 	"github.com/firebreak-dev/firebreak/pkg/testenv"
 )
