@@ -13,17 +13,21 @@ import (
 type Kind string
 
 const (
-	KindDeclared        Kind = "declared"
-	KindAlertFired      Kind = "alert_fired"
-	KindAlertResolved   Kind = "alert_resolved"
-	KindAlertsTruncated Kind = "alerts_truncated"
-	KindSeverityChanged Kind = "severity_changed"
-	KindAcknowledged    Kind = "acknowledged"
-	KindContained       Kind = "contained"
-	KindResolved        Kind = "resolved"
-	KindReopened        Kind = "reopened"
-	KindClosed          Kind = "closed"
-	KindNote            Kind = "note"
+	KindDeclared           Kind = "declared"
+	KindAlertFired         Kind = "alert_fired"
+	KindAlertResolved      Kind = "alert_resolved"
+	KindAlertsTruncated    Kind = "alerts_truncated"
+	KindSeverityChanged    Kind = "severity_changed"
+	KindAcknowledged       Kind = "acknowledged"
+	KindContained          Kind = "contained"
+	KindResolved           Kind = "resolved"
+	KindReopened           Kind = "reopened"
+	KindClosed             Kind = "closed"
+	KindNote               Kind = "note"
+	KindRoleAssigned       Kind = "role_assigned"
+	KindReviewUpdated      Kind = "review_updated"
+	KindRegulatoryFlagged  Kind = "regulatory_flagged"
+	KindRegulatoryReported Kind = "regulatory_reported"
 )
 
 // Event is one entry of an incident's append-only timeline. Seq orders events within their incident (1, 2, ...);
@@ -59,6 +63,7 @@ type DeclaredBody struct {
 	DeclaredVia string    `json:"declared_via"`
 	GroupKey    string    `json:"group_key,omitempty"`
 	Drill       bool      `json:"drill,omitempty"`
+	ReportedVia string    `json:"reported_via,omitempty"` // how a hand-declared incident was reported
 	StartedAt   time.Time `json:"started_at"`
 }
 

@@ -41,11 +41,15 @@ var transitions = map[Kind][]Status{
 
 // ErrTransition is returned when a status change makes no sense from the current status.
 type ErrTransition struct {
-	Kind Kind
-	From Status
+	Kind   Kind
+	From   Status
+	Detail string // why, when more than the status explains it
 }
 
 func (e *ErrTransition) Error() string {
+	if e.Detail != "" {
+		return fmt.Sprintf("cannot %s: %s", verb(e.Kind), e.Detail)
+	}
 	return fmt.Sprintf("cannot %s an incident that is %s", verb(e.Kind), e.From)
 }
 
@@ -61,6 +65,10 @@ func verb(k Kind) string {
 		return "reopen"
 	case KindClosed:
 		return "close"
+	case KindSeverityChanged:
+		return "change the severity"
+	case KindReviewUpdated:
+		return "update the review"
 	}
 	return string(k)
 }
@@ -119,6 +127,7 @@ func (inc *Incident) applyBody(e Event) error {
 		inc.Title, inc.Description, inc.AISystem, inc.Category = b.Title, b.Description, b.AISystem, b.Category
 		inc.Severity, inc.Status = b.Severity, Declared
 		inc.DeclaredBy, inc.DeclaredVia, inc.GroupKey, inc.Drill = b.DeclaredBy, b.DeclaredVia, b.GroupKey, b.Drill
+		inc.ReportedVia, inc.Roles = b.ReportedVia, map[string]string{}
 		inc.StartedAt, inc.DeclaredAt = b.StartedAt.UTC(), e.At
 		inc.firing = map[string]bool{}
 	case KindAlertFired, KindAlertResolved:
@@ -164,12 +173,63 @@ func (inc *Incident) applyBody(e Event) error {
 	case KindResolved:
 		inc.Status, inc.ResolvedAt = Resolved, e.At
 	case KindReopened:
-		inc.Status, inc.ResolvedAt = Declared, time.Time{}
-		if !inc.AcknowledgedAt.IsZero() {
-			inc.Status = Acknowledged
-		}
+		inc.Status, inc.ResolvedAt = inc.StatusAfterReopen(), time.Time{}
 	case KindClosed:
 		inc.Status, inc.ClosedAt = Closed, e.At
+	case KindRoleAssigned:
+		var b RoleBody
+		if err := decodeBody(e, &b); err != nil {
+			return err
+		}
+		if _, err := ParseResponseRole(b.Role); err != nil {
+			return err
+		}
+		if inc.Roles == nil {
+			inc.Roles = map[string]string{}
+		}
+		if b.User == "" {
+			delete(inc.Roles, b.Role)
+		} else {
+			inc.Roles[b.Role] = b.User
+		}
+	case KindReviewUpdated:
+		var r Review
+		if err := decodeBody(e, &r); err != nil {
+			return err
+		}
+		inc.Review = &r
+	case KindRegulatoryFlagged:
+		var b RegulatoryFlagBody
+		if err := decodeBody(e, &b); err != nil {
+			return err
+		}
+		d, err := ReportDeadline(b.Regime, b.Tier)
+		if err != nil {
+			return err
+		}
+		if c := inc.Clock(b.Regime); c != nil {
+			c.Tier, c.AwareAt, c.DueAt = b.Tier, b.AwareAt, b.AwareAt.Add(d)
+		} else {
+			inc.Regulatory = append(inc.Regulatory, &Clock{Regime: b.Regime, Tier: b.Tier, AwareAt: b.AwareAt, DueAt: b.AwareAt.Add(d)})
+		}
+	case KindRegulatoryReported:
+		var b RegulatoryReportBody
+		if err := decodeBody(e, &b); err != nil {
+			return err
+		}
+		c := inc.Clock(b.Regime)
+		if c == nil {
+			return fmt.Errorf("report under %s, which the incident is not flagged for", b.Regime)
+		}
+		switch b.Report {
+		case "initial":
+			c.InitialAt = firstTime(c.InitialAt, b.SentAt)
+		case "complete":
+			c.CompleteAt = firstTime(c.CompleteAt, b.SentAt)
+		default:
+			return fmt.Errorf("report %q is not initial or complete", b.Report)
+		}
+		c.Reports = append(c.Reports, b)
 	}
 	return nil
 }
@@ -186,4 +246,12 @@ func decodeBody(e Event, v any) error {
 		return fmt.Errorf("body: %w", err)
 	}
 	return nil
+}
+
+// StatusAfterReopen is where a reopened incident goes: acknowledged if someone had acknowledged it, else declared.
+func (inc *Incident) StatusAfterReopen() Status {
+	if inc.AcknowledgedAt.IsZero() {
+		return Declared
+	}
+	return Acknowledged
 }

@@ -140,19 +140,23 @@ type Incident struct {
 	DeclaredBy  string    `json:"declared_by"`  // who: an alert rule, a user
 	DeclaredVia string    `json:"declared_via"` // through what: alertmanager, grafana, support, security, ...
 	GroupKey    string    `json:"group_key,omitempty"`
+	ReportedVia string    `json:"reported_via,omitempty"`
 	Drill       bool      `json:"drill,omitempty"`
 	StartedAt   time.Time `json:"started_at"`
 	DeclaredAt  time.Time `json:"declared_at"`
 	// The first time each state was reached; zero if never. ResolvedAt is cleared when the incident reopens.
-	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
-	ContainedAt    time.Time `json:"contained_at,omitzero"`
-	ResolvedAt     time.Time `json:"resolved_at,omitzero"`
-	ClosedAt       time.Time `json:"closed_at,omitzero"`
-	AlertCount     int       `json:"alert_count"`
-	FiringCount    int       `json:"firing_alert_count"`
-	LastSeq        uint32    `json:"last_seq"`
-	LastHash       string    `json:"last_hash"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	AcknowledgedAt time.Time         `json:"acknowledged_at,omitzero"`
+	ContainedAt    time.Time         `json:"contained_at,omitzero"`
+	ResolvedAt     time.Time         `json:"resolved_at,omitzero"`
+	ClosedAt       time.Time         `json:"closed_at,omitzero"`
+	AlertCount     int               `json:"alert_count"`
+	FiringCount    int               `json:"firing_alert_count"`
+	Roles          map[string]string `json:"roles"`      // response role -> user
+	Review         *Review           `json:"review"`     // nil until first edited
+	Regulatory     []*Clock          `json:"regulatory"` // one per flagged regime
+	LastSeq        uint32            `json:"last_seq"`
+	LastHash       string            `json:"last_hash"`
+	UpdatedAt      time.Time         `json:"updated_at"`
 
 	firing      map[string]bool // alert key -> currently firing; drives AlertCount and FiringCount
 	truncations map[string]bool // digests of recorded alerts_truncated events
@@ -182,6 +186,21 @@ func (inc *Incident) Clone() *Incident {
 	c.firing = make(map[string]bool, len(inc.firing))
 	for k, v := range inc.firing {
 		c.firing[k] = v
+	}
+	c.Roles = make(map[string]string, len(inc.Roles))
+	for k, v := range inc.Roles {
+		c.Roles[k] = v
+	}
+	if inc.Review != nil {
+		r := *inc.Review
+		r.ActionItems = append([]ActionItem(nil), r.ActionItems...)
+		c.Review = &r
+	}
+	c.Regulatory = make([]*Clock, len(inc.Regulatory))
+	for i, cl := range inc.Regulatory {
+		cc := *cl
+		cc.Reports = append([]RegulatoryReportBody(nil), cl.Reports...)
+		c.Regulatory[i] = &cc
 	}
 	c.truncations = make(map[string]bool, len(inc.truncations))
 	for k, v := range inc.truncations {
@@ -219,4 +238,28 @@ func mustJSON(v any) json.RawMessage {
 		panic(fmt.Sprintf("incident: marshal %T: %v", v, err))
 	}
 	return b
+}
+
+// Lead is the incident lead ("" if none).
+func (inc *Incident) Lead() string { return inc.Roles[RoleIncidentLead] }
+
+// Clock returns the clock of a regime, or nil if the incident is not flagged for it.
+func (inc *Incident) Clock(r Regime) *Clock {
+	for _, c := range inc.Regulatory {
+		if c.Regime == r {
+			return c
+		}
+	}
+	return nil
+}
+
+// NextRegulatoryDue is the earliest deadline of a regime not yet reported to (zero if none).
+func (inc *Incident) NextRegulatoryDue() time.Time {
+	var due time.Time
+	for _, c := range inc.Regulatory {
+		if !c.Reported() && (due.IsZero() || c.DueAt.Before(due)) {
+			due = c.DueAt
+		}
+	}
+	return due
 }

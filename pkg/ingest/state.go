@@ -178,7 +178,7 @@ func (s *State) target(b *batch, n *webhook.Notification, a *incident.Alert) *in
 		case inc.Status == incident.Resolved && !a.StartsAt.After(inc.ResolvedAt.Add(s.mapping.ReopenWindow)):
 			b.add(inc, incident.KindReopened, a.StartsAt, incident.RuleActor(a.Name),
 				fmt.Sprintf("Reopened: alert %s fired again within %s of the resolution", a.Name, s.mapping.ReopenWindow),
-				incident.StatusBody{From: incident.Resolved, To: statusAfterReopen(inc), Reason: "alert " + a.Name + " fired again"}, nil)
+				incident.StatusBody{From: incident.Resolved, To: inc.StatusAfterReopen(), Reason: "alert " + a.Name + " fired again"}, nil)
 			if _, taken := s.openByGroup[n.GroupKey]; !taken {
 				s.openByGroup[n.GroupKey] = inc.ID
 			}
@@ -189,13 +189,6 @@ func (s *State) target(b *batch, n *webhook.Notification, a *incident.Alert) *in
 		return s.incidents[id]
 	}
 	return s.declare(b, n, a)
-}
-
-func statusAfterReopen(inc *incident.Incident) incident.Status {
-	if inc.AcknowledgedAt.IsZero() {
-		return incident.Declared
-	}
-	return incident.Acknowledged
 }
 
 func (s *State) declare(b *batch, n *webhook.Notification, a *incident.Alert) *incident.Incident {

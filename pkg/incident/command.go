@@ -1,0 +1,372 @@
+package incident
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// OrgRole is a Grafana organization role.
+type OrgRole string
+
+const (
+	Viewer OrgRole = "Viewer"
+	Editor OrgRole = "Editor"
+	Admin  OrgRole = "Admin"
+)
+
+func (r OrgRole) atLeast(min OrgRole) bool {
+	rank := map[OrgRole]int{Viewer: 1, Editor: 2, Admin: 3}
+	return rank[r] >= rank[min] && rank[r] > 0
+}
+
+// Actor is the person a command comes from.
+type Actor struct {
+	Login string  `json:"login"`
+	Role  OrgRole `json:"role"`
+}
+
+// CommandKind names what a person asks to do to an incident.
+type CommandKind string
+
+const (
+	CmdDeclare          CommandKind = "declare"
+	CmdAcknowledge      CommandKind = "acknowledge"
+	CmdSeverity         CommandKind = "severity"
+	CmdAssignRole       CommandKind = "assign_role"
+	CmdNote             CommandKind = "note"
+	CmdStatus           CommandKind = "status"
+	CmdReview           CommandKind = "review"
+	CmdClose            CommandKind = "close"
+	CmdRegulatoryFlag   CommandKind = "regulatory_flag"
+	CmdRegulatoryReport CommandKind = "regulatory_report"
+)
+
+// Command is a person's request to change an incident. Exactly the payload matching Kind is set.
+type Command struct {
+	ID         string      `json:"id"` // idempotency key, chosen by the caller
+	Kind       CommandKind `json:"kind"`
+	IncidentID string      `json:"incident_id,omitempty"`
+	Actor      Actor       `json:"actor"`
+
+	Declare          *DeclareRequest       `json:"declare,omitempty"`
+	Severity         *SeverityRequest      `json:"severity,omitempty"`
+	Role             *RoleBody             `json:"role,omitempty"`
+	Note             *NoteBody             `json:"note,omitempty"`
+	Status           *StatusRequest        `json:"status,omitempty"`
+	Review           *Review               `json:"review,omitempty"`
+	RegulatoryFlag   *RegulatoryFlagBody   `json:"regulatory_flag,omitempty"`
+	RegulatoryReport *RegulatoryReportBody `json:"regulatory_report,omitempty"`
+}
+
+// DeclareRequest declares an incident by hand.
+type DeclareRequest struct {
+	Title       string   `json:"title"`
+	Severity    Severity `json:"severity"`
+	Category    Category `json:"category"`
+	AISystem    string   `json:"ai_system"`
+	Description string   `json:"description"`
+	ReportedVia string   `json:"reported_via"`
+	Drill       bool     `json:"drill"`
+}
+
+// SeverityRequest changes the severity.
+type SeverityRequest struct {
+	Severity Severity `json:"severity"`
+	Reason   string   `json:"reason"`
+}
+
+// StatusRequest moves the incident to contained, resolved or (from resolved) reopened.
+type StatusRequest struct {
+	Status string `json:"status"`
+	Reason string `json:"reason"`
+}
+
+// ErrForbidden says why an actor may not do something (HTTP 403).
+type ErrForbidden struct{ Reason string }
+
+func (e *ErrForbidden) Error() string { return e.Reason }
+
+// ErrInvalid says what is wrong with a command (HTTP 400).
+type ErrInvalid struct{ Reason string }
+
+func (e *ErrInvalid) Error() string { return e.Reason }
+
+func invalid(format string, args ...any) error {
+	return &ErrInvalid{Reason: fmt.Sprintf(format, args...)}
+}
+
+const (
+	maxTitleLen = 300
+	maxTextLen  = 20000
+)
+
+// Validate checks a command's shape, independent of any incident.
+func (c *Command) Validate() error {
+	if c.ID == "" {
+		return invalid("id: missing (an idempotency key)")
+	}
+	if c.Actor.Login == "" {
+		return invalid("actor.login: missing")
+	}
+	if c.Actor.Role != Viewer && c.Actor.Role != Editor && c.Actor.Role != Admin {
+		return invalid("actor.role: %q is not Viewer, Editor or Admin", c.Actor.Role)
+	}
+	if c.Kind != CmdDeclare && c.IncidentID == "" {
+		return invalid("incident_id: missing")
+	}
+	need := func(ok bool, field string) error {
+		if !ok {
+			return invalid("%s: missing for a %s command", field, c.Kind)
+		}
+		return nil
+	}
+	text := func(field, v string, max int, required bool) error {
+		switch {
+		case required && strings.TrimSpace(v) == "":
+			return invalid("%s: missing", field)
+		case len(v) > max:
+			return invalid("%s: longer than %d bytes", field, max)
+		}
+		return nil
+	}
+	switch c.Kind {
+	case CmdDeclare:
+		if err := need(c.Declare != nil, "declare"); err != nil {
+			return err
+		}
+		d := c.Declare
+		if err := text("title", d.Title, maxTitleLen, true); err != nil {
+			return err
+		}
+		if err := text("description", d.Description, maxTextLen, false); err != nil {
+			return err
+		}
+		if !d.Severity.Valid() {
+			return invalid("severity: missing or invalid (want SEV1, SEV2 or SEV3)")
+		}
+		if _, err := ParseCategory(string(d.Category)); err != nil {
+			return invalid("category: %v", err)
+		}
+		if err := text("ai_system", d.AISystem, 200, true); err != nil {
+			return err
+		}
+		if !contains(ReportChannels, d.ReportedVia) {
+			return invalid("reported_via: %q is not one of %s", d.ReportedVia, strings.Join(ReportChannels, ", "))
+		}
+	case CmdAcknowledge, CmdClose:
+	case CmdSeverity:
+		if err := need(c.Severity != nil, "severity"); err != nil {
+			return err
+		}
+		if !c.Severity.Severity.Valid() {
+			return invalid("severity: missing or invalid (want SEV1, SEV2 or SEV3)")
+		}
+		return text("reason", c.Severity.Reason, maxTextLen, true)
+	case CmdAssignRole:
+		if err := need(c.Role != nil, "role"); err != nil {
+			return err
+		}
+		if _, err := ParseResponseRole(c.Role.Role); err != nil {
+			return invalid("role: %v", err)
+		}
+		return text("user", c.Role.User, 200, true)
+	case CmdNote:
+		if err := need(c.Note != nil, "note"); err != nil {
+			return err
+		}
+		return text("text", c.Note.Text, maxTextLen, true)
+	case CmdStatus:
+		if err := need(c.Status != nil, "status"); err != nil {
+			return err
+		}
+		switch c.Status.Status {
+		case "contained", "resolved", "reopened":
+		default:
+			return invalid("status: %q is not contained, resolved or reopened", c.Status.Status)
+		}
+		return text("reason", c.Status.Reason, maxTextLen, false)
+	case CmdReview:
+		if err := need(c.Review != nil, "review"); err != nil {
+			return err
+		}
+		if err := c.Review.Validate(); err != nil {
+			return invalid("review.%v", err)
+		}
+		for _, f := range []struct{ name, v string }{{"impact", c.Review.Impact}, {"affected", c.Review.Affected},
+			{"root_cause", c.Review.RootCause}, {"playbook_changes", c.Review.PlaybookChanges},
+			{"regulatory_follow_up", c.Review.RegulatoryFollowUp}} {
+			if err := text("review."+f.name, f.v, maxTextLen, false); err != nil {
+				return err
+			}
+		}
+	case CmdRegulatoryFlag:
+		if err := need(c.RegulatoryFlag != nil, "regulatory_flag"); err != nil {
+			return err
+		}
+		if _, err := ReportDeadline(c.RegulatoryFlag.Regime, c.RegulatoryFlag.Tier); err != nil {
+			return invalid("regulatory_flag: %v", err)
+		}
+		if c.RegulatoryFlag.AwareAt.IsZero() {
+			return invalid("regulatory_flag.aware_at: missing")
+		}
+	case CmdRegulatoryReport:
+		if err := need(c.RegulatoryReport != nil, "regulatory_report"); err != nil {
+			return err
+		}
+		r := c.RegulatoryReport
+		if r.Regime != EUAIAct && r.Regime != GDPR {
+			return invalid("regulatory_report.regime: %q is not eu_ai_act or gdpr", r.Regime)
+		}
+		if r.Report != "initial" && r.Report != "complete" {
+			return invalid("regulatory_report.report: %q is not initial or complete", r.Report)
+		}
+		if r.SentAt.IsZero() {
+			return invalid("regulatory_report.sent_at: missing")
+		}
+		return text("regulatory_report.authority", r.Authority, 500, true)
+	default:
+		return invalid("kind: unknown command %q", c.Kind)
+	}
+	return nil
+}
+
+// Execute decides the events a command produces on inc and applies them. It checks the actor's rights (*ErrForbidden)
+// and the transition (*ErrTransition); on any error inc is unchanged. For CmdDeclare use DeclareByHand.
+func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := authorize(c, inc); err != nil {
+		return nil, err
+	}
+	actor := UserActor(c.Actor.Login)
+	work := inc.Clone()
+	var events []Event
+	add := func(k Kind, at time.Time, msg string, body any) error {
+		e, err := work.Append(k, at, now, actor, msg, body)
+		if err != nil {
+			var te *ErrTransition
+			if errors.As(err, &te) {
+				return te
+			}
+			return err
+		}
+		events = append(events, e)
+		return nil
+	}
+	var err error
+	switch c.Kind {
+	case CmdAcknowledge:
+		err = add(KindAcknowledged, now, fmt.Sprintf("Acknowledged by %s", c.Actor.Login), StatusBody{From: inc.Status, To: Acknowledged})
+	case CmdSeverity:
+		to := c.Severity.Severity
+		if to == inc.Severity {
+			return nil, &ErrTransition{Kind: KindSeverityChanged, From: inc.Status, Detail: "severity is already " + to.String()}
+		}
+		err = add(KindSeverityChanged, now, fmt.Sprintf("Severity changed from %s to %s by %s: %s", inc.Severity, to, c.Actor.Login, c.Severity.Reason),
+			SeverityBody{From: inc.Severity, To: to, Reason: c.Severity.Reason})
+	case CmdAssignRole:
+		err = add(KindRoleAssigned, now, fmt.Sprintf("%s assigned %s as %s", c.Actor.Login, c.Role.User, c.Role.Role), *c.Role)
+	case CmdNote:
+		err = add(KindNote, now, c.Note.Text, *c.Note)
+	case CmdStatus:
+		kind := map[string]Kind{"contained": KindContained, "resolved": KindResolved, "reopened": KindReopened}[c.Status.Status]
+		to := Status(c.Status.Status)
+		if kind == KindReopened {
+			to = inc.StatusAfterReopen()
+		}
+		msg := fmt.Sprintf("%s by %s", strings.ToUpper(c.Status.Status[:1])+c.Status.Status[1:], c.Actor.Login)
+		if c.Status.Reason != "" {
+			msg += ": " + c.Status.Reason
+		}
+		err = add(kind, now, msg, StatusBody{From: inc.Status, To: to, Reason: c.Status.Reason})
+	case CmdReview:
+		if inc.Status == Closed {
+			return nil, &ErrTransition{Kind: KindReviewUpdated, From: Closed, Detail: "the review of a closed incident cannot change"}
+		}
+		err = add(KindReviewUpdated, now, fmt.Sprintf("Review updated by %s", c.Actor.Login), *c.Review)
+	case CmdClose:
+		if inc.Severity != SEV3 && (inc.Review == nil || len(inc.Review.Missing()) > 0) {
+			missing := []string{"the whole review"}
+			if inc.Review != nil {
+				missing = inc.Review.Missing()
+			}
+			return nil, &ErrTransition{Kind: KindClosed, From: inc.Status,
+				Detail: fmt.Sprintf("a %s incident closes only with a complete review; missing: %s", inc.Severity, strings.Join(missing, ", "))}
+		}
+		err = add(KindClosed, now, fmt.Sprintf("Closed by %s", c.Actor.Login), StatusBody{From: inc.Status, To: Closed})
+	case CmdRegulatoryFlag:
+		f := *c.RegulatoryFlag
+		d, _ := ReportDeadline(f.Regime, f.Tier)
+		err = add(KindRegulatoryFlagged, now, fmt.Sprintf("Flagged under %s by %s; report due %s", f.Regime, c.Actor.Login,
+			f.AwareAt.Add(d).UTC().Format(time.RFC3339)), f)
+	case CmdRegulatoryReport:
+		r := *c.RegulatoryReport
+		if inc.Clock(r.Regime) == nil {
+			return nil, invalid("regulatory_report.regime: the incident is not flagged under %s", r.Regime)
+		}
+		err = add(KindRegulatoryReported, now, fmt.Sprintf("%s report under %s sent to %s", r.Report, r.Regime, r.Authority), r)
+	default:
+		return nil, invalid("kind: %q cannot be executed on an existing incident", c.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	*inc = *work
+	return events, nil
+}
+
+// DeclareByHand starts an incident from a declare command.
+func DeclareByHand(c *Command, id string, now time.Time) (*Incident, Event, error) {
+	if err := c.Validate(); err != nil {
+		return nil, Event{}, err
+	}
+	if c.Kind != CmdDeclare {
+		return nil, Event{}, invalid("kind: want declare")
+	}
+	if err := authorize(c, nil); err != nil {
+		return nil, Event{}, err
+	}
+	d := c.Declare
+	actor := UserActor(c.Actor.Login)
+	what := "incident"
+	if d.Drill {
+		what = "drill"
+	}
+	return Declare(id, DeclaredBody{
+		Title: strings.TrimSpace(d.Title), Description: d.Description, AISystem: d.AISystem, Category: d.Category,
+		Severity: d.Severity, DeclaredBy: actor, DeclaredVia: "manual", ReportedVia: d.ReportedVia, Drill: d.Drill,
+		StartedAt: now,
+	}, now, now, actor, fmt.Sprintf("%s declared a %s %s %s on %s (reported via %s)", c.Actor.Login, d.Severity, d.Category, what, d.AISystem, d.ReportedVia))
+}
+
+// authorize applies the rules: Viewers read only; Editors declare, acknowledge, take notes, assign roles, raise
+// severity, contain, reopen, edit the review and record regulatory duties; lowering severity, resolving and
+// closing are for the incident's lead or an Admin.
+func authorize(c *Command, inc *Incident) error {
+	if !c.Actor.Role.atLeast(Editor) {
+		return &ErrForbidden{Reason: fmt.Sprintf("%s is a %s: viewers can read incidents but not change them", c.Actor.Login, c.Actor.Role)}
+	}
+	leadOnly := ""
+	switch {
+	case c.Kind == CmdStatus && c.Status.Status == "resolved":
+		leadOnly = "resolve"
+	case c.Kind == CmdClose:
+		leadOnly = "close"
+	case c.Kind == CmdSeverity && inc != nil && c.Severity.Severity > inc.Severity:
+		leadOnly = "lower the severity of"
+	}
+	if leadOnly == "" || c.Actor.Role == Admin {
+		return nil
+	}
+	if lead := inc.Lead(); lead != c.Actor.Login {
+		who := "no incident lead is assigned"
+		if lead != "" {
+			who = "the incident lead is " + lead
+		}
+		return &ErrForbidden{Reason: fmt.Sprintf("only the incident lead or an Admin may %s this incident; %s", leadOnly, who)}
+	}
+	return nil
+}

@@ -1,0 +1,197 @@
+package incident
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	alice = Actor{Login: "alice", Role: Editor}
+	bob   = Actor{Login: "bob", Role: Editor}
+	vic   = Actor{Login: "vic", Role: Viewer}
+	root  = Actor{Login: "root", Role: Admin}
+)
+
+func cmd(kind CommandKind, a Actor) *Command {
+	return &Command{ID: "c1", Kind: kind, IncidentID: "x", Actor: a}
+}
+
+func handDeclared(t *testing.T, sev Severity) *Incident {
+	t.Helper()
+	c := cmd(CmdDeclare, alice)
+	c.Declare = &DeclareRequest{Title: "Bot gives wrong refund policy", Severity: sev, Category: Hallucination,
+		AISystem: "supportbot", ReportedVia: "support"}
+	inc, e, err := DeclareByHand(c, "x", t0)
+	require.NoError(t, err)
+	assert.Equal(t, "user:alice", e.Actor)
+	assert.Equal(t, "manual", inc.DeclaredVia)
+	assert.Equal(t, "support", inc.ReportedVia)
+	return inc
+}
+
+func run(t *testing.T, inc *Incident, c *Command) error {
+	t.Helper()
+	_, err := Execute(c, inc, t0.Add(time.Minute))
+	return err
+}
+
+func TestCommandLifecycleAndRules(t *testing.T) {
+	inc := handDeclared(t, SEV2)
+	ack := cmd(CmdAcknowledge, alice)
+	require.NoError(t, run(t, inc, ack))
+	var te *ErrTransition
+	require.ErrorAs(t, run(t, inc, ack), &te, "ack twice")
+	assert.Equal(t, Acknowledged, te.From)
+
+	var fe *ErrForbidden
+	require.ErrorAs(t, run(t, inc, cmd(CmdAcknowledge, vic)), &fe)
+	assert.Contains(t, fe.Reason, "viewers can read")
+
+	raise := cmd(CmdSeverity, alice)
+	raise.Severity = &SeverityRequest{Severity: SEV1, Reason: "many users"}
+	require.NoError(t, run(t, inc, raise))
+	assert.Equal(t, SEV1, inc.Severity)
+	lower := cmd(CmdSeverity, alice)
+	lower.Severity = &SeverityRequest{Severity: SEV3, Reason: "few users"}
+	require.ErrorAs(t, run(t, inc, lower), &fe)
+	assert.Contains(t, fe.Reason, "no incident lead is assigned")
+
+	lead := cmd(CmdAssignRole, bob)
+	lead.Role = &RoleBody{Role: RoleIncidentLead, User: "alice"}
+	require.NoError(t, run(t, inc, lead))
+	assert.Equal(t, "alice", inc.Lead())
+	require.NoError(t, run(t, inc, lower), "the lead may lower")
+
+	resolve := cmd(CmdStatus, bob)
+	resolve.Status = &StatusRequest{Status: "resolved"}
+	require.ErrorAs(t, run(t, inc, resolve), &fe)
+	assert.Contains(t, fe.Reason, "the incident lead is alice")
+	contain := cmd(CmdStatus, bob)
+	contain.Status = &StatusRequest{Status: "contained", Reason: "rolled back"}
+	require.NoError(t, run(t, inc, contain))
+	resolve.Actor = root
+	require.NoError(t, run(t, inc, resolve))
+	require.ErrorAs(t, run(t, inc, contain), &te, "contain a resolved incident")
+
+	reopen := cmd(CmdStatus, bob)
+	reopen.Status = &StatusRequest{Status: "reopened", Reason: "again"}
+	require.NoError(t, run(t, inc, reopen))
+	assert.Equal(t, Acknowledged, inc.Status)
+	resolve.Actor = alice
+	require.NoError(t, run(t, inc, resolve))
+	require.NoError(t, run(t, inc, cmd(CmdClose, alice)), "SEV3 closes without a review")
+	require.ErrorAs(t, run(t, inc, resolve), &te, "resolve a closed incident")
+	assert.Equal(t, Closed, te.From)
+}
+
+func TestCloseNeedsCompleteReviewForSEV1AndSEV2(t *testing.T) {
+	inc := handDeclared(t, SEV1)
+	resolve := cmd(CmdStatus, root)
+	resolve.Status = &StatusRequest{Status: "resolved"}
+	require.NoError(t, run(t, inc, resolve))
+	var te *ErrTransition
+	require.ErrorAs(t, run(t, inc, cmd(CmdClose, root)), &te)
+	assert.Contains(t, te.Error(), "missing: the whole review")
+
+	review := cmd(CmdReview, alice)
+	review.Review = &Review{Impact: "300 customers got a wrong policy", RootCauseClass: "model_defect"}
+	require.NoError(t, run(t, inc, review))
+	require.ErrorAs(t, run(t, inc, cmd(CmdClose, root)), &te)
+	assert.Contains(t, te.Error(), "started_at, detected_at, affected, root_cause, action_items")
+
+	review.Review = &Review{StartedAt: t0, DetectedAt: t0, Impact: "i", Affected: "customers", RootCauseClass: "bad_data",
+		RootCause: "stale policy documents", ActionItems: []ActionItem{{Text: "refresh index", Owner: "bob", Due: "2026-12-01", Status: "open"}}}
+	require.NoError(t, run(t, inc, review))
+	assert.Empty(t, inc.Review.Missing())
+	assert.Equal(t, []time.Time{time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}, inc.Review.OpenActionItemDues())
+	require.NoError(t, run(t, inc, cmd(CmdClose, root)))
+	require.ErrorAs(t, run(t, inc, review), &te, "review of a closed incident is frozen")
+}
+
+func TestRegulatoryClocks(t *testing.T) {
+	inc := handDeclared(t, SEV1)
+	aware := t0.Add(-time.Hour)
+	report := cmd(CmdRegulatoryReport, alice)
+	report.RegulatoryReport = &RegulatoryReportBody{Regime: GDPR, Authority: "CNIL", Report: "initial", SentAt: t0}
+	var ie *ErrInvalid
+	require.ErrorAs(t, run(t, inc, report), &ie, "report before flag")
+
+	for _, f := range []RegulatoryFlagBody{{Regime: GDPR, AwareAt: aware}, {Regime: EUAIAct, Tier: TierWidespread, AwareAt: aware}} {
+		flag := cmd(CmdRegulatoryFlag, alice)
+		flag.RegulatoryFlag = &f
+		require.NoError(t, run(t, inc, flag))
+	}
+	assert.Equal(t, aware.Add(72*time.Hour), inc.Clock(GDPR).DueAt)
+	assert.Equal(t, aware.Add(48*time.Hour), inc.Clock(EUAIAct).DueAt)
+	assert.Equal(t, aware.Add(48*time.Hour), inc.NextRegulatoryDue())
+	assert.True(t, inc.Clock(EUAIAct).Overdue(aware.Add(49*time.Hour)))
+	report.RegulatoryReport.Regime = EUAIAct
+	require.NoError(t, run(t, inc, report))
+	assert.False(t, inc.Clock(EUAIAct).Overdue(aware.Add(49*time.Hour)))
+	assert.Equal(t, aware.Add(72*time.Hour), inc.NextRegulatoryDue())
+
+	for tier, want := range map[string]time.Duration{TierStandard: 15 * 24 * time.Hour, TierDeath: 10 * 24 * time.Hour} {
+		d, err := ReportDeadline(EUAIAct, tier)
+		require.NoError(t, err)
+		assert.Equal(t, want, d)
+	}
+	_, err := ReportDeadline(GDPR, TierDeath)
+	assert.Error(t, err)
+}
+
+func TestCommandValidation(t *testing.T) {
+	tests := []struct {
+		name string
+		c    Command
+		want string
+	}{
+		{"no id", Command{Kind: CmdAcknowledge, IncidentID: "x", Actor: alice}, "id: missing"},
+		{"no actor", Command{ID: "1", Kind: CmdAcknowledge, IncidentID: "x"}, "actor.login"},
+		{"bad role", Command{ID: "1", Kind: CmdAcknowledge, IncidentID: "x", Actor: Actor{Login: "a", Role: "God"}}, "actor.role"},
+		{"no incident", Command{ID: "1", Kind: CmdAcknowledge, Actor: alice}, "incident_id: missing"},
+		{"unknown kind", Command{ID: "1", Kind: "explode", IncidentID: "x", Actor: alice}, "unknown command"},
+		{"declare empty", Command{ID: "1", Kind: CmdDeclare, Actor: alice, Declare: &DeclareRequest{}}, "title: missing"},
+		{"declare sev", Command{ID: "1", Kind: CmdDeclare, Actor: alice, Declare: &DeclareRequest{Title: "t"}}, "severity"},
+		{"declare category", Command{ID: "1", Kind: CmdDeclare, Actor: alice, Declare: &DeclareRequest{Title: "t", Severity: SEV1, Category: "x"}}, "category"},
+		{"declare channel", Command{ID: "1", Kind: CmdDeclare, Actor: alice, Declare: &DeclareRequest{Title: "t", Severity: SEV1, Category: Bias, AISystem: "s", ReportedVia: "tv"}}, "reported_via"},
+		{"severity reason", Command{ID: "1", Kind: CmdSeverity, IncidentID: "x", Actor: alice, Severity: &SeverityRequest{Severity: SEV1}}, "reason: missing"},
+		{"role name", Command{ID: "1", Kind: CmdAssignRole, IncidentID: "x", Actor: alice, Role: &RoleBody{Role: "boss", User: "u"}}, "unknown role"},
+		{"note empty", Command{ID: "1", Kind: CmdNote, IncidentID: "x", Actor: alice, Note: &NoteBody{Text: " "}}, "text: missing"},
+		{"status", Command{ID: "1", Kind: CmdStatus, IncidentID: "x", Actor: alice, Status: &StatusRequest{Status: "closed"}}, "not contained, resolved or reopened"},
+		{"review class", Command{ID: "1", Kind: CmdReview, IncidentID: "x", Actor: alice, Review: &Review{RootCauseClass: "aliens"}}, "root_cause_class"},
+		{"review due", Command{ID: "1", Kind: CmdReview, IncidentID: "x", Actor: alice, Review: &Review{ActionItems: []ActionItem{{Text: "t", Due: "soon", Status: "open"}}}}, "action_items[0].due"},
+		{"flag tier", Command{ID: "1", Kind: CmdRegulatoryFlag, IncidentID: "x", Actor: alice, RegulatoryFlag: &RegulatoryFlagBody{Regime: EUAIAct, Tier: "x", AwareAt: t0}}, "tier"},
+		{"flag aware", Command{ID: "1", Kind: CmdRegulatoryFlag, IncidentID: "x", Actor: alice, RegulatoryFlag: &RegulatoryFlagBody{Regime: GDPR}}, "aware_at"},
+		{"payload missing", Command{ID: "1", Kind: CmdNote, IncidentID: "x", Actor: alice}, "note: missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.c.Validate()
+			var ie *ErrInvalid
+			require.ErrorAs(t, err, &ie)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestSLA(t *testing.T) {
+	targets := DefaultSLATargets()
+	inc := handDeclared(t, SEV1)
+	st := targets.SLA(inc, t0.Add(10*time.Minute))
+	assert.Equal(t, t0.Add(15*time.Minute), st.AcknowledgeDueAt)
+	assert.False(t, st.Breached())
+	st = targets.SLA(inc, t0.Add(16*time.Minute))
+	assert.True(t, st.AcknowledgeBreached)
+	assert.False(t, st.ContainBreached)
+	inc.AcknowledgedAt = t0.Add(5 * time.Minute)
+	assert.False(t, targets.SLA(inc, t0.Add(time.Hour)).AcknowledgeBreached, "acknowledged in time stays met")
+	inc.ResolvedAt = t0.Add(5 * time.Hour)
+	assert.True(t, targets.SLA(inc, t0.Add(6*time.Hour)).ContainBreached, "resolved late counts as contained late")
+	sev3 := handDeclared(t, SEV3)
+	st = targets.SLA(sev3, t0.Add(100*time.Hour))
+	assert.True(t, st.AcknowledgeBreached)
+	assert.True(t, st.ContainDueAt.IsZero())
+}
