@@ -238,6 +238,9 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	if inc.HasCause(c.ID) {
+		return nil, nil // the same command again (a retry, a replay): already done
+	}
 	if err := authorize(c, inc); err != nil {
 		return nil, err
 	}
@@ -245,7 +248,7 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 	work := inc.Clone()
 	var events []Event
 	add := func(k Kind, at time.Time, msg string, body any) error {
-		e, err := work.Append(k, at, now, actor, msg, body)
+		e, err := work.appendCaused(c.ID, k, at, now, actor, msg, body)
 		if err != nil {
 			var te *ErrTransition
 			if errors.As(err, &te) {
@@ -335,11 +338,18 @@ func DeclareByHand(c *Command, id string, now time.Time) (*Incident, Event, erro
 	if d.Drill {
 		what = "drill"
 	}
-	return Declare(id, DeclaredBody{
-		Title: strings.TrimSpace(d.Title), Description: d.Description, AISystem: d.AISystem, Category: d.Category,
-		Severity: d.Severity, DeclaredBy: actor, DeclaredVia: "manual", ReportedVia: d.ReportedVia, Drill: d.Drill,
-		StartedAt: now,
-	}, now, now, actor, fmt.Sprintf("%s declared a %s %s %s on %s (reported via %s)", c.Actor.Login, d.Severity, d.Category, what, d.AISystem, d.ReportedVia))
+	inc := &Incident{ID: id}
+	e, err := inc.appendCaused(c.ID, KindDeclared, now, now, actor,
+		fmt.Sprintf("%s declared a %s %s %s on %s (reported via %s)", c.Actor.Login, d.Severity, d.Category, what, d.AISystem, d.ReportedVia),
+		DeclaredBody{
+			Title: strings.TrimSpace(d.Title), Description: d.Description, AISystem: d.AISystem, Category: d.Category,
+			Severity: d.Severity, DeclaredBy: actor, DeclaredVia: "manual", ReportedVia: d.ReportedVia, Drill: d.Drill,
+			StartedAt: now,
+		})
+	if err != nil {
+		return nil, Event{}, err
+	}
+	return inc, e, nil
 }
 
 // authorize applies the rules: Viewers read only; Editors declare, acknowledge, take notes, assign roles, raise

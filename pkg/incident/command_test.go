@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -15,8 +16,11 @@ var (
 	root  = Actor{Login: "root", Role: Admin}
 )
 
+var cmdSeq int
+
 func cmd(kind CommandKind, a Actor) *Command {
-	return &Command{ID: "c1", Kind: kind, IncidentID: "x", Actor: a}
+	cmdSeq++
+	return &Command{ID: fmt.Sprintf("c%d-%s", cmdSeq, kind), Kind: kind, IncidentID: "x", Actor: a}
 }
 
 func handDeclared(t *testing.T, sev Severity) *Incident {
@@ -42,8 +46,13 @@ func TestCommandLifecycleAndRules(t *testing.T) {
 	inc := handDeclared(t, SEV2)
 	ack := cmd(CmdAcknowledge, alice)
 	require.NoError(t, run(t, inc, ack))
+	events, err := Execute(ack, inc, t0)
+	require.NoError(t, err)
+	assert.Empty(t, events, "the same command again changes nothing")
+	ack2 := cmd(CmdAcknowledge, alice)
+	ack2.ID = "c2"
 	var te *ErrTransition
-	require.ErrorAs(t, run(t, inc, ack), &te, "ack twice")
+	require.ErrorAs(t, run(t, inc, ack2), &te, "ack twice")
 	assert.Equal(t, Acknowledged, te.From)
 
 	var fe *ErrForbidden
@@ -69,21 +78,23 @@ func TestCommandLifecycleAndRules(t *testing.T) {
 	resolve.Status = &StatusRequest{Status: "resolved"}
 	require.ErrorAs(t, run(t, inc, resolve), &fe)
 	assert.Contains(t, fe.Reason, "the incident lead is alice")
+	resolve = again(resolve)
 	contain := cmd(CmdStatus, bob)
 	contain.Status = &StatusRequest{Status: "contained", Reason: "rolled back"}
 	require.NoError(t, run(t, inc, contain))
 	resolve.Actor = root
 	require.NoError(t, run(t, inc, resolve))
-	require.ErrorAs(t, run(t, inc, contain), &te, "contain a resolved incident")
+	require.ErrorAs(t, run(t, inc, again(contain)), &te, "contain a resolved incident")
 
 	reopen := cmd(CmdStatus, bob)
 	reopen.Status = &StatusRequest{Status: "reopened", Reason: "again"}
 	require.NoError(t, run(t, inc, reopen))
 	assert.Equal(t, Acknowledged, inc.Status)
+	resolve = again(resolve)
 	resolve.Actor = alice
 	require.NoError(t, run(t, inc, resolve))
 	require.NoError(t, run(t, inc, cmd(CmdClose, alice)), "SEV3 closes without a review")
-	require.ErrorAs(t, run(t, inc, resolve), &te, "resolve a closed incident")
+	require.ErrorAs(t, run(t, inc, again(resolve)), &te, "resolve a closed incident")
 	assert.Equal(t, Closed, te.From)
 }
 
@@ -102,12 +113,14 @@ func TestCloseNeedsCompleteReviewForSEV1AndSEV2(t *testing.T) {
 	require.ErrorAs(t, run(t, inc, cmd(CmdClose, root)), &te)
 	assert.Contains(t, te.Error(), "started_at, detected_at, affected, root_cause, action_items")
 
+	review.ID += "-v2"
 	review.Review = &Review{StartedAt: t0, DetectedAt: t0, Impact: "i", Affected: "customers", RootCauseClass: "bad_data",
 		RootCause: "stale policy documents", ActionItems: []ActionItem{{Text: "refresh index", Owner: "bob", Due: "2026-12-01", Status: "open"}}}
 	require.NoError(t, run(t, inc, review))
 	assert.Empty(t, inc.Review.Missing())
 	assert.Equal(t, []time.Time{time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}, inc.Review.OpenActionItemDues())
 	require.NoError(t, run(t, inc, cmd(CmdClose, root)))
+	review.ID += "-v3"
 	require.ErrorAs(t, run(t, inc, review), &te, "review of a closed incident is frozen")
 }
 
@@ -194,4 +207,12 @@ func TestSLA(t *testing.T) {
 	st = targets.SLA(sev3, t0.Add(100*time.Hour))
 	assert.True(t, st.AcknowledgeBreached)
 	assert.True(t, st.ContainDueAt.IsZero())
+}
+
+// again is the same request sent anew (a new idempotency key).
+func again(c *Command) *Command {
+	n := *c
+	cmdSeq++
+	n.ID = fmt.Sprintf("%s-again%d", c.ID, cmdSeq)
+	return &n
 }

@@ -42,6 +42,7 @@ type Event struct {
 	Actor      string          `json:"actor"`
 	Message    string          `json:"message"`
 	Body       json.RawMessage `json:"body"`
+	Cause      string          `json:"cause,omitempty"` // id of the command that made it, so a replayed command is recognized
 	PrevHash   string          `json:"prev_hash"`
 	Hash       string          `json:"hash"`
 }
@@ -105,7 +106,7 @@ func (e Event) ComputeHash() string {
 	h := sha256.New()
 	for _, part := range []string{
 		e.PrevHash, e.IncidentID, strconv.FormatUint(uint64(e.Seq), 10), e.At.UTC().Format(time.RFC3339Nano),
-		string(e.Kind), e.Actor, e.Message, string(e.Body),
+		string(e.Kind), e.Actor, e.Message, string(e.Body), e.Cause,
 	} {
 		h.Write([]byte(strconv.Itoa(len(part))))
 		h.Write([]byte{':'})
@@ -156,7 +157,15 @@ func (inc *Incident) NewEvent(kind Kind, at, recordedAt time.Time, actor, messag
 
 // Append builds the next event of inc and applies it, returning the event.
 func (inc *Incident) Append(kind Kind, at, recordedAt time.Time, actor, message string, body any) (Event, error) {
+	return inc.appendCaused("", kind, at, recordedAt, actor, message, body)
+}
+
+func (inc *Incident) appendCaused(cause string, kind Kind, at, recordedAt time.Time, actor, message string, body any) (Event, error) {
 	e := inc.NewEvent(kind, at, recordedAt, actor, message, body)
+	if cause != "" {
+		e.Cause = cause
+		e.Hash = e.ComputeHash()
+	}
 	if err := inc.Apply(e); err != nil {
 		return Event{}, err
 	}

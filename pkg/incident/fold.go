@@ -108,6 +108,12 @@ func (inc *Incident) Apply(e Event) error {
 	if err := inc.applyBody(e); err != nil {
 		return fmt.Errorf("incident %s: event %d (%s): %w", inc.ID, e.Seq, e.Kind, err)
 	}
+	if e.Cause != "" {
+		if inc.causes == nil {
+			inc.causes = map[string]bool{}
+		}
+		inc.causes[e.Cause] = true
+	}
 	inc.LastSeq = e.Seq
 	inc.LastHash = e.Hash
 	inc.UpdatedAt = e.RecordedAt

@@ -160,7 +160,11 @@ type Incident struct {
 
 	firing      map[string]bool // alert key -> currently firing; drives AlertCount and FiringCount
 	truncations map[string]bool // digests of recorded alerts_truncated events
+	causes      map[string]bool // ids of the commands on the timeline
 }
+
+// HasCause reports whether a command with this id already produced events on the timeline.
+func (inc *Incident) HasCause(commandID string) bool { return inc.causes[commandID] }
 
 // AlertKeys lists the keys of every alert episode attached to the incident, in no particular order.
 func (inc *Incident) AlertKeys() []string {
@@ -201,6 +205,10 @@ func (inc *Incident) Clone() *Incident {
 		cc := *cl
 		cc.Reports = append([]RegulatoryReportBody(nil), cl.Reports...)
 		c.Regulatory[i] = &cc
+	}
+	c.causes = make(map[string]bool, len(inc.causes))
+	for k, v := range inc.causes {
+		c.causes[k] = v
 	}
 	c.truncations = make(map[string]bool, len(inc.truncations))
 	for k, v := range inc.truncations {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 	"github.com/firebreak-dev/firebreak/pkg/spool"
 	"github.com/firebreak-dev/firebreak/pkg/store"
@@ -25,6 +27,7 @@ type Processor struct {
 	Log      *slog.Logger
 	MaxBatch int           // spool records per write (default 5000)
 	Linger   time.Duration // wait this long for a batch to fill (default 100ms)
+	Waiters  *Waiters      // receive command results once their events are stored (may be nil)
 
 	readyOnce sync.Once
 	ready     chan struct{}
@@ -64,11 +67,25 @@ func (p *Processor) Run(ctx context.Context) error {
 		}
 		var records []store.Record
 		var oldest time.Time
+		type done struct {
+			id  string
+			res CommandResult
+		}
+		var results []done
 		for _, rec := range batch {
 			var env Envelope
-			if err := json.Unmarshal(rec.Data, &env); err != nil || env.Notification == nil {
+			if err := json.Unmarshal(rec.Data, &env); err != nil || (env.Notification == nil) == (env.Command == nil) {
 				p.Metrics.DroppedRecords.Inc()
 				p.Log.Error("spool record cannot be decoded; skipping it", "position", rec.Pos.String(), "err", err)
+				continue
+			}
+			if env.Command != nil {
+				if err := p.ensureLoaded(ctx, state, CommandIncidentID(env.Command)); err != nil {
+					return err
+				}
+				recs, res := state.ApplyCommand(env)
+				records = append(records, recs...)
+				results = append(results, done{env.Command.ID, res})
 				continue
 			}
 			if oldest.IsZero() || env.ReceivedAt.Before(oldest) {
@@ -88,6 +105,11 @@ func (p *Processor) Run(ctx context.Context) error {
 		}
 		if err := p.Spool.Commit(batch[len(batch)-1].Pos); err != nil {
 			return err
+		}
+		if p.Waiters != nil {
+			for _, d := range results {
+				p.Waiters.deliver(d.id, d.res)
+			}
 		}
 		if !oldest.IsZero() {
 			p.Metrics.Lag.Observe(time.Since(oldest).Seconds())
@@ -145,6 +167,23 @@ func (p *Processor) loadState(ctx context.Context) (*State, error) {
 		return nil
 	})
 	return state, err
+}
+
+// ensureLoaded brings an incident that alerts no longer touch (closed, long resolved) back into the state.
+func (p *Processor) ensureLoaded(ctx context.Context, state *State, id string) error {
+	if state.Has(id) {
+		return nil
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return nil // not an incident id: the command fails with not found
+	}
+	return p.retry(ctx, "load incident "+id, func() error {
+		inc, err := p.Store.LoadIncident(ctx, id)
+		if err == nil && inc != nil {
+			state.Load([]*incident.Incident{inc})
+		}
+		return err
+	})
 }
 
 func (p *Processor) write(ctx context.Context, records []store.Record) error {

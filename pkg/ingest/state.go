@@ -22,7 +22,8 @@ import (
 // arrived. Processing depends only on the envelope and the state, never on the clock.
 type Envelope struct {
 	ReceivedAt   time.Time             `json:"received_at"`
-	Notification *webhook.Notification `json:"notification"`
+	Notification *webhook.Notification `json:"notification,omitempty"`
+	Command      *incident.Command     `json:"command,omitempty"`
 }
 
 // incidentNamespace seeds the deterministic (UUIDv5) incident ids.

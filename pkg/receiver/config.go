@@ -21,6 +21,7 @@ type Config struct {
 	ClickHouseDSN string
 	TokenFile     string
 	BasicAuthFile string
+	APITokenFile  string
 	SpoolDir      string
 	SpoolMaxBytes int64
 	RulesFile     string
@@ -30,8 +31,7 @@ type Config struct {
 	LogFormat     string
 	ShutdownWait  time.Duration
 	token, basic  string // secrets, from the files or FIREBREAK_TOKEN / FIREBREAK_BASIC_AUTH
-	tokenFromEnv  bool
-	basicFromEnv  bool
+	apiToken      string // from the file or FIREBREAK_API_TOKEN
 }
 
 // ErrHelp is returned by ParseConfig when --help was asked for; the usage has been written.
@@ -56,6 +56,8 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		"file holding the bearer token senders must present (or set FIREBREAK_TOKEN); none set means no auth")
 	str(&c.BasicAuthFile, "basic-auth-file", "FIREBREAK_BASIC_AUTH_FILE", "",
 		"file holding user:password for HTTP basic auth (or set FIREBREAK_BASIC_AUTH)")
+	str(&c.APITokenFile, "api-token-file", "FIREBREAK_API_TOKEN_FILE", "",
+		"file holding the token of the command API the Grafana plugin uses (or set FIREBREAK_API_TOKEN); none set disables that API")
 	str(&c.SpoolDir, "spool-dir", "FIREBREAK_SPOOL_DIR", "data/spool",
 		"directory of the local spool that keeps accepted notifications until ClickHouse has them")
 	str(&spoolMax, "spool-max-bytes", "FIREBREAK_SPOOL_MAX_BYTES", "1GiB",
@@ -106,10 +108,13 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		errs = append(errs, errors.New("--spool-dir: must not be empty"))
 	}
 	c.ShutdownWait = 10 * time.Second
-	if c.token, c.tokenFromEnv, err = secret(c.TokenFile, getenv("FIREBREAK_TOKEN")); err != nil {
+	if c.token, err = secret(c.TokenFile, getenv("FIREBREAK_TOKEN")); err != nil {
 		errs = append(errs, fmt.Errorf("--token-file: %w", err))
 	}
-	if c.basic, c.basicFromEnv, err = secret(c.BasicAuthFile, getenv("FIREBREAK_BASIC_AUTH")); err != nil {
+	if c.apiToken, err = secret(c.APITokenFile, getenv("FIREBREAK_API_TOKEN")); err != nil {
+		errs = append(errs, fmt.Errorf("--api-token-file: %w", err))
+	}
+	if c.basic, err = secret(c.BasicAuthFile, getenv("FIREBREAK_BASIC_AUTH")); err != nil {
 		errs = append(errs, fmt.Errorf("--basic-auth-file: %w", err))
 	} else if c.basic != "" && !strings.Contains(c.basic, ":") {
 		errs = append(errs, errors.New("--basic-auth-file: expected user:password"))
@@ -121,19 +126,19 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 }
 
 // secret reads a secret from a file (trimmed), or takes it from an environment variable's value.
-func secret(path, envValue string) (value string, fromEnv bool, err error) {
+func secret(path, envValue string) (string, error) {
 	if path == "" {
-		return strings.TrimSpace(envValue), envValue != "", nil
+		return strings.TrimSpace(envValue), nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
 	v := strings.TrimSpace(string(b))
 	if v == "" {
-		return "", false, fmt.Errorf("%s is empty", path)
+		return "", fmt.Errorf("%s is empty", path)
 	}
-	return v, false, nil
+	return v, nil
 }
 
 // AuthEnabled reports whether senders must authenticate.

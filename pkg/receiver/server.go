@@ -26,6 +26,8 @@ import (
 type Server struct {
 	spool    *spool.Spool
 	auth     authenticator
+	api      authenticator // the command API; disabled when no token is set
+	waiters  *ingest.Waiters
 	maxBody  int64
 	log      *slog.Logger
 	spoolMax int64
@@ -42,9 +44,10 @@ type serverMetrics struct {
 }
 
 // NewServer builds the HTTP API.
-func NewServer(cfg *Config, sp *spool.Spool, reg *prometheus.Registry, log *slog.Logger) *Server {
+func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, reg *prometheus.Registry, log *slog.Logger) *Server {
 	s := &Server{
 		spool: sp, auth: newAuthenticator(cfg.token, cfg.basic), maxBody: cfg.MaxBodyBytes, log: log,
+		api: newAuthenticator(cfg.apiToken, ""), waiters: waiters,
 		spoolMax: cfg.SpoolMaxBytes, now: time.Now, mux: http.NewServeMux(),
 		m: serverMetrics{
 			notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -70,6 +73,7 @@ func NewServer(cfg *Config, sp *spool.Spool, reg *prometheus.Registry, log *slog
 		}, func() float64 { return float64(sp.Stats().PendingBytes) }),
 	)
 	s.mux.HandleFunc("POST /api/v1/webhook", s.webhook)
+	s.mux.HandleFunc("POST /api/v1/commands", s.command)
 	s.mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "Healthy\n") })
 	s.mux.HandleFunc("GET /-/ready", s.readiness)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))

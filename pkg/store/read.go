@@ -11,7 +11,7 @@ import (
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
-const eventColumns = "toString(incident_id), seq, at, at_ns, recorded_at, kind, actor, message, body, prev_hash, hash"
+const eventColumns = "toString(incident_id), seq, at, at_ns, recorded_at, kind, actor, message, body, cause, prev_hash, hash"
 
 func scanEvent(scan func(dest ...any) error) (incident.Event, error) {
 	var (
@@ -22,7 +22,7 @@ func scanEvent(scan func(dest ...any) error) (incident.Event, error) {
 		body  string
 		recAt time.Time
 	)
-	if err := scan(&e.IncidentID, &e.Seq, &at, &atNS, &recAt, &kind, &e.Actor, &e.Message, &body, &e.PrevHash, &e.Hash); err != nil {
+	if err := scan(&e.IncidentID, &e.Seq, &at, &atNS, &recAt, &kind, &e.Actor, &e.Message, &body, &e.Cause, &e.PrevHash, &e.Hash); err != nil {
 		return e, err
 	}
 	e.At = time.Unix(at.Unix(), int64(atNS)).UTC()
@@ -140,4 +140,13 @@ func (s *Store) Incidents(ctx context.Context, limit int) ([]Summary, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// LoadIncident folds one incident from its timeline; nil if it has no events.
+func (s *Store) LoadIncident(ctx context.Context, incidentID string) (*incident.Incident, error) {
+	events, err := s.Events(ctx, incidentID)
+	if err != nil || len(events) == 0 {
+		return nil, err
+	}
+	return incident.Fold(events)
 }

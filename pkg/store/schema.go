@@ -26,6 +26,7 @@ const ingestColumns = `
 	actor String,
 	message String,
 	body String,
+	cause String,
 	prev_hash String,
 	hash String,
 	write_state UInt8,
@@ -47,6 +48,11 @@ const ingestColumns = `
 	closed_at Nullable(DateTime),
 	alert_count UInt32,
 	firing_alert_count UInt32,
+	incident_lead String,
+	reported_via String,
+	review_complete UInt8,
+	regulatory_due_at Nullable(DateTime),
+	action_items_due Array(DateTime),
 	alert_key String,
 	alert_fingerprint String,
 	alert_name String,
@@ -76,6 +82,7 @@ var migrations = []migration{
 			actor String,
 			message String,
 			body String,
+			cause String,
 			prev_hash String,
 			hash String,
 			declared_at DateTime
@@ -105,6 +112,11 @@ var migrations = []migration{
 			closed_at Nullable(DateTime),
 			alert_count UInt32,
 			firing_alert_count UInt32,
+			incident_lead String,
+			reported_via String,
+			review_complete UInt8,
+			regulatory_due_at Nullable(DateTime),
+			action_items_due Array(DateTime),
 			last_hash String
 		) ENGINE = ReplacingMergeTree(version)
 		PARTITION BY toYYYYMM(declared_at)
@@ -133,13 +145,14 @@ var migrations = []migration{
 		ORDER BY (incident_id, alert_key)`,
 
 		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.events_mv TO {db}.events AS
-		SELECT incident_id, seq, at, at_ns, recorded_at, kind, actor, message, body, prev_hash, hash, declared_at
+		SELECT incident_id, seq, at, at_ns, recorded_at, kind, actor, message, body, cause, prev_hash, hash, declared_at
 		FROM {db}.ingest`,
 
 		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.incident_state_mv TO {db}.incident_state AS
 		SELECT incident_id, seq AS version, recorded_at AS updated_at, title, description, ai_system, category,
 			severity, status, declared_by, declared_via, group_key, drill, started_at, declared_at, acknowledged_at,
-			contained_at, resolved_at, closed_at, alert_count, firing_alert_count, hash AS last_hash
+			contained_at, resolved_at, closed_at, alert_count, firing_alert_count, incident_lead, reported_via,
+			review_complete, regulatory_due_at, action_items_due, hash AS last_hash
 		FROM {db}.ingest WHERE write_state = 1`,
 
 		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.alerts_mv TO {db}.alerts AS
@@ -154,11 +167,12 @@ var migrations = []migration{
 		`CREATE VIEW IF NOT EXISTS {db}.incidents AS
 		SELECT incident_id, title, description, ai_system, category, severity, status, declared_by, declared_via,
 			drill, started_at, declared_at, acknowledged_at, contained_at, resolved_at, closed_at, alert_count,
-			firing_alert_count, version AS last_seq, updated_at
+			firing_alert_count, incident_lead, reported_via, review_complete, regulatory_due_at,
+			version AS last_seq, updated_at
 		FROM {db}.incident_state FINAL`,
 
 		`CREATE VIEW IF NOT EXISTS {db}.incident_events AS
-		SELECT incident_id, seq, at, at_ns, recorded_at, kind, actor, message, body, prev_hash, hash
+		SELECT incident_id, seq, at, at_ns, recorded_at, kind, actor, message, body, cause, prev_hash, hash
 		FROM {db}.events FINAL`,
 
 		`CREATE VIEW IF NOT EXISTS {db}.incident_alerts AS

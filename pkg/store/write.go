@@ -46,11 +46,13 @@ func ingestRow(r *Record) []any {
 	e, st := &r.Event, &r.State
 	row := []any{
 		uuid.MustParse(e.IncidentID), e.Seq, e.At, uint32(e.At.Nanosecond()), e.RecordedAt, string(e.Kind), e.Actor,
-		e.Message, string(e.Body), e.PrevHash, e.Hash, boolToUInt8(r.WriteState),
+		e.Message, string(e.Body), e.Cause, e.PrevHash, e.Hash, boolToUInt8(r.WriteState),
 		st.Title, st.Description, st.AISystem, string(st.Category), st.Severity.String(), string(st.Status),
 		st.DeclaredBy, st.DeclaredVia, st.GroupKey, boolToUInt8(st.Drill), st.StartedAt, st.DeclaredAt,
 		nullableTime(st.AcknowledgedAt), nullableTime(st.ContainedAt), nullableTime(st.ResolvedAt),
 		nullableTime(st.ClosedAt), uint32(st.AlertCount), uint32(st.FiringCount),
+		st.Lead(), st.ReportedVia, boolToUInt8(st.Review != nil && len(st.Review.Missing()) == 0),
+		nullableTime(st.NextRegulatoryDue()), actionItemDues(st.Review),
 	}
 	a := r.Alert
 	if a == nil {
@@ -102,4 +104,15 @@ func sortedValues(m map[string]float64) (keys []string, values []float64) {
 		values[i] = m[k]
 	}
 	return keys, values
+}
+
+func actionItemDues(r *incident.Review) []time.Time {
+	if r == nil {
+		return []time.Time{}
+	}
+	dues := r.OpenActionItemDues()
+	if dues == nil {
+		return []time.Time{}
+	}
+	return dues
 }

@@ -1,0 +1,113 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/store"
+)
+
+// ErrNotFound is the result of a command on an incident that does not exist.
+var ErrNotFound = errors.New("incident not found")
+
+// CommandResult is what a command did: the incident after it and the events it added, or why it was refused.
+type CommandResult struct {
+	Incident *incident.Incident
+	Events   []incident.Event
+	Err      error
+}
+
+// DeclaredIncidentID is the id of the incident a declare command creates: derived from the command's id, so a
+// retried declare finds the incident it already made.
+func DeclaredIncidentID(commandID string) string {
+	return uuid.NewSHA1(incidentNamespace, []byte("command\n"+commandID)).String()
+}
+
+// CommandIncidentID is the incident a command is about.
+func CommandIncidentID(c *incident.Command) string {
+	if c.Kind == incident.CmdDeclare {
+		return DeclaredIncidentID(c.ID)
+	}
+	return c.IncidentID
+}
+
+// Has reports whether the state holds the incident.
+func (s *State) Has(id string) bool { _, ok := s.incidents[id]; return ok }
+
+// ApplyCommand executes a person's command. The caller must first Load the incident if the store has it.
+func (s *State) ApplyCommand(env Envelope) ([]store.Record, CommandResult) {
+	c := env.Command
+	now := env.ReceivedAt.UTC()
+	if c.Kind == incident.CmdDeclare {
+		id := DeclaredIncidentID(c.ID)
+		if inc, ok := s.incidents[id]; ok {
+			return nil, CommandResult{Incident: inc.Clone()}
+		}
+		inc, e, err := incident.DeclareByHand(c, id, now)
+		if err != nil {
+			return nil, CommandResult{Err: err}
+		}
+		s.track(inc)
+		return []store.Record{{Event: e, State: *inc, WriteState: true}}, CommandResult{Incident: inc.Clone(), Events: []incident.Event{e}}
+	}
+	inc, ok := s.incidents[c.IncidentID]
+	if !ok {
+		return nil, CommandResult{Err: fmt.Errorf("%w: %s", ErrNotFound, c.IncidentID)}
+	}
+	events, err := incident.Execute(c, inc, now)
+	if err != nil {
+		return nil, CommandResult{Err: err}
+	}
+	switch {
+	case !inc.Status.Open() && s.openByGroup[inc.GroupKey] == inc.ID:
+		delete(s.openByGroup, inc.GroupKey)
+	case inc.Status.Open() && inc.GroupKey != "":
+		if _, taken := s.openByGroup[inc.GroupKey]; !taken {
+			s.openByGroup[inc.GroupKey] = inc.ID
+		}
+	}
+	records := make([]store.Record, len(events))
+	for i, e := range events {
+		records[i] = store.Record{Event: e, State: *inc, WriteState: i == len(events)-1}
+	}
+	return records, CommandResult{Incident: inc.Clone(), Events: events}
+}
+
+// Waiters hands command results from the processor to the requests waiting for them.
+type Waiters struct {
+	mu sync.Mutex
+	m  map[string]chan CommandResult
+}
+
+// Register returns the channel the result of command id will arrive on (buffered: delivery never blocks).
+func (w *Waiters) Register(id string) <-chan CommandResult {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.m == nil {
+		w.m = map[string]chan CommandResult{}
+	}
+	ch := make(chan CommandResult, 1)
+	w.m[id] = ch
+	return ch
+}
+
+// Cancel forgets a waiter that gave up.
+func (w *Waiters) Cancel(id string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.m, id)
+}
+
+func (w *Waiters) deliver(id string, r CommandResult) {
+	w.mu.Lock()
+	ch, ok := w.m[id]
+	delete(w.m, id)
+	w.mu.Unlock()
+	if ok {
+		ch <- r
+	}
+}

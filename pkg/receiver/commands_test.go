@@ -1,0 +1,200 @@
+package receiver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/store"
+	"github.com/firebreak-dev/firebreak/pkg/testenv"
+)
+
+const apiToken = "api-secret"
+
+func sendCommand(t *testing.T, url string, c any, token string) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(c)
+	if s, ok := c.(string); ok {
+		b = []byte(s)
+	}
+	req, _ := http.NewRequest(http.MethodPost, url+"/api/v1/commands", bytes.NewReader(b))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(body, &out), string(body))
+	return resp.StatusCode, out
+}
+
+func declareCmd(id string) incident.Command {
+	return incident.Command{ID: id, Kind: incident.CmdDeclare, Actor: incident.Actor{Login: "alice", Role: incident.Editor},
+		Declare: &incident.DeclareRequest{Title: "Bot quotes a refund policy that does not exist", Severity: incident.SEV2,
+			Category: incident.Hallucination, AISystem: "supportbot", ReportedVia: "support"}}
+}
+
+func ack(id, incidentID, login string, role incident.OrgRole) incident.Command {
+	return incident.Command{ID: id, Kind: incident.CmdAcknowledge, IncidentID: incidentID, Actor: incident.Actor{Login: login, Role: role}}
+}
+
+func TestCommandAPIDisabledAndAuth(t *testing.T) {
+	r := startReceiver(t, nil, "--spool-dir", filepath.Join(t.TempDir(), "spool"), "--clickhouse-dsn", unreachableDSN)
+	code, body := sendCommand(t, r.url, declareCmd("x"), apiToken)
+	assert.Equal(t, http.StatusForbidden, code)
+	assert.Contains(t, body["error"], "--api-token-file")
+
+	r2 := startReceiver(t, map[string]string{"FIREBREAK_API_TOKEN": apiToken}, "--spool-dir", filepath.Join(t.TempDir(), "spool"),
+		"--clickhouse-dsn", unreachableDSN)
+	code, _ = sendCommand(t, r2.url, declareCmd("x"), "")
+	assert.Equal(t, http.StatusUnauthorized, code)
+	code, _ = sendCommand(t, r2.url, declareCmd("x"), "wrong")
+	assert.Equal(t, http.StatusUnauthorized, code)
+	for body, want := range map[string]string{
+		`{"id":`: "invalid command",
+		`{"id":"1","kind":"declare","actor":{"login":"a","role":"Editor"},"bogus":1}`:            `unknown field "bogus"`,
+		`{"id":"1","kind":"declare","actor":{"login":"a","role":"Editor"}}`:                      "declare: missing",
+		`{"id":"1","kind":"acknowledge","actor":{"login":"a","role":"Owner"},"incident_id":"x"}`: "actor.role",
+	} {
+		code, out := sendCommand(t, r2.url, body, apiToken)
+		assert.Equal(t, http.StatusBadRequest, code, body)
+		assert.Contains(t, out["error"], want, body)
+	}
+}
+
+func TestCommandsAgainstClickHouse(t *testing.T) {
+	ch := testenv.SharedClickHouse(t)
+	db := ch.NewDatabase(t)
+	spoolDir := filepath.Join(t.TempDir(), "spool")
+	env := map[string]string{"FIREBREAK_API_TOKEN": apiToken}
+	args := []string{"--spool-dir", spoolDir, "--clickhouse-dsn", ch.DSN(db)}
+	r := startReceiver(t, env, args...)
+
+	code, out := sendCommand(t, r.url, declareCmd("declare-1"), apiToken)
+	require.Equal(t, 200, code, out)
+	inc := out["incident"].(map[string]any)
+	id := inc["incident_id"].(string)
+	assert.Equal(t, "manual", inc["declared_via"])
+	assert.Equal(t, "support", inc["reported_via"])
+	// The same declare again (a retried request) finds the same incident and adds nothing.
+	code, out = sendCommand(t, r.url, declareCmd("declare-1"), apiToken)
+	require.Equal(t, 200, code)
+	assert.Equal(t, id, out["incident"].(map[string]any)["incident_id"])
+	assert.Empty(t, out["events"])
+
+	code, out = sendCommand(t, r.url, ack("ack-v", id, "vic", incident.Viewer), apiToken)
+	assert.Equal(t, 403, code)
+	assert.Contains(t, out["error"], "viewers can read")
+	code, _ = sendCommand(t, r.url, ack("ack-x", "6d3f2c1e-0000-4000-8000-000000000000", "bob", incident.Editor), apiToken)
+	assert.Equal(t, 404, code)
+
+	// Ten people acknowledge at once: one wins, the others get 409 with the current state.
+	var wg sync.WaitGroup
+	codes := make([]int, 10)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _ = sendCommand(t, r.url, ack(fmt.Sprintf("ack-%d", i), id, fmt.Sprintf("user%d", i), incident.Editor), apiToken)
+		}()
+	}
+	wg.Wait()
+	wins, conflicts := 0, 0
+	for _, c := range codes {
+		switch c {
+		case 200:
+			wins++
+		case 409:
+			conflicts++
+		}
+	}
+	assert.Equal(t, 1, wins)
+	assert.Equal(t, 9, conflicts)
+	code, out = sendCommand(t, r.url, ack("ack-late", id, "zed", incident.Editor), apiToken)
+	assert.Equal(t, 409, code)
+	assert.Equal(t, "acknowledged", out["status"])
+
+	// The answer comes once the events are in ClickHouse (read your writes).
+	st, err := store.Open(ch.DSN(db), nil)
+	require.NoError(t, err)
+	defer st.Close()
+	events, err := st.Events(context.Background(), id)
+	require.NoError(t, err)
+	require.Len(t, events, 2)
+	assert.Nil(t, incident.VerifyChain(events))
+	assert.Equal(t, incident.KindAcknowledged, events[1].Kind)
+
+	// After a restart the receiver still recognizes a command it applied (the incident is reloaded from its events).
+	r.stop()
+	r = startReceiver(t, env, args...)
+	lead := incident.Command{ID: "lead-1", Kind: incident.CmdAssignRole, IncidentID: id, Actor: incident.Actor{Login: "alice", Role: incident.Editor},
+		Role: &incident.RoleBody{Role: incident.RoleIncidentLead, User: "alice"}}
+	for i := 0; i < 2; i++ {
+		code, out = sendCommand(t, r.url, lead, apiToken)
+		require.Equal(t, 200, code, out)
+	}
+	events, err = st.Events(context.Background(), id)
+	require.NoError(t, err)
+	assert.Len(t, events, 3)
+	waitQuery(t, ch, "SELECT incident_lead, status FROM "+db+".incidents", "alice\tacknowledged\n")
+}
+
+// Alerts and people write to the same incident; the receiver serializes them into one unbroken chain.
+func TestAlertsAndCommandsShareOneTimeline(t *testing.T) {
+	ch := testenv.SharedClickHouse(t)
+	db := ch.NewDatabase(t)
+	r := startReceiver(t, map[string]string{"FIREBREAK_API_TOKEN": apiToken}, "--spool-dir", filepath.Join(t.TempDir(), "spool"),
+		"--clickhouse-dsn", ch.DSN(db))
+	start := time.Now().Add(-time.Minute)
+	code, _ := post(t, r.url, notification("g", "firing", start, "f1"))
+	require.Equal(t, 200, code)
+	var id string
+	testenv.WaitFor(t, 10*time.Second, 50*time.Millisecond, func() (bool, string) {
+		out, _ := ch.TryQuery("SELECT toString(incident_id) FROM " + db + ".incidents")
+		id = strings.TrimSpace(out)
+		return id != "", "waiting for the incident"
+	})
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			post(t, r.url, notification("g", "firing", start, fmt.Sprintf("f%d", i+2)))
+		}()
+		go func() {
+			defer wg.Done()
+			note := incident.Command{ID: fmt.Sprintf("note-%d", i), Kind: incident.CmdNote, IncidentID: id,
+				Actor: incident.Actor{Login: "alice", Role: incident.Editor}, Note: &incident.NoteBody{Text: fmt.Sprintf("note %d", i)}}
+			code, out := sendCommand(t, r.url, note, apiToken)
+			assert.Equal(t, 200, code, out)
+		}()
+	}
+	wg.Wait()
+	st, err := store.Open(ch.DSN(db), nil)
+	require.NoError(t, err)
+	defer st.Close()
+	testenv.WaitFor(t, 10*time.Second, 50*time.Millisecond, func() (bool, string) {
+		events, err := st.Events(context.Background(), id)
+		return err == nil && len(events) == 42, fmt.Sprintf("%d events", len(events))
+	})
+	events, err := st.Events(context.Background(), id)
+	require.NoError(t, err)
+	assert.Nil(t, incident.VerifyChain(events), "one unbroken hash chain")
+	folded, err := incident.Fold(events)
+	require.NoError(t, err)
+	assert.Equal(t, 21, folded.AlertCount)
+}
