@@ -1,0 +1,468 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+)
+
+// Queries for the Grafana plugin backend. They read the tables (FINAL), never the convenience views, and every value
+// is a bound parameter; all of it runs on ClickHouse 18.16 and on current releases.
+
+// ErrBadCursor is wrapped by the error ListIncidents returns for a cursor it did not make (HTTP 400).
+var ErrBadCursor = errors.New("invalid cursor")
+
+// ListFilter selects incidents for ListIncidents. Values are validated by the caller.
+type ListFilter struct {
+	Statuses, Severities, Categories, AISystems []string // empty = any
+	Q                                           string   // case-insensitive substring of title or description
+	From, To                                    time.Time
+	IncludeDrills                               bool   // drills are listed only when asked
+	Limit                                       int    // 1..500; 0 means 50
+	Cursor                                      string // opaque, from Page.NextCursor
+}
+
+// Row is an incident in a list: its current state as stored in incident_state. Roles holds only the incident lead
+// (if one is assigned); Review and Regulatory are not filled (see ReviewComplete and RegulatoryDueAt). Times are
+// whole seconds, as stored.
+type Row struct {
+	incident.Incident
+	ReviewComplete  bool
+	RegulatoryDueAt time.Time // earliest deadline of a regime not yet reported to; zero if none
+}
+
+// Page is one page of ListIncidents; NextCursor is "" on the last page.
+type Page struct {
+	Incidents  []Row
+	NextCursor string
+}
+
+const (
+	defaultListLimit = 50
+	maxListLimit     = 500
+)
+
+// cursor is the position after the last row of a page: rows sort by declared_at DESC, then incident_id DESC.
+type cursor struct {
+	DeclaredAt int64  `json:"t"`
+	ID         string `json:"id"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return c, fmt.Errorf("%w: not base64url", ErrBadCursor)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("%w: %v", ErrBadCursor, err)
+	}
+	if dec.More() {
+		return c, fmt.Errorf("%w: trailing data", ErrBadCursor)
+	}
+	if _, err := uuid.Parse(c.ID); err != nil || len(c.ID) != 36 {
+		return c, fmt.Errorf("%w: bad incident id", ErrBadCursor)
+	}
+	if c.DeclaredAt < 0 || c.DeclaredAt > math.MaxUint32 {
+		return c, fmt.Errorf("%w: time out of range", ErrBadCursor)
+	}
+	c.ID = strings.ToLower(c.ID)
+	return c, nil
+}
+
+const rowColumns = `toString(incident_id), title, description, ai_system, category, toString(severity),
+	toString(status), declared_by, declared_via, group_key, reported_via, drill, started_at, declared_at,
+	acknowledged_at, contained_at, resolved_at, closed_at, alert_count, firing_alert_count, incident_lead,
+	review_complete, regulatory_due_at, version, last_hash, updated_at`
+
+// ListIncidents lists incidents newest first (declared_at DESC, incident_id DESC), one page at a time.
+func (s *Store) ListIncidents(ctx context.Context, f ListFilter) (Page, error) {
+	limit := f.Limit
+	switch {
+	case limit <= 0:
+		limit = defaultListLimit
+	case limit > maxListLimit:
+		limit = maxListLimit
+	}
+	var (
+		where []string
+		args  []any
+	)
+	if !f.IncludeDrills {
+		where = append(where, "drill = 0")
+	}
+	for _, in := range []struct {
+		column string
+		values []string
+	}{
+		{"toString(status)", f.Statuses}, {"toString(severity)", f.Severities},
+		{"category", f.Categories}, {"ai_system", f.AISystems},
+	} {
+		if len(in.values) > 0 {
+			where = append(where, "has(?, "+in.column+")")
+			args = append(args, in.values)
+		}
+	}
+	if f.Q != "" {
+		where = append(where, "(positionCaseInsensitiveUTF8(title, ?) > 0 OR positionCaseInsensitiveUTF8(description, ?) > 0)")
+		args = append(args, f.Q, f.Q)
+	}
+	if !f.From.IsZero() {
+		where = append(where, "declared_at >= ?")
+		args = append(args, clampDateTime(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "declared_at < ?")
+		args = append(args, clampDateTime(f.To))
+	}
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		where = append(where, "(toUInt32(declared_at) < ? OR (toUInt32(declared_at) = ? AND toString(incident_id) < ?))")
+		args = append(args, c.DeclaredAt, c.DeclaredAt, c.ID)
+	}
+	cond := "1"
+	if len(where) > 0 {
+		cond = strings.Join(where, " AND ")
+	}
+	args = append(args, limit+1)
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT `+rowColumns+` FROM {db}.incident_state FINAL
+		WHERE `+cond+`
+		ORDER BY declared_at DESC, toString(incident_id) DESC
+		LIMIT ?`), args...)
+	if err != nil {
+		return Page{}, fmt.Errorf("list incidents: %w", err)
+	}
+	defer rows.Close()
+	page := Page{Incidents: make([]Row, 0, limit+1)}
+	for rows.Next() {
+		r, err := scanRow(rows.Scan)
+		if err != nil {
+			return Page{}, fmt.Errorf("list incidents: %w", err)
+		}
+		page.Incidents = append(page.Incidents, r)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("list incidents: %w", err)
+	}
+	if len(page.Incidents) > limit {
+		page.Incidents = page.Incidents[:limit]
+		last := page.Incidents[limit-1]
+		page.NextCursor = cursor{DeclaredAt: last.DeclaredAt.Unix(), ID: last.ID}.encode()
+	}
+	return page, nil
+}
+
+func scanRow(scan func(dest ...any) error) (Row, error) {
+	var (
+		r                         Row
+		category, sev, status     string
+		drill, reviewComplete     uint8
+		ack, contained, res, clos *time.Time
+		regDue                    *time.Time
+		alerts, firing            uint32
+		lead                      string
+	)
+	inc := &r.Incident
+	if err := scan(&inc.ID, &inc.Title, &inc.Description, &inc.AISystem, &category, &sev, &status, &inc.DeclaredBy,
+		&inc.DeclaredVia, &inc.GroupKey, &inc.ReportedVia, &drill, &inc.StartedAt, &inc.DeclaredAt, &ack, &contained,
+		&res, &clos, &alerts, &firing, &lead, &reviewComplete, &regDue, &inc.LastSeq, &inc.LastHash,
+		&inc.UpdatedAt); err != nil {
+		return r, err
+	}
+	severity, err := incident.ParseSeverity(sev)
+	if err != nil {
+		return r, err
+	}
+	inc.Category, inc.Severity, inc.Status = incident.Category(category), severity, incident.Status(status)
+	inc.Drill = drill == 1
+	inc.StartedAt, inc.DeclaredAt, inc.UpdatedAt = inc.StartedAt.UTC(), inc.DeclaredAt.UTC(), inc.UpdatedAt.UTC()
+	inc.AcknowledgedAt, inc.ContainedAt, inc.ResolvedAt, inc.ClosedAt = timeOrZero(ack), timeOrZero(contained),
+		timeOrZero(res), timeOrZero(clos)
+	inc.AlertCount, inc.FiringCount = int(alerts), int(firing)
+	inc.Roles = map[string]string{}
+	if lead != "" {
+		inc.Roles[incident.RoleIncidentLead] = lead
+	}
+	r.ReviewComplete = reviewComplete == 1
+	r.RegulatoryDueAt = timeOrZero(regDue)
+	return r, nil
+}
+
+func timeOrZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// clampDateTime keeps a bound time within what DateTime holds (1970 .. 2106), in UTC, to the second.
+func clampDateTime(t time.Time) time.Time {
+	switch {
+	case t.Unix() < 0:
+		return time.Unix(0, 0).UTC()
+	case t.Unix() > math.MaxUint32:
+		return time.Unix(math.MaxUint32, 0).UTC()
+	}
+	return t.UTC().Truncate(time.Second)
+}
+
+// Alerts returns the alert episodes attached to an incident, latest state of each, ordered by start and key. Labels
+// is never nil; Annotations and Values are nil when empty.
+func (s *Store) Alerts(ctx context.Context, incidentID string) ([]incident.Alert, error) {
+	id, err := uuid.Parse(incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("incident id %q: %w", incidentID, err)
+	}
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT alert_key, fingerprint, alertname, status, starts_at, ends_at,
+		labels_keys, labels_values, annotations_keys, annotations_values, generator_url, values_keys, values, source
+		FROM {db}.alerts FINAL WHERE incident_id = ? ORDER BY starts_at, alert_key`), id)
+	if err != nil {
+		return nil, fmt.Errorf("read alerts of %s: %w", incidentID, err)
+	}
+	defer rows.Close()
+	var out []incident.Alert
+	for rows.Next() {
+		var (
+			a          incident.Alert
+			ends       *time.Time
+			lk, lv     []string
+			ak, av     []string
+			vk         []string
+			vv         []float64
+			startsAtDB time.Time
+		)
+		if err := rows.Scan(&a.Key, &a.Fingerprint, &a.Name, &a.Status, &startsAtDB, &ends, &lk, &lv, &ak, &av,
+			&a.GeneratorURL, &vk, &vv, &a.Source); err != nil {
+			return nil, fmt.Errorf("read alerts of %s: %w", incidentID, err)
+		}
+		a.StartsAt, a.EndsAt = startsAtDB.UTC(), timeOrZero(ends)
+		a.Labels = pairsToMap(lk, lv)
+		if a.Labels == nil {
+			a.Labels = map[string]string{}
+		}
+		a.Annotations = pairsToMap(ak, av)
+		if len(vk) > 0 {
+			a.Values = make(map[string]float64, len(vk))
+			for i, k := range vk {
+				if i < len(vv) {
+					a.Values[k] = vv[i]
+				}
+			}
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read alerts of %s: %w", incidentID, err)
+	}
+	return out, nil
+}
+
+func pairsToMap(keys, values []string) map[string]string {
+	if len(keys) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(keys))
+	for i, k := range keys {
+		if i < len(values) {
+			m[k] = values[i]
+		}
+	}
+	return m
+}
+
+// Stats are the numbers of the leadership dashboard. Drills are never counted.
+type Stats struct {
+	From, To time.Time
+	// Incidents declared in [From, To): every key is present (0 if none).
+	BySeverity map[string]uint64 // SEV1..SEV3
+	ByStatus   map[string]uint64 // the 5 statuses
+	ByCategory map[string]uint64 // the 8 categories
+	// Mean seconds from declaration to acknowledged / contained (or resolved) / resolved, per current severity, over
+	// the incidents declared in [From, To) that got there; a severity is absent when none did.
+	MTTA, MTTC, MTTR map[string]float64
+	// Open incidents (any declared_at) whose acknowledge or contain target, for their current severity, has passed
+	// at now without being reached.
+	OpenSLABreaches   uint64
+	RegulatoryDueSoon []DueItem // unreported regulatory deadline in [now, now+72h], earliest first, at most 100
+	RegulatoryOverdue uint64    // unreported regulatory deadline before now
+	// Open action items of reviews due before now, over all incidents.
+	OverdueActionItems uint64
+}
+
+// DueItem is an incident with a regulatory report due soon.
+type DueItem struct {
+	IncidentID, Title string
+	Severity          string
+	DueAt             time.Time
+}
+
+const (
+	regulatoryDueSoonWindow = 72 * time.Hour
+	regulatoryDueSoonMax    = 100
+)
+
+// Stats computes the dashboard numbers in ClickHouse: one aggregate over incident_state and one list of the
+// regulatory deadlines due soon. now is taken to the second.
+func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.SLATargets, now time.Time) (Stats, error) {
+	from, to, now = clampDateTime(from), clampDateTime(to), clampDateTime(now)
+	st := Stats{
+		From: from, To: to,
+		BySeverity: map[string]uint64{}, ByStatus: map[string]uint64{}, ByCategory: map[string]uint64{},
+		MTTA: map[string]float64{}, MTTC: map[string]float64{}, MTTR: map[string]float64{},
+	}
+	severities := []incident.Severity{incident.SEV1, incident.SEV2, incident.SEV3}
+
+	// Every aggregate is a column; dest says where its value goes.
+	var (
+		cols []string
+		args []any
+		dest []any
+	)
+	add := func(expr string, d any, a ...any) {
+		cols = append(cols, expr)
+		dest = append(dest, d)
+		args = append(args, a...)
+	}
+	counts := func(column string, values []string) []uint64 {
+		out := make([]uint64, len(values))
+		for i, v := range values {
+			add("countIf(in_range AND "+column+" = ?)", &out[i], v)
+		}
+		return out
+	}
+	sevNames := make([]string, len(severities))
+	for i, sev := range severities {
+		sevNames[i] = sev.String()
+	}
+	statusNames := make([]string, len(incident.Statuses))
+	for i, v := range incident.Statuses {
+		statusNames[i] = string(v)
+	}
+	categoryNames := make([]string, len(incident.Categories))
+	for i, v := range incident.Categories {
+		categoryNames[i] = string(v)
+	}
+	bySev := counts("toString(severity)", sevNames)
+	byStatus := counts("toString(status)", statusNames)
+	byCategory := counts("category", categoryNames)
+
+	type mean struct {
+		avg float64
+		n   uint64
+	}
+	means := map[string][]mean{}
+	for _, m := range []struct{ name, reached, seconds string }{
+		{"mtta", "isNotNull(acknowledged_at)", "toInt64(assumeNotNull(acknowledged_at))"},
+		{"mttc", "isNotNull(coalesce(contained_at, resolved_at, closed_at))", "toInt64(assumeNotNull(coalesce(contained_at, resolved_at, closed_at)))"},
+		{"mttr", "isNotNull(resolved_at)", "toInt64(assumeNotNull(resolved_at))"},
+	} {
+		ms := make([]mean, len(severities))
+		for i, sev := range sevNames {
+			cond := "in_range AND toString(severity) = ? AND " + m.reached
+			add("avgIf("+m.seconds+" - toInt64(declared_at), "+cond+")", &ms[i].avg, sev)
+			add("countIf("+cond+")", &ms[i].n, sev)
+		}
+		means[m.name] = ms
+	}
+
+	nowUnix := now.Unix()
+	add(`countIf(status IN ('declared', 'acknowledged', 'contained') AND (
+			(ack_target > 0 AND isNull(acknowledged_at) AND toInt64(declared_at) + ack_target < ?)
+			OR (contain_target > 0 AND isNull(coalesce(contained_at, resolved_at, closed_at))
+				AND toInt64(declared_at) + contain_target < ?)))`, &st.OpenSLABreaches, nowUnix, nowUnix)
+	add("countIf(isNotNull(regulatory_due_at) AND toInt64(assumeNotNull(regulatory_due_at)) < ?)", &st.RegulatoryOverdue, nowUnix)
+	add("sum(arrayCount(d -> toInt64(d) < ?, action_items_due))", &st.OverdueActionItems, nowUnix)
+
+	targetSeconds := func(get func(incident.SLATarget) time.Duration) []any {
+		out := make([]any, 0, 5)
+		for i, sev := range severities {
+			secs := int64(0)
+			if d := get(targets[sev]); d > 0 {
+				secs = int64((d + time.Second - 1) / time.Second)
+			}
+			if i < len(severities)-1 {
+				out = append(out, sev.String())
+			}
+			out = append(out, secs)
+		}
+		return out
+	}
+	inner := []any{from, to}
+	inner = append(inner, targetSeconds(func(t incident.SLATarget) time.Duration { return t.Acknowledge })...)
+	inner = append(inner, targetSeconds(func(t incident.SLATarget) time.Duration { return t.Contain })...)
+	query := s.sql(`SELECT ` + strings.Join(cols, ",\n\t") + `
+		FROM (
+			SELECT severity, status, category, declared_at, acknowledged_at, contained_at, resolved_at, closed_at,
+				regulatory_due_at, action_items_due,
+				declared_at >= ? AND declared_at < ? AS in_range,
+				toInt64(multiIf(toString(severity) = ?, ?, toString(severity) = ?, ?, ?)) AS ack_target,
+				toInt64(multiIf(toString(severity) = ?, ?, toString(severity) = ?, ?, ?)) AS contain_target
+			FROM {db}.incident_state FINAL
+			WHERE drill = 0
+		)`)
+	// The aggregates' parameters come first in the statement, then the subquery's.
+	if err := s.conn.QueryRow(ctx, query, append(args, inner...)...).Scan(dest...); err != nil {
+		return Stats{}, fmt.Errorf("incident statistics: %w", err)
+	}
+	for i, v := range sevNames {
+		st.BySeverity[v] = bySev[i]
+	}
+	for i, v := range statusNames {
+		st.ByStatus[v] = byStatus[i]
+	}
+	for i, v := range categoryNames {
+		st.ByCategory[v] = byCategory[i]
+	}
+	for name, m := range map[string]map[string]float64{"mtta": st.MTTA, "mttc": st.MTTC, "mttr": st.MTTR} {
+		for i, v := range sevNames {
+			if means[name][i].n > 0 {
+				m[v] = means[name][i].avg
+			}
+		}
+	}
+
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), title, toString(severity), regulatory_due_at
+		FROM {db}.incident_state FINAL
+		WHERE drill = 0 AND isNotNull(regulatory_due_at)
+			AND toInt64(assumeNotNull(regulatory_due_at)) >= ? AND toInt64(assumeNotNull(regulatory_due_at)) <= ?
+		ORDER BY regulatory_due_at, toString(incident_id)
+		LIMIT ?`), nowUnix, now.Add(regulatoryDueSoonWindow).Unix(), regulatoryDueSoonMax)
+	if err != nil {
+		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			d   DueItem
+			due *time.Time
+		)
+		if err := rows.Scan(&d.IncidentID, &d.Title, &d.Severity, &due); err != nil {
+			return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+		}
+		d.DueAt = timeOrZero(due)
+		st.RegulatoryDueSoon = append(st.RegulatoryDueSoon, d)
+	}
+	if err := rows.Err(); err != nil {
+		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+	}
+	return st, nil
+}
