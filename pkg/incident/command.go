@@ -291,6 +291,9 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 		}
 		err = add(KindReviewUpdated, now, fmt.Sprintf("Review updated by %s", c.Actor.Login), *c.Review)
 	case CmdClose:
+		if err := CheckTransition(inc.Status, KindClosed); err != nil {
+			return nil, err
+		}
 		if inc.Severity != SEV3 && (inc.Review == nil || len(inc.Review.Missing()) > 0) {
 			missing := []string{"the whole review"}
 			if inc.Review != nil {

@@ -1,57 +1,127 @@
-// Package plugin is the Grafana-facing side of the Firebreak backend: app
-// instance lifecycle, resource routes (served under
-// /api/plugins/firebreak-incident-app/resources/) and health checks.
+// Package plugin is the Grafana-facing side of the Firebreak backend: app instance lifecycle, settings, resource
+// routes (served under /api/plugins/firebreak-incident-app/resources/) and health checks.
+//
+// Reads go straight to ClickHouse. Changes go to the Firebreak receiver's command API, which appends them to the
+// incident's timeline in order with the alerts (one writer per timeline keeps the hash chain and the state whole).
 package plugin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
+
+	"github.com/firebreak-dev/firebreak/pkg/store"
 )
 
 // ID is the plugin id; it must match src/plugin.json.
 const ID = "firebreak-incident-app"
 
-// The SDK only routes the calls an instance declares it can handle, so make
-// the compiler check that App implements them.
 var (
 	_ backend.CallResourceHandler   = (*App)(nil)
 	_ backend.CheckHealthHandler    = (*App)(nil)
 	_ instancemgmt.InstanceDisposer = (*App)(nil)
 )
 
-// App is one instance of the app plugin. Grafana creates a new instance
-// (through NewApp) whenever the plugin settings change and disposes of the
-// previous one.
+// App is one instance of the app plugin. Grafana creates a new instance (through NewApp) whenever the plugin
+// settings change and disposes of the previous one.
 type App struct {
 	backend.CallResourceHandler
+	settings    *Settings
+	settingsErr error // the app still starts, so that the health check can say what is wrong
+	store       *store.Store
+	receiver    *receiverClient
+	now         func() time.Time
 }
 
 // NewApp builds an App from the plugin settings saved in Grafana.
-func NewApp(_ context.Context, _ backend.AppInstanceSettings) (instancemgmt.Instance, error) {
-	a := &App{}
+func NewApp(_ context.Context, s backend.AppInstanceSettings) (instancemgmt.Instance, error) {
+	a := &App{now: time.Now}
+	a.settings, a.settingsErr = LoadSettings(s)
+	if a.settingsErr == nil {
+		st, err := store.Open(a.settings.ClickHouse.DSN(), nil)
+		if err != nil {
+			a.settingsErr = fmt.Errorf("jsonData.clickhouse: %w", err)
+		} else {
+			a.store = st
+			a.receiver = newReceiverClient(a.settings.Receiver)
+		}
+	}
+	if a.settingsErr != nil {
+		log.DefaultLogger.Warn("Firebreak settings are invalid", "error", a.settingsErr.Error())
+	}
 	a.CallResourceHandler = httpadapter.New(a.routes())
 	return a, nil
 }
 
-// routes returns the resource routes. Patterns use Go's method+path syntax;
-// paths are relative to /api/plugins/firebreak-incident-app/resources.
-func (a *App) routes() *http.ServeMux {
+// routes returns the resource routes, relative to /api/plugins/firebreak-incident-app/resources.
+func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ping", a.handlePing)
+	mux.HandleFunc("GET /incidents", a.configured(a.listIncidents))
+	mux.HandleFunc("POST /incidents", a.configured(a.declare))
+	mux.HandleFunc("GET /incidents/{id}", a.configured(a.getIncident))
+	mux.HandleFunc("GET /incidents/{id}/verify", a.configured(a.verify))
+	mux.HandleFunc("POST /incidents/{id}/acknowledge", a.configured(a.acknowledge))
+	mux.HandleFunc("POST /incidents/{id}/severity", a.configured(a.changeSeverity))
+	mux.HandleFunc("POST /incidents/{id}/roles", a.configured(a.assignRole))
+	mux.HandleFunc("POST /incidents/{id}/notes", a.configured(a.addNote))
+	mux.HandleFunc("POST /incidents/{id}/status", a.configured(a.changeStatus))
+	mux.HandleFunc("PUT /incidents/{id}/review", a.configured(a.updateReview))
+	mux.HandleFunc("POST /incidents/{id}/close", a.configured(a.closeIncident))
+	mux.HandleFunc("POST /incidents/{id}/regulatory", a.configured(a.flagRegulatory))
+	mux.HandleFunc("POST /incidents/{id}/regulatory/reports", a.configured(a.reportRegulatory))
+	mux.HandleFunc("GET /stats", a.configured(a.stats))
 	return mux
 }
 
-// Dispose releases what the instance holds. Nothing yet.
-func (a *App) Dispose() {}
+// configured refuses requests while the settings are invalid.
+func (a *App) configured(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if a.settingsErr != nil {
+			writeError(w, http.StatusServiceUnavailable, "Firebreak is not configured: "+a.settingsErr.Error())
+			return
+		}
+		h(w, r)
+	}
+}
 
-// CheckHealth answers Grafana's health check for the app.
-func (a *App) CheckHealth(_ context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
-	return &backend.CheckHealthResult{
-		Status:  backend.HealthStatusOk,
-		Message: "ok",
-	}, nil
+// Dispose closes the ClickHouse pool.
+func (a *App) Dispose() {
+	if a.store != nil {
+		a.store.Close()
+	}
+}
+
+// CheckHealth reports whether the settings are valid, ClickHouse answers (and with which schema version) and the
+// receiver answers.
+func (a *App) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	if a.settingsErr != nil {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: "Invalid settings: " + a.settingsErr.Error()}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := a.store.Ping(ctx); err != nil {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError,
+			Message: fmt.Sprintf("ClickHouse at %s does not answer: %v", a.settings.ClickHouse.Address, err)}, nil
+	}
+	version, err := a.store.SchemaVersion(ctx)
+	if err != nil {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError,
+			Message: fmt.Sprintf("ClickHouse database %s has no Firebreak schema (start the receiver once to create it): %v", a.settings.ClickHouse.Database, err)}, nil
+	}
+	if version < store.LatestSchemaVersion() {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError,
+			Message: fmt.Sprintf("ClickHouse schema version %d is older than %d: upgrade the receiver, which migrates it", version, store.LatestSchemaVersion())}, nil
+	}
+	if err := a.receiver.healthy(ctx); err != nil {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: "Firebreak receiver: " + err.Error()}, nil
+	}
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk,
+		Message: fmt.Sprintf("ClickHouse %s reachable, schema version %d; receiver %s reachable", a.settings.ClickHouse.Address, version, a.settings.Receiver.URL)}, nil
 }

@@ -7,12 +7,6 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 )
 
-// handlePing answers GET /ping with {"message":"ok"}: a cheap way for the
-// frontend to check that the backend is up and reachable through Grafana.
-func (a *App) handlePing(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"message": "ok"})
-}
-
 // writeJSON writes v as a JSON response with the given status code.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)

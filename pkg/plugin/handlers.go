@@ -1,0 +1,422 @@
+package plugin
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/store"
+)
+
+const (
+	maxRequestBytes = 1 << 20
+	defaultLimit    = 50
+	maxLimit        = 500
+)
+
+// handlePing answers GET /ping with {"message":"ok"}.
+func (a *App) handlePing(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"message": "ok"})
+}
+
+// IncidentRow is one incident of a list, with its SLA state.
+type IncidentRow struct {
+	incident.Incident
+	ReviewComplete  bool              `json:"review_complete"`
+	RegulatoryDueAt time.Time         `json:"regulatory_due_at,omitzero"`
+	SLA             incident.SLAState `json:"sla"`
+}
+
+// StatsAnswer is the body of GET stats.
+type StatsAnswer struct {
+	From               time.Time          `json:"from"`
+	To                 time.Time          `json:"to"`
+	BySeverity         map[string]uint64  `json:"by_severity"`
+	ByStatus           map[string]uint64  `json:"by_status"`
+	ByCategory         map[string]uint64  `json:"by_category"`
+	MTTA               map[string]float64 `json:"mtta_seconds"`
+	MTTC               map[string]float64 `json:"mttc_seconds"`
+	MTTR               map[string]float64 `json:"mttr_seconds"`
+	OpenSLABreaches    uint64             `json:"open_sla_breaches"`
+	RegulatoryDueSoon  []DueItem          `json:"regulatory_due_72h"`
+	RegulatoryOverdue  uint64             `json:"regulatory_overdue"`
+	OverdueActionItems uint64             `json:"overdue_action_items"`
+}
+
+// DueItem is an incident with a regulatory report due soon.
+type DueItem struct {
+	IncidentID string    `json:"incident_id"`
+	Title      string    `json:"title"`
+	Severity   string    `json:"severity"`
+	DueAt      time.Time `json:"due_at"`
+}
+
+func (a *App) listIncidents(w http.ResponseWriter, r *http.Request) {
+	f, err := parseListFilter(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	page, err := a.store.ListIncidents(r.Context(), f)
+	if errors.Is(err, store.ErrBadCursor) {
+		writeError(w, http.StatusBadRequest, "cursor: not a cursor of this API (take next_cursor from the previous page)")
+		return
+	}
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	now := a.now()
+	rows := make([]IncidentRow, len(page.Incidents))
+	for i := range page.Incidents {
+		row := &page.Incidents[i]
+		rows[i] = IncidentRow{Incident: row.Incident, ReviewComplete: row.ReviewComplete, RegulatoryDueAt: row.RegulatoryDueAt,
+			SLA: a.settings.SLA.SLA(&row.Incident, now)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incidents": rows, "next_cursor": page.NextCursor})
+}
+
+func parseListFilter(q url.Values) (store.ListFilter, error) {
+	f := store.ListFilter{Limit: defaultLimit, Cursor: q.Get("cursor"), Q: strings.TrimSpace(q.Get("q"))}
+	var err error
+	if f.Statuses, err = listParam(q, "status", func(v string) (string, error) { s, err := incident.ParseStatus(v); return string(s), err }); err != nil {
+		return f, err
+	}
+	if f.Severities, err = listParam(q, "severity", func(v string) (string, error) { s, err := incident.ParseSeverity(v); return s.String(), err }); err != nil {
+		return f, err
+	}
+	if f.Categories, err = listParam(q, "category", func(v string) (string, error) { c, err := incident.ParseCategory(v); return string(c), err }); err != nil {
+		return f, err
+	}
+	if f.AISystems, err = listParam(q, "ai_system", func(v string) (string, error) { return v, nil }); err != nil {
+		return f, err
+	}
+	if len(f.Q) > 200 {
+		return f, errors.New("q: longer than 200 characters")
+	}
+	if f.From, err = timeParam(q, "from"); err != nil {
+		return f, err
+	}
+	if f.To, err = timeParam(q, "to"); err != nil {
+		return f, err
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return f, errors.New("from: must be before to")
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			return f, fmt.Errorf("limit: %q is not a number from 1 to %d", v, maxLimit)
+		}
+		f.Limit = n
+	}
+	if v := q.Get("drills"); v != "" {
+		if f.IncludeDrills, err = strconv.ParseBool(v); err != nil {
+			return f, fmt.Errorf("drills: %q is not true or false", v)
+		}
+	}
+	return f, nil
+}
+
+// listParam reads a filter given as repeated parameters or comma-separated values.
+func listParam(q url.Values, name string, parse func(string) (string, error)) ([]string, error) {
+	var out []string
+	for _, raw := range q[name] {
+		for _, v := range strings.Split(raw, ",") {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
+			}
+			p, err := parse(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			if len(p) > 200 {
+				return nil, fmt.Errorf("%s: value longer than 200 characters", name)
+			}
+			out = append(out, p)
+		}
+	}
+	if len(out) > 50 {
+		return nil, fmt.Errorf("%s: more than 50 values", name)
+	}
+	return out, nil
+}
+
+// timeParam accepts RFC 3339 or Unix milliseconds (as Grafana's time range sends them).
+func timeParam(q url.Values, name string) (time.Time, error) {
+	v := q.Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+		t := time.UnixMilli(ms).UTC()
+		if t.Year() < 1970 || t.Year() > 2105 {
+			return time.Time{}, fmt.Errorf("%s: %q is out of range", name, v)
+		}
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil || t.Year() > 2105 || t.Year() < 1970 {
+		return time.Time{}, fmt.Errorf("%s: %q is not an RFC 3339 time or Unix milliseconds", name, v)
+	}
+	return t.UTC(), nil
+}
+
+// IncidentDetail is everything about one incident.
+type IncidentDetail struct {
+	Incident      *incident.Incident `json:"incident"`
+	SLA           incident.SLAState  `json:"sla"`
+	Regulatory    []ClockState       `json:"regulatory"`
+	ReviewMissing []string           `json:"review_missing"`
+	Escalation    []Contact          `json:"escalation"`
+	Alerts        []incident.Alert   `json:"alerts"`
+	Timeline      []incident.Event   `json:"timeline"`
+}
+
+// ClockState is a regulatory clock with whether it is overdue now.
+type ClockState struct {
+	*incident.Clock
+	Overdue bool `json:"overdue"`
+}
+
+func (a *App) getIncident(w http.ResponseWriter, r *http.Request) {
+	id, ok := incidentID(w, r)
+	if !ok {
+		return
+	}
+	events, err := a.store.Events(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	if len(events) == 0 {
+		writeError(w, http.StatusNotFound, "incident "+id+" not found")
+		return
+	}
+	inc, err := incident.Fold(events)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "the timeline of incident "+id+" does not fold: "+err.Error())
+		return
+	}
+	alerts, err := a.store.Alerts(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	now := a.now()
+	d := IncidentDetail{Incident: inc, SLA: a.settings.SLA.SLA(inc, now), Escalation: a.settings.Escalation[inc.Severity],
+		Alerts: alerts, Timeline: events, ReviewMissing: []string{"the whole review"}, Regulatory: []ClockState{}}
+	if inc.Review != nil {
+		d.ReviewMissing = inc.Review.Missing()
+	}
+	for _, c := range inc.Regulatory {
+		d.Regulatory = append(d.Regulatory, ClockState{Clock: c, Overdue: c.Overdue(now)})
+	}
+	if d.Escalation == nil {
+		d.Escalation = []Contact{}
+	}
+	if d.Alerts == nil {
+		d.Alerts = []incident.Alert{}
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (a *App) verify(w http.ResponseWriter, r *http.Request) {
+	id, ok := incidentID(w, r)
+	if !ok {
+		return
+	}
+	events, err := a.store.Events(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	if len(events) == 0 {
+		writeError(w, http.StatusNotFound, "incident "+id+" not found")
+		return
+	}
+	if br := incident.VerifyChain(events); br != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"intact": false, "events": len(events), "break": br})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"intact": true, "events": len(events), "last_hash": events[len(events)-1].Hash})
+}
+
+func (a *App) stats(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	now := a.now().UTC()
+	from, err := timeParam(q, "from")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	to, err := timeParam(q, "to")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if to.IsZero() {
+		to = now
+	}
+	if from.IsZero() {
+		from = to.Add(-30 * 24 * time.Hour)
+	}
+	if !from.Before(to) {
+		writeError(w, http.StatusBadRequest, "from: must be before to")
+		return
+	}
+	st, err := a.store.Stats(r.Context(), from, to, a.settings.SLA, now)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	due := make([]DueItem, len(st.RegulatoryDueSoon))
+	for i, d := range st.RegulatoryDueSoon {
+		due[i] = DueItem{IncidentID: d.IncidentID, Title: d.Title, Severity: d.Severity, DueAt: d.DueAt}
+	}
+	writeJSON(w, http.StatusOK, StatsAnswer{From: st.From, To: st.To, BySeverity: st.BySeverity, ByStatus: st.ByStatus,
+		ByCategory: st.ByCategory, MTTA: st.MTTA, MTTC: st.MTTC, MTTR: st.MTTR, OpenSLABreaches: st.OpenSLABreaches,
+		RegulatoryDueSoon: due, RegulatoryOverdue: st.RegulatoryOverdue, OverdueActionItems: st.OverdueActionItems})
+}
+
+// Commands: each route turns its request body into a domain command for the receiver.
+
+func (a *App) declare(w http.ResponseWriter, r *http.Request) {
+	var req incident.DeclareRequest
+	a.sendCommand(w, r, incident.CmdDeclare, "", &req, func(c *incident.Command) { c.Declare = &req })
+}
+
+func (a *App) acknowledge(w http.ResponseWriter, r *http.Request) {
+	a.sendCommand(w, r, incident.CmdAcknowledge, r.PathValue("id"), nil, nil)
+}
+
+func (a *App) changeSeverity(w http.ResponseWriter, r *http.Request) {
+	var req incident.SeverityRequest
+	a.sendCommand(w, r, incident.CmdSeverity, r.PathValue("id"), &req, func(c *incident.Command) { c.Severity = &req })
+}
+
+func (a *App) assignRole(w http.ResponseWriter, r *http.Request) {
+	var req incident.RoleBody
+	a.sendCommand(w, r, incident.CmdAssignRole, r.PathValue("id"), &req, func(c *incident.Command) { c.Role = &req })
+}
+
+func (a *App) addNote(w http.ResponseWriter, r *http.Request) {
+	var req incident.NoteBody
+	a.sendCommand(w, r, incident.CmdNote, r.PathValue("id"), &req, func(c *incident.Command) { c.Note = &req })
+}
+
+func (a *App) changeStatus(w http.ResponseWriter, r *http.Request) {
+	var req incident.StatusRequest
+	a.sendCommand(w, r, incident.CmdStatus, r.PathValue("id"), &req, func(c *incident.Command) { c.Status = &req })
+}
+
+func (a *App) updateReview(w http.ResponseWriter, r *http.Request) {
+	var req incident.Review
+	a.sendCommand(w, r, incident.CmdReview, r.PathValue("id"), &req, func(c *incident.Command) { c.Review = &req })
+}
+
+func (a *App) closeIncident(w http.ResponseWriter, r *http.Request) {
+	a.sendCommand(w, r, incident.CmdClose, r.PathValue("id"), nil, nil)
+}
+
+func (a *App) flagRegulatory(w http.ResponseWriter, r *http.Request) {
+	var req incident.RegulatoryFlagBody
+	a.sendCommand(w, r, incident.CmdRegulatoryFlag, r.PathValue("id"), &req, func(c *incident.Command) { c.RegulatoryFlag = &req })
+}
+
+func (a *App) reportRegulatory(w http.ResponseWriter, r *http.Request) {
+	var req incident.RegulatoryReportBody
+	a.sendCommand(w, r, incident.CmdRegulatoryReport, r.PathValue("id"), &req, func(c *incident.Command) { c.RegulatoryReport = &req })
+}
+
+// sendCommand decodes the body into req (nil: no body expected), builds the command for the Grafana user and sends
+// it to the receiver. The idempotency key is the X-Idempotency-Key header when the caller sends one.
+func (a *App) sendCommand(w http.ResponseWriter, r *http.Request, kind incident.CommandKind, id string, req any, set func(*incident.Command)) {
+	user := backend.PluginConfigFromContext(r.Context()).User
+	if user == nil || user.Login == "" {
+		writeError(w, http.StatusForbidden, "changes need a signed-in Grafana user")
+		return
+	}
+	if kind != incident.CmdDeclare {
+		if _, err := uuid.Parse(id); err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("incident id %q is not a UUID", id))
+			return
+		}
+	}
+	if req != nil {
+		if err := decodeStrict(r, req); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	key := r.Header.Get("X-Idempotency-Key")
+	if key == "" {
+		key = uuid.NewString()
+	} else if len(key) > 200 {
+		writeError(w, http.StatusBadRequest, "X-Idempotency-Key: longer than 200 characters")
+		return
+	}
+	c := &incident.Command{ID: key, Kind: kind, IncidentID: id, Actor: incident.Actor{Login: user.Login, Role: incident.OrgRole(user.Role)}}
+	if set != nil {
+		set(c)
+	}
+	if err := c.Validate(); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	status, body, err := a.receiver.send(r.Context(), c)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func decodeStrict(r *http.Request, v any) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+	if err != nil {
+		return fmt.Errorf("reading the body: %w", err)
+	}
+	if len(body) > maxRequestBytes {
+		return errors.New("body larger than 1 MiB")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("invalid JSON body: %w", err)
+	}
+	if dec.More() {
+		return errors.New("invalid JSON body: more than one value")
+	}
+	return nil
+}
+
+func incidentID(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := r.PathValue("id")
+	if _, err := uuid.Parse(id); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("incident id %q is not a UUID", id))
+		return "", false
+	}
+	return id, true
+}
+
+func (a *App) storeError(w http.ResponseWriter, err error) {
+	writeError(w, http.StatusBadGateway, "ClickHouse: "+err.Error())
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}

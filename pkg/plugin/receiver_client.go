@@ -1,0 +1,78 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+)
+
+// receiverClient sends people's commands to the Firebreak receiver, the single writer of incident timelines.
+type receiverClient struct {
+	url, token string
+	http       *http.Client
+}
+
+func newReceiverClient(s ReceiverSettings) *receiverClient {
+	return &receiverClient{url: s.URL, token: s.APIToken, http: &http.Client{
+		Timeout: 20 * time.Second,
+		// Only the configured receiver is ever called: no redirects elsewhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+const maxAnswerBytes = 8 << 20
+
+// send posts a command and returns the receiver's status and body as they are: its errors are already the
+// {"error": ...} bodies with fitting statuses (400, 403, 404, 409) the API promises.
+func (c *receiverClient) send(ctx context.Context, cmd *incident.Command) (int, []byte, error) {
+	body, err := json.Marshal(cmd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+"/api/v1/commands", bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("Firebreak receiver at %s: %w", c.url, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+	if err != nil {
+		return 0, nil, fmt.Errorf("Firebreak receiver at %s: reading the answer: %w", c.url, err)
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		return http.StatusBadGateway, mustJSON(map[string]string{"error": "the Firebreak receiver refused the plugin's API token: check secureJsonData.receiverApiToken"}), nil
+	}
+	return resp.StatusCode, answer, nil
+}
+
+func (c *receiverClient) healthy(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url+"/-/healthy", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s does not answer: %w", c.url, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s/-/healthy answered %s", c.url, resp.Status)
+	}
+	return nil
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}

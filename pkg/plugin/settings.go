@@ -1,0 +1,170 @@
+package plugin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+)
+
+// Settings are the app's settings, from Grafana's jsonData and secureJsonData, loaded and checked in one place.
+type Settings struct {
+	ClickHouse ClickHouseSettings
+	Receiver   ReceiverSettings
+	SLA        incident.SLATargets
+	Escalation map[incident.Severity][]Contact
+}
+
+// ClickHouseSettings say where the incidents are.
+type ClickHouseSettings struct {
+	Address       string // host:port of the native protocol
+	Database      string
+	User          string
+	Password      string // secureJsonData.clickhousePassword
+	TLS           bool
+	TLSSkipVerify bool
+}
+
+// ReceiverSettings say where the Firebreak receiver is: it writes every change, so that alerts and people append
+// to one timeline in order.
+type ReceiverSettings struct {
+	URL      string
+	APIToken string // secureJsonData.receiverApiToken
+}
+
+// Contact is someone to escalate to, shown on incidents of a severity.
+type Contact struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+type jsonData struct {
+	ClickHouse struct {
+		Address       string `json:"address"`
+		Database      string `json:"database"`
+		User          string `json:"user"`
+		TLS           bool   `json:"tls"`
+		TLSSkipVerify bool   `json:"tlsSkipVerify"`
+	} `json:"clickhouse"`
+	Receiver struct {
+		URL string `json:"url"`
+	} `json:"receiver"`
+	SLA map[string]struct {
+		Acknowledge string `json:"acknowledge"`
+		Contain     string `json:"contain"`
+	} `json:"sla"`
+	Escalation map[string][]Contact `json:"escalation"`
+}
+
+// LoadSettings reads and checks the app's settings. Errors name the field: "jsonData.clickhouse.address: missing".
+func LoadSettings(s backend.AppInstanceSettings) (*Settings, error) {
+	var j jsonData
+	if len(s.JSONData) > 0 {
+		if err := json.Unmarshal(s.JSONData, &j); err != nil {
+			return nil, fmt.Errorf("jsonData: %w", err)
+		}
+	}
+	out := &Settings{
+		ClickHouse: ClickHouseSettings{Address: strings.TrimSpace(j.ClickHouse.Address), Database: j.ClickHouse.Database,
+			User: j.ClickHouse.User, Password: s.DecryptedSecureJSONData["clickhousePassword"], TLS: j.ClickHouse.TLS,
+			TLSSkipVerify: j.ClickHouse.TLSSkipVerify},
+		Receiver:   ReceiverSettings{URL: strings.TrimRight(strings.TrimSpace(j.Receiver.URL), "/"), APIToken: s.DecryptedSecureJSONData["receiverApiToken"]},
+		SLA:        incident.DefaultSLATargets(),
+		Escalation: map[incident.Severity][]Contact{},
+	}
+	var errs []error
+	if out.ClickHouse.Database == "" {
+		out.ClickHouse.Database = "firebreak"
+	}
+	if out.ClickHouse.User == "" {
+		out.ClickHouse.User = "default"
+	}
+	if out.ClickHouse.Address == "" {
+		errs = append(errs, errors.New("jsonData.clickhouse.address: missing (host:port of ClickHouse's native protocol, e.g. clickhouse:9000)"))
+	} else if _, _, err := net.SplitHostPort(out.ClickHouse.Address); err != nil {
+		errs = append(errs, fmt.Errorf("jsonData.clickhouse.address: %q is not host:port", out.ClickHouse.Address))
+	}
+	if !validIdentifier(out.ClickHouse.Database) {
+		errs = append(errs, fmt.Errorf("jsonData.clickhouse.database: %q: use letters, digits and _ only", out.ClickHouse.Database))
+	}
+	if u, err := url.Parse(out.Receiver.URL); out.Receiver.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("jsonData.receiver.url: %q is not an http(s) URL of the Firebreak receiver", out.Receiver.URL))
+	}
+	if out.Receiver.APIToken == "" {
+		errs = append(errs, errors.New("secureJsonData.receiverApiToken: missing (the receiver's --api-token-file content)"))
+	}
+	for name, t := range j.SLA {
+		sev, err := incident.ParseSeverity(name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("jsonData.sla.%s: %w", name, err))
+			continue
+		}
+		target := out.SLA[sev]
+		for field, v := range map[string]string{"acknowledge": t.Acknowledge, "contain": t.Contain} {
+			if v == "" {
+				continue
+			}
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				errs = append(errs, fmt.Errorf("jsonData.sla.%s.%s: %q is not a duration like 15m or 4h", name, field, v))
+				continue
+			}
+			if field == "acknowledge" {
+				target.Acknowledge = d
+			} else {
+				target.Contain = d
+			}
+		}
+		out.SLA[sev] = target
+	}
+	for name, contacts := range j.Escalation {
+		sev, err := incident.ParseSeverity(name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("jsonData.escalation.%s: %w", name, err))
+			continue
+		}
+		for i, c := range contacts {
+			if strings.TrimSpace(c.Name) == "" {
+				errs = append(errs, fmt.Errorf("jsonData.escalation.%s[%d].name: missing", name, i))
+			}
+		}
+		out.Escalation[sev] = contacts
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func validIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || (i > 0 && r >= '0' && r <= '9')) {
+			return false
+		}
+	}
+	return true
+}
+
+// DSN is the clickhouse-go DSN of the settings (it carries the password: never log it).
+func (c ClickHouseSettings) DSN() string {
+	q := url.Values{}
+	q.Set("dial_timeout", "5s")
+	if c.TLS {
+		q.Set("secure", "true")
+	}
+	if c.TLSSkipVerify {
+		q.Set("skip_verify", "true")
+	}
+	u := url.URL{Scheme: "clickhouse", User: url.UserPassword(c.User, c.Password), Host: c.Address, Path: "/" + c.Database, RawQuery: q.Encode()}
+	return u.String()
+}
