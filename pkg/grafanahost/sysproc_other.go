@@ -1,0 +1,7 @@
+//go:build !linux
+
+package grafanahost
+
+import "syscall"
+
+func sysProcAttr() *syscall.SysProcAttr { return nil }
