@@ -1,0 +1,178 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/firebreak-dev/firebreak/pkg/grafanahost"
+	"github.com/firebreak-dev/firebreak/pkg/testenv"
+)
+
+// grafana is the built plugin binary, run by the Grafana host, serving Grafana's plugin routes over HTTP.
+type grafana struct {
+	url string
+}
+
+func startGrafanaHost(t *testing.T, s *stack, apiTokenFile string) *grafana {
+	t.Helper()
+	jsonData, _ := json.Marshal(map[string]any{
+		"clickhouse": map[string]string{"address": s.ch.TCPAddr(), "database": s.db},
+		"receiver":   map[string]string{"url": s.url},
+		"escalation": map[string]any{"SEV1": []map[string]string{{"name": "Dana", "role": "VP Engineering"}}},
+	})
+	token, err := os.ReadFile(apiTokenFile)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	host, err := grafanahost.Start(ctx, grafanahost.Options{Binary: testenv.GoBuild(t, "pkg"), JSONData: jsonData,
+		SecureJSONData: map[string]string{"receiverApiToken": strings.TrimSpace(string(token))}})
+	require.NoError(t, err)
+	t.Cleanup(host.Close)
+	srv := httptest.NewServer(host.Handler())
+	t.Cleanup(srv.Close)
+	return &grafana{url: srv.URL + "/api/plugins/firebreak-incident-app"}
+}
+
+// do calls a resource as a Grafana user with an org role and decodes the JSON answer.
+func (g *grafana) do(t *testing.T, login, role, method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		r = strings.NewReader(string(b))
+	}
+	req, err := http.NewRequest(method, g.url+"/resources/"+path, r)
+	require.NoError(t, err)
+	req.Header.Set("X-Grafana-User", login)
+	req.Header.Set("X-Grafana-Role", role)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(raw, &out), string(raw))
+	return resp.StatusCode, out
+}
+
+// The whole story through the built plugin binary, started the way Grafana starts it: an alert from a real
+// Alertmanager declares the incident through the receiver; people acknowledge, assign a lead, record a GDPR duty,
+// contain; the lead resolves; the review is written; the incident closes; stats reflect it; the chain verifies.
+func TestIncidentLifecycleThroughGrafanaHost(t *testing.T) {
+	apiToken := filepath.Join(t.TempDir(), "api-token")
+	require.NoError(t, os.WriteFile(apiToken, []byte("plugin-api-token\n"), 0o600))
+	s := startReceiver(t, "--api-token-file", apiToken)
+	g := startGrafanaHost(t, s, apiToken)
+
+	resp, err := http.Get(g.url + "/health")
+	require.NoError(t, err)
+	health, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode, string(health))
+	assert.Contains(t, string(health), "schema version")
+
+	am := testenv.StartAlertmanager(t, testenv.AlertmanagerConfig{Config: s.alertmanagerConfig("")})
+	start := time.Now().Add(-10 * time.Minute)
+	leak := alert("AIDataExposure", "a", start)
+	leak["labels"] = map[string]string{"alertname": "AIDataExposure", "ai_system": "supportbot", "severity": "critical", "category": "data_exposure"}
+	leak["generatorURL"] = "http://prometheus/graph?g0.expr=increase(demo_pii_leaks_detected_total%5B30s%5D)+%3E+0"
+	am.PostAlerts(t, []map[string]any{leak})
+
+	var id string
+	testenv.WaitFor(t, 30*time.Second, 100*time.Millisecond, func() (bool, string) {
+		code, out := g.do(t, "vic", "Viewer", "GET", "incidents?status=declared&severity=SEV1", nil)
+		if code != 200 {
+			return false, fmt.Sprint(out)
+		}
+		rows := out["incidents"].([]any)
+		if len(rows) == 1 {
+			id = rows[0].(map[string]any)["incident_id"].(string)
+		}
+		return len(rows) == 1, fmt.Sprint(out)
+	})
+	p := "incidents/" + id
+	steps := []struct {
+		login, role, method, path string
+		body                      any
+		status                    int
+	}{
+		{"vic", "Viewer", "POST", p + "/acknowledge", nil, 403},
+		{"alice", "Editor", "POST", p + "/acknowledge", nil, 200},
+		{"bob", "Editor", "POST", p + "/acknowledge", nil, 409},
+		{"alice", "Editor", "POST", p + "/roles", map[string]string{"role": "incident_lead", "user": "bob"}, 200},
+		{"alice", "Editor", "POST", p + "/notes", map[string]string{"text": "Disabled the PII-heavy prompt template"}, 200},
+		{"alice", "Editor", "POST", p + "/regulatory", map[string]any{"regime": "gdpr", "aware_at": start}, 200},
+		{"alice", "Editor", "POST", p + "/regulatory/reports", map[string]any{"regime": "gdpr", "authority": "CNIL", "report": "initial", "sent_at": time.Now(), "reference": "CNIL-42"}, 200},
+		{"alice", "Editor", "POST", p + "/status", map[string]string{"status": "contained", "reason": "template disabled"}, 200},
+		{"alice", "Editor", "POST", p + "/status", map[string]string{"status": "resolved"}, 403},
+		{"bob", "Editor", "POST", p + "/status", map[string]string{"status": "resolved", "reason": "leak stopped"}, 200},
+		{"bob", "Editor", "POST", p + "/close", nil, 409},
+		{"alice", "Editor", "PUT", p + "/review", map[string]any{"started_at": start, "detected_at": start,
+			"impact": "PII of 12 customers shown to others", "affected": "12 customers", "root_cause_class": "design_gap",
+			"root_cause":       "retrieval included other customers' tickets",
+			"action_items":     []map[string]string{{"text": "Scope retrieval per customer", "owner": "bob", "due": "2030-01-31", "status": "open"}},
+			"playbook_changes": "PII check before answers", "regulatory_follow_up": "CNIL initial report sent"}, 200},
+		{"bob", "Editor", "POST", p + "/close", nil, 200},
+		{"bob", "Editor", "POST", p + "/status", map[string]string{"status": "resolved"}, 409},
+	}
+	for i, st := range steps {
+		code, out := g.do(t, st.login, st.role, st.method, st.path, st.body)
+		require.Equal(t, st.status, code, "step %d: %s %s as %s: %v", i, st.method, st.path, st.login, out)
+	}
+
+	code, d := g.do(t, "vic", "Viewer", "GET", p, nil)
+	require.Equal(t, 200, code)
+	inc := d["incident"].(map[string]any)
+	assert.Equal(t, "closed", inc["status"])
+	assert.Equal(t, "data_exposure", inc["category"])
+	assert.Equal(t, map[string]any{"incident_lead": "bob"}, inc["roles"])
+	assert.Empty(t, d["review_missing"])
+	alerts := d["alerts"].([]any)
+	require.Len(t, alerts, 1)
+	assert.Contains(t, alerts[0].(map[string]any)["generator_url"], "demo_pii_leaks_detected_total")
+	assert.Equal(t, []any{map[string]any{"name": "Dana", "role": "VP Engineering"}}, d["escalation"])
+	var timeline []string
+	for _, ev := range d["timeline"].([]any) {
+		e := ev.(map[string]any)
+		timeline = append(timeline, e["kind"].(string)+" by "+e["actor"].(string))
+	}
+	assert.Equal(t, []string{"declared by rule:AIDataExposure", "alert_fired by rule:AIDataExposure",
+		"acknowledged by user:alice", "role_assigned by user:alice", "note by user:alice", "regulatory_flagged by user:alice",
+		"regulatory_reported by user:alice", "contained by user:alice", "resolved by user:bob", "review_updated by user:alice",
+		"closed by user:bob"}, timeline)
+	assert.Equal(t, false, d["regulatory"].([]any)[0].(map[string]any)["overdue"])
+
+	code, v := g.do(t, "vic", "Viewer", "GET", p+"/verify", nil)
+	require.Equal(t, 200, code)
+	assert.Equal(t, true, v["intact"])
+
+	code, stats := g.do(t, "vic", "Viewer", "GET", "stats", nil)
+	require.Equal(t, 200, code, stats)
+	assert.Equal(t, float64(1), stats["by_severity"].(map[string]any)["SEV1"])
+	assert.Equal(t, float64(1), stats["by_status"].(map[string]any)["closed"])
+	assert.Equal(t, float64(1), stats["by_category"].(map[string]any)["data_exposure"])
+	for _, k := range []string{"mtta_seconds", "mttc_seconds", "mttr_seconds"} {
+		assert.Greater(t, stats[k].(map[string]any)["SEV1"], float64(0), k)
+	}
+
+	// Tampering with a stored event is detected, and where.
+	s.query(t, "ALTER TABLE {db}.events UPDATE message = 'nothing happened' WHERE incident_id = '"+id+"' AND seq = 5")
+	testenv.WaitFor(t, 10*time.Second, 100*time.Millisecond, func() (bool, string) {
+		_, v = g.do(t, "vic", "Viewer", "GET", p+"/verify", nil)
+		return v["intact"] == false, fmt.Sprint(v)
+	})
+	assert.Equal(t, float64(5), v["break"].(map[string]any)["seq"])
+}
