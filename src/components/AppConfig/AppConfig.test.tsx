@@ -1,10 +1,11 @@
 import React from 'react';
-import { of, throwError } from 'rxjs';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { Observable, of, throwError } from 'rxjs';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { PluginType } from '@grafana/data';
-import { getBackendSrv } from '@grafana/runtime';
+import { BackendSrvRequest, getBackendSrv } from '@grafana/runtime';
 import AppConfig, { AppConfigProps } from './AppConfig';
 import { testIds } from '../testIds';
+import { AppSettings } from '../../types';
 import { reloadPage } from '../../utils/browser';
 
 jest.mock('@grafana/runtime', () => ({
@@ -13,13 +14,26 @@ jest.mock('@grafana/runtime', () => ({
 }));
 jest.mock('../../utils/browser', () => ({ reloadPage: jest.fn() }));
 
-const fetchMock = jest.fn();
+const PLUGIN_ID = 'firebreak-incident-app';
+const SETTINGS_URL = `/api/plugins/${PLUGIN_ID}/settings`;
+const HEALTH_URL = `/api/plugins/${PLUGIN_ID}/health`;
+const HEALTH_OK = {
+  status: 'OK',
+  message: 'ClickHouse ch:9000 reachable, schema version 1; receiver http://receiver:9095 reachable',
+};
 
-function renderConfig(meta: Partial<AppConfigProps['plugin']['meta']> = {}) {
+const fetchMock = jest.fn<Observable<unknown>, [BackendSrvRequest]>();
+let saveResponse: () => Observable<unknown>;
+let healthResponse: () => Observable<unknown>;
+
+const ids = testIds.appConfig;
+
+// Renders the page and waits for the health check it runs when opened.
+async function renderConfig(meta: Partial<AppConfigProps['plugin']['meta']> = {}) {
   const props = {
     plugin: {
       meta: {
-        id: 'firebreak-incident-app',
+        id: PLUGIN_ID,
         name: 'Firebreak',
         type: PluginType.app,
         enabled: true,
@@ -30,81 +44,301 @@ function renderConfig(meta: Partial<AppConfigProps['plugin']['meta']> = {}) {
     },
     query: {},
   } as unknown as AppConfigProps;
-  return render(<AppConfig {...props} />);
+  const view = render(<AppConfig {...props} />);
+  await screen.findByTestId(ids.health);
+  return view;
 }
+
+// Settings the backend accepts, with both secrets stored.
+const validSettings: AppSettings = {
+  clickhouse: { address: 'ch:9000', database: 'firebreak', user: 'reader', tls: false, tlsSkipVerify: false },
+  receiver: { url: 'http://receiver:9095' },
+  sla: { SEV1: { acknowledge: '10m', contain: '2h' } },
+  escalation: { SEV1: [{ name: 'Dana', role: 'VP Engineering' }], SEV2: [], SEV3: [] },
+};
+const bothSecretsStored = { clickhousePassword: true, receiverApiToken: true };
+
+const type = (testId: string, value: string) => fireEvent.change(screen.getByTestId(testId), { target: { value } });
+const saveButton = () => screen.getByRole('button', { name: /save settings/i });
+const saveCalls = () => fetchMock.mock.calls.map(([req]) => req).filter((req) => req.url === SETTINGS_URL);
 
 describe('Components/AppConfig', () => {
   beforeEach(() => {
     jest.resetAllMocks();
-    fetchMock.mockReturnValue(of({ status: 200, data: {} }));
+    saveResponse = () => of({ status: 200, data: { message: 'Plugin settings updated' } });
+    healthResponse = () => of({ status: 200, data: HEALTH_OK });
+    fetchMock.mockImplementation((req) => (req.url === HEALTH_URL ? healthResponse() : saveResponse()));
     (getBackendSrv as jest.Mock).mockReturnValue({ fetch: fetchMock });
+    window.sessionStorage.clear();
   });
 
-  test('renders the ClickHouse fields from the saved jsonData', () => {
-    renderConfig({
-      jsonData: { clickhouseAddress: 'clickhouse:9000', clickhouseDatabase: 'firebreak', clickhouseUser: 'firebreak' },
-    });
+  test('renders the defaults when nothing is saved', async () => {
+    await renderConfig();
 
-    expect(screen.getByRole('group', { name: /clickhouse/i })).toBeInTheDocument();
-    expect(screen.getByTestId(testIds.appConfig.clickhouseAddress)).toHaveValue('clickhouse:9000');
-    expect(screen.getByTestId(testIds.appConfig.clickhouseDatabase)).toHaveValue('firebreak');
-    expect(screen.getByTestId(testIds.appConfig.clickhouseUser)).toHaveValue('firebreak');
-    expect(screen.getByTestId(testIds.appConfig.clickhousePassword)).toHaveValue('');
-    expect(screen.getByRole('button', { name: /save settings/i })).toBeEnabled();
+    for (const section of ['ClickHouse', 'Firebreak receiver', 'SLA targets', 'Escalation contacts']) {
+      expect(screen.getByRole('group', { name: section })).toBeInTheDocument();
+    }
+    expect(screen.getByTestId(ids.clickhouseAddress)).toHaveValue('');
+    expect(screen.getByTestId(ids.clickhouseDatabase)).toHaveValue('firebreak');
+    expect(screen.getByTestId(ids.clickhouseUser)).toHaveValue('default');
+    expect(screen.getByTestId(ids.clickhousePassword)).toHaveValue('');
+    expect(screen.getByTestId(ids.clickhousePassword)).toBeEnabled();
+    expect(screen.getByTestId(ids.clickhouseTls)).not.toBeChecked();
+    expect(screen.getByTestId(ids.clickhouseTlsSkipVerify)).toBeDisabled();
+    expect(screen.getByTestId(ids.receiverUrl)).toHaveValue('');
+    expect(screen.getByTestId(ids.receiverApiToken)).toHaveValue('');
+    // Empty SLA targets mean the defaults, shown as placeholders.
+    const placeholders = {
+      SEV1: ['15m', '4h'],
+      SEV2: ['4h', '24h'],
+      SEV3: ['72h', 'no target'],
+    } as const;
+    for (const [sev, [ack, contain]] of Object.entries(placeholders)) {
+      const s = sev as keyof typeof placeholders;
+      expect(screen.getByTestId(ids.sla(s, 'acknowledge'))).toHaveValue('');
+      expect(screen.getByTestId(ids.sla(s, 'acknowledge'))).toHaveAttribute('placeholder', ack);
+      expect(screen.getByTestId(ids.sla(s, 'contain'))).toHaveAttribute('placeholder', contain);
+    }
+    expect(screen.getAllByText('No contacts')).toHaveLength(3);
+
+    // The required settings are named, and Save waits for them.
+    const summary = screen.getByTestId(ids.validationSummary);
+    expect(summary).toHaveTextContent('ClickHouse address: Required');
+    expect(summary).toHaveTextContent('Receiver URL: Required');
+    expect(summary).toHaveTextContent('Receiver API token: Required');
+    expect(saveButton()).toBeDisabled();
+    fireEvent.submit(screen.getByTestId(ids.container));
+    expect(saveCalls()).toHaveLength(0);
   });
 
-  test('cannot be saved without an address', () => {
-    renderConfig();
+  test('renders the saved nested settings', async () => {
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
 
-    expect(screen.getByRole('button', { name: /save settings/i })).toBeDisabled();
-    fireEvent.submit(screen.getByTestId(testIds.appConfig.container));
-    expect(fetchMock).not.toHaveBeenCalled();
+    expect(screen.getByTestId(ids.clickhouseAddress)).toHaveValue('ch:9000');
+    expect(screen.getByTestId(ids.clickhouseUser)).toHaveValue('reader');
+    expect(screen.getByTestId(ids.receiverUrl)).toHaveValue('http://receiver:9095');
+    expect(screen.getByTestId(ids.sla('SEV1', 'acknowledge'))).toHaveValue('10m');
+    expect(screen.getByTestId(ids.sla('SEV1', 'contain'))).toHaveValue('2h');
+    expect(screen.getByTestId(ids.sla('SEV2', 'acknowledge'))).toHaveValue('');
+    expect(screen.getByTestId(ids.contactName('SEV1', 0))).toHaveValue('Dana');
+    expect(screen.getByTestId(ids.contactRole('SEV1', 0))).toHaveValue('VP Engineering');
+    expect(screen.queryByTestId(ids.validationSummary)).not.toBeInTheDocument();
+    expect(saveButton()).toBeEnabled();
   });
 
-  test('saves jsonData and the new password, then reloads', async () => {
-    renderConfig();
+  test('flags a bad duration and says which', async () => {
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
 
-    fireEvent.change(screen.getByTestId(testIds.appConfig.clickhouseAddress), {
-      target: { value: ' clickhouse:9000 ' },
-    });
-    fireEvent.change(screen.getByTestId(testIds.appConfig.clickhouseDatabase), { target: { value: 'firebreak' } });
-    fireEvent.change(screen.getByTestId(testIds.appConfig.clickhouseUser), { target: { value: 'reader' } });
-    fireEvent.change(screen.getByTestId(testIds.appConfig.clickhousePassword), { target: { value: 's3cret' } });
-    fireEvent.click(screen.getByRole('button', { name: /save settings/i }));
+    type(ids.sla('SEV2', 'contain'), '1 day');
+
+    expect(screen.getByText('"1 day" is not a duration like 15m, 4h or 1h30m')).toBeInTheDocument();
+    expect(screen.getByTestId(ids.validationSummary)).toHaveTextContent(
+      'SEV2 contain target: "1 day" is not a duration like 15m, 4h or 1h30m'
+    );
+    expect(saveButton()).toBeDisabled();
+
+    type(ids.sla('SEV2', 'contain'), '1h30m');
+    expect(screen.queryByTestId(ids.validationSummary)).not.toBeInTheDocument();
+    type(ids.sla('SEV2', 'contain'), '');
+    expect(saveButton()).toBeEnabled();
+  });
+
+  test.each(['clickhouse', 'http://ch:9000', 'ch:port', 'ch:70000'])(
+    'flags the address %p as not host:port',
+    async (address) => {
+      await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+
+      type(ids.clickhouseAddress, address);
+
+      expect(screen.getByTestId(ids.validationSummary)).toHaveTextContent(
+        `ClickHouse address: "${address}" is not host:port, e.g. clickhouse:9000`
+      );
+      expect(saveButton()).toBeDisabled();
+    }
+  );
+
+  test('accepts host:port addresses, including IPv6', async () => {
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+
+    for (const address of ['clickhouse:9000', '10.0.0.5:9440', '[::1]:9000']) {
+      type(ids.clickhouseAddress, address);
+      expect(saveButton()).toBeEnabled();
+    }
+  });
+
+  test('flags a receiver URL that is not http(s) and a contact without a name', async () => {
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+
+    type(ids.receiverUrl, 'receiver:9095');
+    fireEvent.click(screen.getByTestId(ids.contactAdd('SEV2')));
+    type(ids.contactRole('SEV2', 0), 'On-call lead');
+
+    const summary = screen.getByTestId(ids.validationSummary);
+    expect(summary).toHaveTextContent('Receiver URL: "receiver:9095" is not an http(s) URL');
+    expect(summary).toHaveTextContent('SEV2 escalation contact 1: Name is required');
+    expect(saveButton()).toBeDisabled();
+  });
+
+  test('saves the nested jsonData, with the secrets only in secureJsonData, then reloads', async () => {
+    await renderConfig();
+
+    type(ids.clickhouseAddress, ' ch:9000 ');
+    type(ids.clickhouseUser, 'reader');
+    type(ids.clickhousePassword, 'ch-s3cret');
+    fireEvent.click(screen.getByTestId(ids.clickhouseTls));
+    fireEvent.click(screen.getByTestId(ids.clickhouseTlsSkipVerify));
+    type(ids.receiverUrl, 'http://receiver:9095/');
+    type(ids.receiverApiToken, 'api-t0ken');
+    type(ids.sla('SEV1', 'acknowledge'), '10m');
+    type(ids.sla('SEV3', 'contain'), '1h30m');
+    fireEvent.click(screen.getByTestId(ids.contactAdd('SEV1')));
+    type(ids.contactName('SEV1', 0), 'Dana');
+    type(ids.contactRole('SEV1', 0), 'VP Engineering');
+    fireEvent.click(screen.getByTestId(ids.contactAdd('SEV2')));
+    type(ids.contactName('SEV2', 0), 'Sam');
+    // A blank row is dropped rather than saved.
+    fireEvent.click(screen.getByTestId(ids.contactAdd('SEV3')));
+    fireEvent.click(saveButton());
 
     await waitFor(() => expect(reloadPage).toHaveBeenCalledTimes(1));
-    expect(fetchMock).toHaveBeenCalledTimes(1);
-    expect(fetchMock).toHaveBeenCalledWith({
-      url: '/api/plugins/firebreak-incident-app/settings',
+    expect(saveCalls()).toHaveLength(1);
+    expect(saveCalls()[0]).toEqual({
+      url: SETTINGS_URL,
       method: 'POST',
+      showErrorAlert: false,
       data: {
         enabled: true,
         pinned: true,
-        jsonData: { clickhouseAddress: 'clickhouse:9000', clickhouseDatabase: 'firebreak', clickhouseUser: 'reader' },
-        secureJsonData: { clickhousePassword: 's3cret' },
+        jsonData: {
+          clickhouse: { address: 'ch:9000', database: 'firebreak', user: 'reader', tls: true, tlsSkipVerify: true },
+          receiver: { url: 'http://receiver:9095' },
+          sla: { SEV1: { acknowledge: '10m' }, SEV3: { contain: '1h30m' } },
+          escalation: { SEV1: [{ name: 'Dana', role: 'VP Engineering' }], SEV2: [{ name: 'Sam', role: '' }], SEV3: [] },
+        },
+        secureJsonData: { clickhousePassword: 'ch-s3cret', receiverApiToken: 'api-t0ken' },
       },
-      showErrorAlert: false,
     });
+    const jsonText = JSON.stringify(saveCalls()[0].data.jsonData);
+    expect(jsonText).not.toContain('ch-s3cret');
+    expect(jsonText).not.toContain('api-t0ken');
+    expect(jsonText).not.toMatch(/password|token/i);
   });
 
-  test('leaves a stored password untouched', async () => {
-    renderConfig({ jsonData: { clickhouseAddress: 'ch:9000' }, secureJsonFields: { clickhousePassword: true } });
+  test('after the reload, shows the health check of the saved settings under Save', async () => {
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+    expect(screen.getByTestId(ids.health)).toHaveTextContent('Firebreak is working');
+    expect(screen.getByTestId(ids.health)).not.toHaveTextContent('Settings saved');
+    fireEvent.click(saveButton());
+    await waitFor(() => expect(reloadPage).toHaveBeenCalledTimes(1));
+    cleanup();
 
-    expect(screen.getByTestId(testIds.appConfig.clickhousePassword)).toBeDisabled();
-    fireEvent.click(screen.getByRole('button', { name: /save settings/i }));
+    // Grafana reloads with the saved meta.
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
 
-    await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(1));
-    expect(fetchMock.mock.calls[0][0].data.secureJsonData).toBeUndefined();
+    const health = screen.getByTestId(ids.health);
+    expect(health).toHaveTextContent('Settings saved. Firebreak is working');
+    expect(health).toHaveTextContent(HEALTH_OK.message);
+    expect(saveButton().compareDocumentPosition(health) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(fetchMock.mock.calls.filter(([req]) => req.method === 'GET' && req.url === HEALTH_URL)).toHaveLength(2);
+
+    // Only once: opened again later, the page just shows the health.
+    cleanup();
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+    expect(screen.getByTestId(ids.health)).not.toHaveTextContent('Settings saved');
+  });
+
+  test('shows stored secrets as configured and does not send them again', async () => {
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+
+    for (const id of [ids.clickhousePassword, ids.receiverApiToken]) {
+      expect(screen.getByTestId(id)).toHaveValue('configured');
+      expect(screen.getByTestId(id)).toBeDisabled();
+    }
+    fireEvent.click(saveButton());
+
+    await waitFor(() => expect(reloadPage).toHaveBeenCalledTimes(1));
+    expect(saveCalls()[0].data.secureJsonData).toBeUndefined();
+  });
+
+  test('sends a reset secret again, and only that one', async () => {
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+
+    const clickhouse = screen.getByRole('group', { name: 'ClickHouse' });
+    fireEvent.click(within(clickhouse).getByRole('button', { name: 'Reset' }));
+    expect(screen.getByTestId(ids.clickhousePassword)).toBeEnabled();
+    expect(screen.getByTestId(ids.clickhousePassword)).toHaveValue('');
+    type(ids.clickhousePassword, 'n3w');
+    fireEvent.click(saveButton());
+
+    await waitFor(() => expect(reloadPage).toHaveBeenCalledTimes(1));
+    expect(saveCalls()[0].data.secureJsonData).toEqual({ clickhousePassword: 'n3w' });
+    expect(JSON.stringify(saveCalls()[0].data.jsonData)).not.toContain('n3w');
+  });
+
+  test('clears a reset password left empty', async () => {
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+
+    const clickhouse = screen.getByRole('group', { name: 'ClickHouse' });
+    fireEvent.click(within(clickhouse).getByRole('button', { name: 'Reset' }));
+    fireEvent.click(saveButton());
+
+    await waitFor(() => expect(reloadPage).toHaveBeenCalledTimes(1));
+    expect(saveCalls()[0].data.secureJsonData).toEqual({ clickhousePassword: '' });
+  });
+
+  test('a reset API token is required again', async () => {
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+
+    const receiver = screen.getByRole('group', { name: 'Firebreak receiver' });
+    fireEvent.click(within(receiver).getByRole('button', { name: 'Reset' }));
+
+    expect(screen.getByTestId(ids.validationSummary)).toHaveTextContent('Receiver API token: Required');
+    expect(saveButton()).toBeDisabled();
+  });
+
+  test('shows a failed health check with the message naming the wrong setting', async () => {
+    const message = 'Invalid settings: jsonData.clickhouse.address: "ch" is not host:port';
+    healthResponse = () => throwError(() => ({ status: 503, data: { status: 'ERROR', message } }));
+    window.sessionStorage.setItem('firebreak-incident-app.config-saved', PLUGIN_ID);
+
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+
+    const health = screen.getByTestId(ids.health);
+    expect(health).toHaveTextContent('Settings saved, but Firebreak is not working');
+    expect(health).toHaveTextContent(message);
+    expect(saveButton()).toBeEnabled();
+  });
+
+  test('shows a health check that could not run', async () => {
+    healthResponse = () => throwError(() => ({ status: 500, data: { message: 'Plugin health check failed' } }));
+
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+
+    expect(screen.getByTestId(ids.health)).toHaveTextContent('Firebreak is not working500: Plugin health check failed');
   });
 
   test('shows an error and does not reload when saving fails', async () => {
-    fetchMock.mockReturnValue(throwError(() => ({ status: 403, data: { message: 'Permission denied' } })));
-    renderConfig({ jsonData: { clickhouseAddress: 'ch:9000' } });
+    saveResponse = () => throwError(() => ({ status: 403, data: { message: 'Permission denied' } }));
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
 
-    fireEvent.click(screen.getByRole('button', { name: /save settings/i }));
+    fireEvent.click(saveButton());
 
     expect(await screen.findByText('403: Permission denied')).toBeInTheDocument();
+    expect(saveCalls()).toHaveLength(1);
     expect(reloadPage).not.toHaveBeenCalled();
-    expect(screen.getByRole('button', { name: /save settings/i })).toBeEnabled();
+    expect(saveButton()).toBeEnabled();
+  });
+
+  test('adds and removes escalation contacts', async () => {
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+
+    fireEvent.click(screen.getByTestId(ids.contactAdd('SEV1')));
+    type(ids.contactName('SEV1', 1), 'Lee');
+    fireEvent.click(screen.getByTestId(ids.contactRemove('SEV1', 0)));
+    expect(screen.getByTestId(ids.contactName('SEV1', 0))).toHaveValue('Lee');
+    fireEvent.click(saveButton());
+
+    await waitFor(() => expect(reloadPage).toHaveBeenCalledTimes(1));
+    expect(saveCalls()[0].data.jsonData.escalation).toEqual({ SEV1: [{ name: 'Lee', role: '' }], SEV2: [], SEV3: [] });
   });
 });

@@ -1,47 +1,79 @@
-import React, { ChangeEvent, FormEvent, useState } from 'react';
+import React, { FormEvent, useEffect, useMemo, useState } from 'react';
 import { AppPluginMeta, PluginConfigPageProps } from '@grafana/data';
-import { Alert, Button, Field, FieldSet, Input, SecretInput, Stack } from '@grafana/ui';
+import { Alert, Button, Field, FieldSet, IconButton, Input, SecretInput, Stack, Switch, Text } from '@grafana/ui';
 import { errorMessage, savePluginSettings } from '../../api/backend';
-import { AppSecureSettingKey, AppSettings } from '../../types';
+import { AppSecureSettingKey, AppSettings, SEVERITIES, Severity } from '../../types';
 import { reloadPage } from '../../utils/browser';
 import { testIds } from '../testIds';
+import { checkHealth, HealthResult, forgetSaved, rememberSaved, wasSaved } from './health';
+import {
+  ContactRow,
+  DEFAULT_DATABASE,
+  DEFAULT_SLA,
+  DEFAULT_USER,
+  fieldKey,
+  FormState,
+  newContactRow,
+  SLA_FIELDS,
+  SLAField,
+  toFormState,
+  toJsonData,
+  toSecureJsonData,
+  validate,
+} from './settings';
 
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
 
-type State = {
-  clickhouseAddress: string;
-  clickhouseDatabase: string;
-  clickhouseUser: string;
-  // The new password typed in; never read back from Grafana.
-  clickhousePassword: string;
-  // Whether Grafana already stores a password (secureJsonFields).
-  isPasswordSet: boolean;
-};
+const WIDTH = 60;
 
-const PASSWORD_KEY: AppSecureSettingKey = 'clickhousePassword';
+const SLA_LABELS: Record<SLAField, string> = { acknowledge: 'acknowledge within', contain: 'contain within' };
 
-// Placeholder settings form; validation and a connection test come with the
-// real ClickHouse settings.
+// The app's settings: where ClickHouse and the Firebreak receiver are, SLA targets and escalation contacts per
+// severity. Saving stores them in Grafana (which restarts the backend instance with them) and reloads the page;
+// under the Save button the page shows the backend's health check, which names the setting that is wrong.
 const AppConfig = ({ plugin }: AppConfigProps) => {
-  const { enabled, pinned, jsonData, secureJsonFields } = plugin.meta;
-  const [state, setState] = useState<State>({
-    clickhouseAddress: jsonData?.clickhouseAddress ?? '',
-    clickhouseDatabase: jsonData?.clickhouseDatabase ?? '',
-    clickhouseUser: jsonData?.clickhouseUser ?? '',
-    clickhousePassword: '',
-    isPasswordSet: Boolean(secureJsonFields?.[PASSWORD_KEY]),
-  });
+  const { id, enabled, pinned, jsonData, secureJsonFields } = plugin.meta;
+  const [form, setForm] = useState<FormState>(() => toFormState(jsonData, secureJsonFields));
   const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string>();
+  const [saveError, setSaveError] = useState<string>();
+  const [health, setHealth] = useState<HealthResult>();
+  // Whether this page was reloaded by a save: the health check then reports on the saved settings.
+  const [justSaved] = useState(() => wasSaved(id));
 
-  const onChange = (event: ChangeEvent<HTMLInputElement>) => {
-    const { name, value } = event.target;
-    setState((s) => ({ ...s, [name]: value.trim() }));
+  useEffect(() => {
+    forgetSaved();
+    let current = true;
+    checkHealth(id).then((result) => current && setHealth(result));
+    return () => {
+      current = false;
+    };
+  }, [id]);
+
+  const errors = useMemo(() => validate(form), [form]);
+  const errorOf = (field: string) => errors.find((e) => e.field === field)?.message;
+  const fieldProps = (field: string) => {
+    const error = errorOf(field);
+    return { invalid: Boolean(error), error };
   };
 
-  const onResetPassword = () => setState((s) => ({ ...s, clickhousePassword: '', isPasswordSet: false }));
+  const update = (patch: Partial<FormState>) => setForm((f) => ({ ...f, ...patch }));
+  const text = (key: 'address' | 'database' | 'user' | 'receiverUrl') => (event: React.ChangeEvent<HTMLInputElement>) =>
+    update({ [key]: event.currentTarget.value });
 
-  const isSubmitDisabled = saving || !state.clickhouseAddress;
+  const setSecret = (key: AppSecureSettingKey, value: string) =>
+    setForm((f) => ({ ...f, secrets: { ...f.secrets, [key]: { ...f.secrets[key], value } } }));
+  const resetSecret = (key: AppSecureSettingKey) =>
+    setForm((f) => ({ ...f, secrets: { ...f.secrets, [key]: { ...f.secrets[key], value: '', configured: false } } }));
+
+  const setSLA = (sev: Severity, field: SLAField, value: string) =>
+    setForm((f) => ({ ...f, sla: { ...f.sla, [sev]: { ...f.sla[sev], [field]: value } } }));
+
+  const setContacts = (sev: Severity, change: (rows: ContactRow[]) => ContactRow[]) =>
+    setForm((f) => ({ ...f, escalation: { ...f.escalation, [sev]: change(f.escalation[sev]) } }));
+  const setContact = (sev: Severity, key: number, patch: Partial<ContactRow>) =>
+    setContacts(sev, (rows) => rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
+
+  const isSubmitDisabled = saving || errors.length > 0;
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
@@ -49,90 +81,250 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
       return;
     }
     setSaving(true);
-    setError(undefined);
+    setSaveError(undefined);
+    const newJsonData = toJsonData(form);
+    const secureJsonData = toSecureJsonData(form);
     try {
-      await savePluginSettings(plugin.meta.id, {
-        enabled,
-        pinned,
-        jsonData: {
-          clickhouseAddress: state.clickhouseAddress,
-          clickhouseDatabase: state.clickhouseDatabase,
-          clickhouseUser: state.clickhouseUser,
-        },
-        // Secrets cannot be read back; leave a stored password untouched unless it was reset.
-        secureJsonData: state.isPasswordSet ? undefined : { [PASSWORD_KEY]: state.clickhousePassword },
-      });
-      // The plugin meta held by the frontend is only refreshed by a reload.
-      reloadPage();
+      await savePluginSettings(id, { enabled, pinned, jsonData: newJsonData, secureJsonData });
     } catch (e) {
-      setError(errorMessage(e));
+      setSaveError(errorMessage(e));
       setSaving(false);
+      return;
     }
+    // Grafana keeps the plugin meta (jsonData, secureJsonFields) it loaded until the page is reloaded. The health
+    // check runs again once reloaded, and says that this save is what it checks.
+    rememberSaved(id);
+    reloadPage();
   };
+
+  const secretInput = (key: AppSecureSettingKey, testId: string) => (
+    <SecretInput
+      width={WIDTH}
+      id={`config-${key}`}
+      data-testid={testId}
+      value={form.secrets[key].value}
+      isConfigured={form.secrets[key].configured}
+      onChange={(event) => setSecret(key, event.currentTarget.value)}
+      onReset={() => resetSecret(key)}
+    />
+  );
 
   return (
     <form onSubmit={onSubmit} data-testid={testIds.appConfig.container}>
       <FieldSet label="ClickHouse">
-        <Field label="Address" description="Native protocol address, host:port" required>
+        <Field
+          label="Address"
+          description="host:port of ClickHouse's native protocol, e.g. clickhouse:9000"
+          required
+          {...fieldProps(fieldKey.address)}
+        >
           <Input
-            width={60}
+            width={WIDTH}
             id="config-clickhouse-address"
-            name="clickhouseAddress"
             data-testid={testIds.appConfig.clickhouseAddress}
-            value={state.clickhouseAddress}
+            value={form.address}
             placeholder="clickhouse:9000"
-            onChange={onChange}
+            onChange={text('address')}
           />
         </Field>
-        <Field label="Database">
+        <Field label="Database" description={`Default ${DEFAULT_DATABASE}`} {...fieldProps(fieldKey.database)}>
           <Input
-            width={60}
+            width={WIDTH}
             id="config-clickhouse-database"
-            name="clickhouseDatabase"
             data-testid={testIds.appConfig.clickhouseDatabase}
-            value={state.clickhouseDatabase}
-            placeholder="firebreak"
-            onChange={onChange}
+            value={form.database}
+            placeholder={DEFAULT_DATABASE}
+            onChange={text('database')}
           />
         </Field>
-        <Field label="User">
+        <Field label="User" description={`Default ${DEFAULT_USER}`}>
           <Input
-            width={60}
+            width={WIDTH}
             id="config-clickhouse-user"
-            name="clickhouseUser"
             data-testid={testIds.appConfig.clickhouseUser}
-            value={state.clickhouseUser}
-            placeholder="default"
-            onChange={onChange}
+            value={form.user}
+            placeholder={DEFAULT_USER}
+            onChange={text('user')}
           />
         </Field>
-        <Field label="Password">
-          <SecretInput
-            width={60}
-            id="config-clickhouse-password"
-            name="clickhousePassword"
-            data-testid={testIds.appConfig.clickhousePassword}
-            value={state.clickhousePassword}
-            isConfigured={state.isPasswordSet}
-            onChange={onChange}
-            onReset={onResetPassword}
+        <Field label="Password">{secretInput('clickhousePassword', testIds.appConfig.clickhousePassword)}</Field>
+        <Field label="TLS" description="Connect to ClickHouse over TLS (usually port 9440)">
+          <Switch
+            id="config-clickhouse-tls"
+            data-testid={testIds.appConfig.clickhouseTls}
+            value={form.tls}
+            onChange={(event) => update({ tls: event.currentTarget.checked })}
           />
         </Field>
-        <Stack direction="column" gap={2}>
-          {error && (
-            <Alert severity="error" title="Could not save the settings">
-              {error}
-            </Alert>
-          )}
-          <div>
-            <Button type="submit" data-testid={testIds.appConfig.submit} disabled={isSubmitDisabled}>
-              Save settings
-            </Button>
-          </div>
-        </Stack>
+        <Field
+          label="Skip TLS certificate verification"
+          description="Accept any certificate; for testing only"
+          disabled={!form.tls}
+        >
+          <Switch
+            id="config-clickhouse-tls-skip-verify"
+            data-testid={testIds.appConfig.clickhouseTlsSkipVerify}
+            value={form.tls && form.tlsSkipVerify}
+            onChange={(event) => update({ tlsSkipVerify: event.currentTarget.checked })}
+          />
+        </Field>
       </FieldSet>
+
+      <FieldSet label="Firebreak receiver">
+        <Field
+          label="URL"
+          description="The receiver writes every change, so that alerts and people's changes append to one timeline"
+          required
+          {...fieldProps(fieldKey.receiverUrl)}
+        >
+          <Input
+            width={WIDTH}
+            id="config-receiver-url"
+            data-testid={testIds.appConfig.receiverUrl}
+            value={form.receiverUrl}
+            placeholder="http://receiver:9095"
+            onChange={text('receiverUrl')}
+          />
+        </Field>
+        <Field
+          label="API token"
+          description="The content of the receiver's --api-token-file (or its FIREBREAK_API_TOKEN)"
+          required
+          {...fieldProps(fieldKey.receiverApiToken)}
+        >
+          {secretInput('receiverApiToken', testIds.appConfig.receiverApiToken)}
+        </Field>
+      </FieldSet>
+
+      <FieldSet label="SLA targets">
+        <Text color="secondary" element="p">
+          Durations such as 15m, 4h or 1h30m. Leave a target empty for the default shown.
+        </Text>
+        {SEVERITIES.map((sev) => (
+          <Stack key={sev} direction="row" gap={2}>
+            {SLA_FIELDS.map((field) => (
+              <Field key={field} label={`${sev} ${SLA_LABELS[field]}`} {...fieldProps(fieldKey.sla(sev, field))}>
+                <Input
+                  width={25}
+                  id={`config-sla-${sev}-${field}`}
+                  data-testid={testIds.appConfig.sla(sev, field)}
+                  value={form.sla[sev][field]}
+                  placeholder={DEFAULT_SLA[sev][field] || 'no target'}
+                  onChange={(event) => setSLA(sev, field, event.currentTarget.value)}
+                />
+              </Field>
+            ))}
+          </Stack>
+        ))}
+      </FieldSet>
+
+      <FieldSet label="Escalation contacts">
+        <Text color="secondary" element="p">
+          Who to escalate to, shown on incidents of each severity.
+        </Text>
+        {SEVERITIES.map((sev) => (
+          <Stack key={sev} direction="column" gap={1}>
+            <Text element="h5">{sev}</Text>
+            {form.escalation[sev].length === 0 && (
+              <Text color="secondary" italic>
+                No contacts
+              </Text>
+            )}
+            {form.escalation[sev].map((row, index) => (
+              <Stack key={row.key} direction="row" gap={1} alignItems="flex-start">
+                <Field noMargin {...fieldProps(fieldKey.contactName(sev, index))}>
+                  <Input
+                    width={30}
+                    aria-label={`${sev} contact ${index + 1} name`}
+                    data-testid={testIds.appConfig.contactName(sev, index)}
+                    value={row.name}
+                    placeholder="Name"
+                    onChange={(event) => setContact(sev, row.key, { name: event.currentTarget.value })}
+                  />
+                </Field>
+                <Field noMargin>
+                  <Input
+                    width={30}
+                    aria-label={`${sev} contact ${index + 1} role`}
+                    data-testid={testIds.appConfig.contactRole(sev, index)}
+                    value={row.role}
+                    placeholder="Role, e.g. VP Engineering"
+                    onChange={(event) => setContact(sev, row.key, { role: event.currentTarget.value })}
+                  />
+                </Field>
+                <IconButton
+                  name="trash-alt"
+                  aria-label={`Remove ${sev} contact ${index + 1}`}
+                  tooltip="Remove"
+                  data-testid={testIds.appConfig.contactRemove(sev, index)}
+                  onClick={() => setContacts(sev, (rows) => rows.filter((r) => r.key !== row.key))}
+                />
+              </Stack>
+            ))}
+            <div>
+              <Button
+                variant="secondary"
+                size="sm"
+                icon="plus"
+                data-testid={testIds.appConfig.contactAdd(sev)}
+                onClick={() => setContacts(sev, (rows) => [...rows, newContactRow()])}
+              >
+                Add {sev} contact
+              </Button>
+            </div>
+          </Stack>
+        ))}
+      </FieldSet>
+
+      <Stack direction="column" gap={2}>
+        {errors.length > 0 && (
+          <Alert
+            severity="warning"
+            title="Fix these settings to save"
+            data-testid={testIds.appConfig.validationSummary}
+          >
+            <ul>
+              {errors.map((e) => (
+                <li key={e.field}>
+                  {e.label}: {e.message}
+                </li>
+              ))}
+            </ul>
+          </Alert>
+        )}
+        {saveError && (
+          <Alert severity="error" title="Could not save the settings" data-testid={testIds.appConfig.saveError}>
+            {saveError}
+          </Alert>
+        )}
+        <div>
+          <Button type="submit" data-testid={testIds.appConfig.submit} disabled={isSubmitDisabled}>
+            {saving ? 'Saving...' : 'Save settings'}
+          </Button>
+        </div>
+        {health ? (
+          <Alert
+            severity={health.status === 'OK' ? 'success' : 'error'}
+            title={healthTitle(health, justSaved)}
+            data-testid={testIds.appConfig.health}
+          >
+            {health.message}
+          </Alert>
+        ) : (
+          <Text color="secondary" italic>
+            Checking Firebreak&apos;s connections...
+          </Text>
+        )}
+      </Stack>
     </form>
   );
 };
+
+function healthTitle(health: HealthResult, justSaved: boolean): string {
+  if (health.status === 'OK') {
+    return justSaved ? 'Settings saved. Firebreak is working' : 'Firebreak is working';
+  }
+  return justSaved ? 'Settings saved, but Firebreak is not working' : 'Firebreak is not working';
+}
 
 export default AppConfig;

@@ -1,0 +1,241 @@
+// The configuration form's model: reading the saved settings, checking them the way the backend does
+// (pkg/plugin/settings.go) and turning them back into jsonData and secureJsonData.
+import { KeyValue } from '@grafana/data';
+import {
+  AppSecureSettingKey,
+  AppSecureSettings,
+  AppSettings,
+  EscalationContact,
+  SEVERITIES,
+  Severity,
+  SLATarget,
+} from '../../types';
+
+export const DEFAULT_DATABASE = 'firebreak';
+export const DEFAULT_USER = 'default';
+
+// The backend's incident.DefaultSLATargets(); an empty string is no target.
+export const DEFAULT_SLA: Record<Severity, Required<SLATarget>> = {
+  SEV1: { acknowledge: '15m', contain: '4h' },
+  SEV2: { acknowledge: '4h', contain: '24h' },
+  SEV3: { acknowledge: '72h', contain: '' },
+};
+
+export const SLA_FIELDS = ['acknowledge', 'contain'] as const;
+export type SLAField = (typeof SLA_FIELDS)[number];
+
+export const SECRET_KEYS: AppSecureSettingKey[] = ['clickhousePassword', 'receiverApiToken'];
+
+// A Go duration as time.ParseDuration reads it (without sign): 15m, 4h, 1h30m, 1.5h.
+export const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|μs|ms|s|m|h))+$/;
+
+export interface SecretState {
+  // What was typed in; Grafana never sends a stored secret back.
+  value: string;
+  // Grafana stores a value for it (secureJsonFields).
+  stored: boolean;
+  // Shown as configured: stored and not reset. Only a secret that is not configured is sent on save.
+  configured: boolean;
+}
+
+export interface ContactRow extends EscalationContact {
+  // React key of the row; not saved.
+  key: number;
+}
+
+export interface FormState {
+  address: string;
+  database: string;
+  user: string;
+  tls: boolean;
+  tlsSkipVerify: boolean;
+  receiverUrl: string;
+  sla: Record<Severity, Record<SLAField, string>>;
+  escalation: Record<Severity, ContactRow[]>;
+  secrets: Record<AppSecureSettingKey, SecretState>;
+}
+
+export interface ValidationError {
+  // Which input: see fieldKey.
+  field: string;
+  // How the summary names it, e.g. "ClickHouse address".
+  label: string;
+  message: string;
+}
+
+let nextRowKey = 0;
+
+export function newContactRow(contact: Partial<EscalationContact> = {}): ContactRow {
+  nextRowKey += 1;
+  return { key: nextRowKey, name: contact.name ?? '', role: contact.role ?? '' };
+}
+
+function bySeverity<T>(f: (sev: Severity) => T): Record<Severity, T> {
+  return Object.fromEntries(SEVERITIES.map((sev) => [sev, f(sev)])) as Record<Severity, T>;
+}
+
+// The form's starting state from the saved plugin settings. Absent database and user show their defaults; absent
+// SLA targets stay empty (the input shows the default as placeholder), so that empty keeps meaning "the default".
+export function toFormState(
+  jsonData: AppSettings | undefined,
+  secureJsonFields: KeyValue<boolean> | undefined
+): FormState {
+  const ch = jsonData?.clickhouse ?? {};
+  const secret = (key: AppSecureSettingKey): SecretState => {
+    const stored = Boolean(secureJsonFields?.[key]);
+    return { value: '', stored, configured: stored };
+  };
+  return {
+    address: ch.address ?? '',
+    database: ch.database || DEFAULT_DATABASE,
+    user: ch.user || DEFAULT_USER,
+    tls: Boolean(ch.tls),
+    tlsSkipVerify: Boolean(ch.tlsSkipVerify),
+    receiverUrl: jsonData?.receiver?.url ?? '',
+    sla: bySeverity((sev) => ({
+      acknowledge: jsonData?.sla?.[sev]?.acknowledge ?? '',
+      contain: jsonData?.sla?.[sev]?.contain ?? '',
+    })),
+    escalation: bySeverity((sev) => (jsonData?.escalation?.[sev] ?? []).map((c) => newContactRow(c))),
+    secrets: { clickhousePassword: secret('clickhousePassword'), receiverApiToken: secret('receiverApiToken') },
+  };
+}
+
+export const fieldKey = {
+  address: 'clickhouse.address',
+  database: 'clickhouse.database',
+  receiverUrl: 'receiver.url',
+  receiverApiToken: 'receiverApiToken',
+  sla: (sev: Severity, field: SLAField) => `sla.${sev}.${field}`,
+  contactName: (sev: Severity, index: number) => `escalation.${sev}.${index}.name`,
+};
+
+// host:port with a numeric port; the host may be a bracketed IPv6 address.
+const HOST_PORT = /^(\[[0-9A-Za-z:.%]+\]|[^\s:[\]/@]+):(\d{1,5})$/;
+
+export function validateAddress(value: string): string | undefined {
+  const v = value.trim();
+  if (!v) {
+    return 'Required: host:port of the ClickHouse native protocol, e.g. clickhouse:9000';
+  }
+  const m = HOST_PORT.exec(v);
+  const port = m ? Number(m[2]) : 0;
+  if (!m || port < 1 || port > 65535) {
+    return `"${v}" is not host:port, e.g. clickhouse:9000`;
+  }
+  return undefined;
+}
+
+export function validateDatabase(value: string): string | undefined {
+  const v = value.trim();
+  if (v && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) {
+    return `"${v}": use letters, digits and _ only, not starting with a digit`;
+  }
+  return undefined;
+}
+
+export function validateReceiverUrl(value: string): string | undefined {
+  const v = value.trim();
+  if (!v) {
+    return 'Required: the http(s) URL of the Firebreak receiver, e.g. http://receiver:9095';
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(v);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+    return `"${v}" is not an http(s) URL, e.g. http://receiver:9095`;
+  }
+  return undefined;
+}
+
+export function validateDuration(value: string): string | undefined {
+  const v = value.trim();
+  if (v && !GO_DURATION.test(v)) {
+    return `"${v}" is not a duration like 15m, 4h or 1h30m`;
+  }
+  return undefined;
+}
+
+const SLA_LABEL: Record<SLAField, string> = { acknowledge: 'acknowledge', contain: 'contain' };
+
+// Every problem that would make the backend refuse the settings, in the order of the form.
+export function validate(form: FormState): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const add = (field: string, label: string, message: string | undefined) => {
+    if (message) {
+      errors.push({ field, label, message });
+    }
+  };
+  add(fieldKey.address, 'ClickHouse address', validateAddress(form.address));
+  add(fieldKey.database, 'ClickHouse database', validateDatabase(form.database));
+  add(fieldKey.receiverUrl, 'Receiver URL', validateReceiverUrl(form.receiverUrl));
+  const token = form.secrets.receiverApiToken;
+  if (!token.configured && !token.value.trim()) {
+    add(fieldKey.receiverApiToken, 'Receiver API token', "Required: the receiver's --api-token-file content");
+  }
+  for (const sev of SEVERITIES) {
+    for (const field of SLA_FIELDS) {
+      add(fieldKey.sla(sev, field), `${sev} ${SLA_LABEL[field]} target`, validateDuration(form.sla[sev][field]));
+    }
+  }
+  for (const sev of SEVERITIES) {
+    form.escalation[sev].forEach((row, i) => {
+      if (!row.name.trim() && row.role.trim()) {
+        add(fieldKey.contactName(sev, i), `${sev} escalation contact ${i + 1}`, 'Name is required');
+      }
+    });
+  }
+  return errors;
+}
+
+// The jsonData the backend reads. Empty SLA targets are left out (the default applies); blank contact rows are
+// dropped.
+export function toJsonData(form: FormState): AppSettings {
+  const sla: Partial<Record<Severity, SLATarget>> = {};
+  for (const sev of SEVERITIES) {
+    const target: SLATarget = {};
+    for (const field of SLA_FIELDS) {
+      const v = form.sla[sev][field].trim();
+      if (v) {
+        target[field] = v;
+      }
+    }
+    if (Object.keys(target).length > 0) {
+      sla[sev] = target;
+    }
+  }
+  return {
+    clickhouse: {
+      address: form.address.trim(),
+      database: form.database.trim() || DEFAULT_DATABASE,
+      user: form.user.trim() || DEFAULT_USER,
+      tls: form.tls,
+      tlsSkipVerify: form.tls && form.tlsSkipVerify,
+    },
+    receiver: { url: form.receiverUrl.trim().replace(/\/+$/, '') },
+    sla,
+    escalation: bySeverity((sev) =>
+      form.escalation[sev]
+        .map((row) => ({ name: row.name.trim(), role: row.role.trim() }))
+        .filter((c) => c.name || c.role)
+    ),
+  };
+}
+
+// The secrets to send: only those typed in, or reset (a reset secret left empty is cleared). A configured secret is
+// never sent again, and undefined means none changed.
+export function toSecureJsonData(form: FormState): AppSecureSettings | undefined {
+  const out: AppSecureSettings = {};
+  for (const key of SECRET_KEYS) {
+    const s = form.secrets[key];
+    // Tokens are compared exactly by the receiver, which trims its file; passwords are kept as typed.
+    const value = key === 'receiverApiToken' ? s.value.trim() : s.value;
+    if (!s.configured && (value !== '' || s.stored)) {
+      out[key] = value;
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
