@@ -45,6 +45,8 @@ type Event struct {
 	Cause      string          `json:"cause,omitempty"` // id of the command that made it, so a replayed command is recognized
 	PrevHash   string          `json:"prev_hash"`
 	Hash       string          `json:"hash"`
+
+	typed any // the Go value Body was marshalled from, while the event is being appended: Apply skips decoding it
 }
 
 // Actors are written "<kind>:<name>": "rule:HallucinationRateHigh", "user:alice". The system itself is "firebreak".
@@ -150,6 +152,7 @@ func (inc *Incident) NewEvent(kind Kind, at, recordedAt time.Time, actor, messag
 		Message:    message,
 		Body:       mustJSON(body),
 		PrevHash:   inc.LastHash,
+		typed:      body,
 	}
 	e.Hash = e.ComputeHash()
 	return e
@@ -169,5 +172,6 @@ func (inc *Incident) appendCaused(cause string, kind Kind, at, recordedAt time.T
 	if err := inc.Apply(e); err != nil {
 		return Event{}, err
 	}
+	e.typed = nil
 	return e, nil
 }

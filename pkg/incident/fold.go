@@ -3,6 +3,7 @@ package incident
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -147,12 +148,17 @@ func (inc *Incident) applyBody(e Event) error {
 		if inc.firing == nil {
 			inc.firing = map[string]bool{}
 		}
-		inc.firing[b.Alert.Key] = e.Kind == KindAlertFired
-		inc.AlertCount, inc.FiringCount = len(inc.firing), 0
-		for _, f := range inc.firing {
-			if f {
-				inc.FiringCount++
-			}
+		firing := e.Kind == KindAlertFired
+		was, known := inc.firing[b.Alert.Key]
+		inc.firing[b.Alert.Key] = firing
+		if !known {
+			inc.AlertCount++
+		}
+		switch {
+		case firing && !was:
+			inc.FiringCount++
+		case !firing && was:
+			inc.FiringCount--
 		}
 	case KindAlertsTruncated:
 		var b TruncatedBody
@@ -247,7 +253,16 @@ func firstTime(cur, t time.Time) time.Time {
 	return cur
 }
 
+// decodeBody fills v from the event's body. An event being appended still carries the value its body was made from,
+// which is used as it is (the receiver appends thousands of events a second; decoding what was just encoded is
+// its largest cost). The value survives the JSON round trip unchanged, so state is the same either way.
 func decodeBody(e Event, v any) error {
+	if e.typed != nil {
+		if target := reflect.ValueOf(v).Elem(); reflect.TypeOf(e.typed) == target.Type() {
+			target.Set(reflect.ValueOf(e.typed))
+			return nil
+		}
+	}
 	if err := json.Unmarshal(e.Body, v); err != nil {
 		return fmt.Errorf("body: %w", err)
 	}
