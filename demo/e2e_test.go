@@ -178,6 +178,7 @@ func request(t *testing.T, method, target string) {
 // category's alert fires (with its labels) within ~10 s; once cleared they all resolve
 // within ~35 s.
 func TestEndToEndAlertsFireAndResolve(t *testing.T) {
+	t.Parallel()
 	prometheusBin := requireBinary(t, "prometheus")
 	rules := loadRules(t)
 	rulesFile, err := filepath.Abs(rulePackPath)

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -32,7 +33,24 @@ type config struct {
 	ModelVersion         string
 	PreviousModelVersion string
 	Seed                 uint64
+	// ContainmentSecretFile is the file the containment secret was read from, if any.
+	ContainmentSecretFile string
+	// ContainmentSecret signs the containment requests; empty disables containment.
+	ContainmentSecret secret
+	// ContainmentDelay delays every containment answer (for timeout tests).
+	ContainmentDelay time.Duration
 }
+
+// secret is a key that must never be printed or logged.
+type secret []byte
+
+func (secret) String() string               { return "[REDACTED]" }
+func (secret) GoString() string             { return "[REDACTED]" }
+func (secret) LogValue() slog.Value         { return slog.StringValue("[REDACTED]") }
+func (secret) MarshalText() ([]byte, error) { return []byte("[REDACTED]"), nil }
+
+// maxContainmentDelay bounds --containment-delay.
+const maxContainmentDelay = 10 * time.Minute
 
 // parseConfig reads args (without the program name); an environment variable sets a
 // flag's default, so a flag given on the command line wins.
@@ -52,6 +70,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&cfg.ModelVersion, "model-version", env("DEMO_MODEL_VERSION", "v2"), "model version serving the traffic (env DEMO_MODEL_VERSION)")
 	fs.StringVar(&cfg.PreviousModelVersion, "previous-model-version", env("DEMO_PREVIOUS_MODEL_VERSION", "v1"), "model version to roll back to (env DEMO_PREVIOUS_MODEL_VERSION)")
 	seed := fs.String("seed", env("DEMO_SEED", "1"), "seed of the pseudo-random traffic (env DEMO_SEED)")
+	fs.StringVar(&cfg.ContainmentSecretFile, "containment-secret-file", env("DEMO_CONTAINMENT_SECRET_FILE", ""),
+		"file holding the HMAC secret of the containment endpoints; without it the secret is env DEMO_CONTAINMENT_SECRET, "+
+			"and without either containment is disabled (env DEMO_CONTAINMENT_SECRET_FILE)")
+	delay := fs.String("containment-delay", env("DEMO_CONTAINMENT_DELAY", "0"),
+		"delay every containment answer by this long, e.g. 30s, for timeout tests (env DEMO_CONTAINMENT_DELAY)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -68,7 +91,35 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if cfg.AISystem == "" || cfg.ModelVersion == "" {
 		return config{}, errors.New("ai-system and model-version must not be empty")
 	}
+	if cfg.ContainmentDelay, err = time.ParseDuration(*delay); err != nil || cfg.ContainmentDelay < 0 ||
+		cfg.ContainmentDelay > maxContainmentDelay {
+		return config{}, fmt.Errorf("invalid containment delay %q: want a duration between 0s and %v", *delay, maxContainmentDelay)
+	}
+	if cfg.ContainmentSecret, err = readContainmentSecret(cfg.ContainmentSecretFile, getenv); err != nil {
+		return config{}, err
+	}
 	return cfg, nil
+}
+
+// readContainmentSecret returns the secret in file (trailing line breaks removed) or,
+// without a file, the one of the environment variable DEMO_CONTAINMENT_SECRET; nil if
+// neither is set.
+func readContainmentSecret(file string, getenv func(string) string) (secret, error) {
+	if file == "" {
+		if v := getenv("DEMO_CONTAINMENT_SECRET"); v != "" {
+			return secret(v), nil
+		}
+		return nil, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("containment secret file: %w", err)
+	}
+	data = bytes.TrimRight(data, "\r\n")
+	if len(data) == 0 {
+		return nil, fmt.Errorf("containment secret file %s is empty", file)
+	}
+	return secret(data), nil
 }
 
 // app is the demo service: the simulator, its metrics registry and the HTTP API.
@@ -77,6 +128,7 @@ type app struct {
 	sim      *simulator
 	registry *prometheus.Registry
 	logger   *slog.Logger
+	ctl      *containment
 }
 
 func newApp(cfg config, logger *slog.Logger) (*app, error) {
@@ -86,7 +138,8 @@ func newApp(cfg config, logger *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &app{cfg: cfg, sim: sim, registry: reg, logger: logger}, nil
+	ctl := newContainment(cfg, sim, logger)
+	return &app{cfg: cfg, sim: sim, registry: reg, logger: logger, ctl: ctl}, nil
 }
 
 // tickInterval is how often the traffic generator runs.
@@ -128,11 +181,20 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		Handler:           a.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+		// Requests end with ctx, so that a delayed containment answer does not hold up
+		// the shutdown.
+		BaseContext: func(net.Listener) context.Context { return ctx },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.logger.Info("demo AI system serving", "addr", ln.Addr().String(), "ai_system", a.cfg.AISystem,
 		"model_version", a.cfg.ModelVersion, "rate", a.cfg.Rate)
+	if len(a.cfg.ContainmentSecret) == 0 {
+		a.logger.Warn("containment endpoints disabled: no secret configured (--containment-secret-file, " +
+			"DEMO_CONTAINMENT_SECRET_FILE or DEMO_CONTAINMENT_SECRET)")
+	} else {
+		a.logger.Info("containment endpoints enabled", "delay", a.cfg.ContainmentDelay)
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -23,6 +23,9 @@ const maxBodyBytes = 4096
 //	POST   /faults/{kind}    inject a fault, optional body {"intensity": 0..1} (default 1)
 //	DELETE /faults/{kind}    clear one fault
 //	DELETE /faults           clear all faults
+//
+// and the containment endpoints under /containment/ (see containment.ServeHTTP and
+// demo/README.md).
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{Registry: a.registry}))
@@ -35,6 +38,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /faults/{kind}", a.handleInjectFault)
 	mux.HandleFunc("DELETE /faults/{kind}", a.handleClearFault)
 	mux.HandleFunc("DELETE /faults", a.handleClearAllFaults)
+	mux.Handle("/containment/", a.ctl)
 	return mux
 }
 
@@ -58,7 +62,7 @@ func (a *app) handleStatus(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, statusResponse{
 		AISystem:             a.cfg.AISystem,
 		ModelVersion:         a.sim.ModelVersion(),
-		PreviousModelVersion: a.cfg.PreviousModelVersion,
+		PreviousModelVersion: a.ctl.PreviousModelVersion(),
 		Rate:                 a.cfg.Rate,
 		ActiveFaults:         a.sim.Faults(),
 	})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -94,6 +95,19 @@ const (
 	faultErrors        = 0.299 // -> ~30% errors
 )
 
+// unauthorizedKeyID is the API key the traffic of the unauthorized_use fault comes
+// from: revoking it (containment) stops that traffic.
+const unauthorizedKeyID = "key-partner-unapproved"
+
+// Reasons for which a request is rejected before it reaches the model (the reason
+// label of demo_requests_rejected_total).
+const (
+	rejectFeatureDisabled = "feature_disabled"
+	rejectKeyRevoked      = "key_revoked"
+)
+
+var rejectReasons = []string{rejectFeatureDisabled, rejectKeyRevoked}
+
 // randSource yields uniform numbers in [0, 1); *math/rand/v2.Rand satisfies it.
 type randSource interface {
 	Float64() float64
@@ -107,10 +121,25 @@ type Fault struct {
 	// ModelVersion is the model version the fault lives in; empty for faults of the
 	// environment, which affect every version.
 	ModelVersion string `json:"model_version,omitempty"`
+	// KeyID is the API key the fault's traffic comes from (unauthorized_use only).
+	KeyID string `json:"key_id,omitempty"`
 	// Effective tells whether the fault affects the traffic now (a fault in another
 	// model version than the active one does not).
 	Effective bool      `json:"effective"`
 	Since     time.Time `json:"since"`
+}
+
+// Containment is what has been switched on to stop harm (see SetEnabledShare,
+// RestrictInputs, RequireReview, RevokeKey).
+type Containment struct {
+	// EnabledShare is the share of users the feature answers, in [0, 1].
+	EnabledShare float64
+	// InputRestrictions are the patterns of blocked inputs, in the order they were added.
+	InputRestrictions []string
+	// ReviewRequired tells whether every answer is held for a human review.
+	ReviewRequired bool
+	// RevokedKeys are the revoked API keys, in the order they were revoked.
+	RevokedKeys []string
 }
 
 // simulator generates the synthetic traffic of the demo AI system and records it in
@@ -124,22 +153,31 @@ type simulator struct {
 	now      func() time.Time
 	faults   map[FaultKind]Fault
 	m        *simMetrics
+
+	// Containment state.
+	enabledShare   float64
+	restrictions   []string
+	reviewRequired bool
+	revokedKeys    []string
 }
 
 type simMetrics struct {
 	requests, answers, hallucinations, injections, piiLeaks *prometheus.CounterVec
 	reviewsSkipped, reviewsRequired, unauthorized, errors   *prometheus.CounterVec
 	approvals, decisions                                    *prometheus.CounterVec
+	inputsBlocked, heldForReview, rejected                  *prometheus.CounterVec
 	fairnessGap, driftScore, modelInfo                      *prometheus.GaugeVec
+	enabledShare                                            *prometheus.GaugeVec
 	allCounters                                             []*prometheus.CounterVec
 	groupCounters                                           []*prometheus.CounterVec
 	allGauges                                               []*prometheus.GaugeVec
 }
 
 var (
-	baseLabels  = []string{"ai_system", "model_version"}
-	groupLabels = []string{"ai_system", "model_version", "group"}
-	groups      = []string{"group_a", "group_b"}
+	baseLabels   = []string{"ai_system", "model_version"}
+	groupLabels  = []string{"ai_system", "model_version", "group"}
+	groups       = []string{"group_a", "group_b"}
+	reasonLabels = []string{"ai_system", "model_version", "reason"}
 )
 
 func newSimMetrics(reg prometheus.Registerer) (*simMetrics, error) {
@@ -164,17 +202,22 @@ func newSimMetrics(reg prometheus.Registerer) (*simMetrics, error) {
 		fairnessGap:     gauge("demo_fairness_gap", "Absolute difference in approval rate between group_a and group_b."),
 		driftScore:      gauge("demo_input_drift_score", "Population stability index of the inputs against the training data."),
 		modelInfo:       gauge("demo_model_info", "1 for the model version that serves the traffic."),
+		inputsBlocked:   counter("demo_inputs_blocked_total", "Requests blocked by an input restriction (containment) before reaching the model.", baseLabels),
+		heldForReview:   counter("demo_answers_held_for_review_total", "Answers held for a human review before being sent (containment).", baseLabels),
+		rejected:        counter("demo_requests_rejected_total", "Requests refused by containment: feature disabled for the user, or API key revoked.", reasonLabels),
+		enabledShare: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "demo_feature_enabled_share",
+			Help: "Share of users the AI feature answers (1 = all; containment lowers it)."}, []string{"ai_system"}),
 	}
 	m.allCounters = []*prometheus.CounterVec{m.requests, m.answers, m.hallucinations, m.injections, m.piiLeaks,
-		m.reviewsSkipped, m.reviewsRequired, m.unauthorized, m.errors}
+		m.reviewsSkipped, m.reviewsRequired, m.unauthorized, m.errors, m.inputsBlocked, m.heldForReview}
 	m.groupCounters = []*prometheus.CounterVec{m.approvals, m.decisions}
 	m.allGauges = []*prometheus.GaugeVec{m.fairnessGap, m.driftScore, m.modelInfo}
-	for _, c := range append(m.allCounters, m.groupCounters...) {
+	for _, c := range append(append(m.allCounters, m.groupCounters...), m.rejected) {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
 	}
-	for _, g := range m.allGauges {
+	for _, g := range append(m.allGauges, m.enabledShare) {
 		if err := reg.Register(g); err != nil {
 			return nil, err
 		}
@@ -194,6 +237,7 @@ func newSimulator(aiSystem, modelVersion string, rnd randSource, reg prometheus.
 	}
 	s := &simulator{aiSystem: aiSystem, version: modelVersion, rnd: rnd, now: time.Now,
 		faults: map[FaultKind]Fault{}, m: m}
+	s.resetContainmentLocked()
 	s.activateVersionLocked()
 	return s, nil
 }
@@ -208,6 +252,9 @@ func (s *simulator) activateVersionLocked() {
 		for _, g := range groups {
 			c.WithLabelValues(s.aiSystem, s.version, g)
 		}
+	}
+	for _, r := range rejectReasons {
+		s.m.rejected.WithLabelValues(s.aiSystem, s.version, r)
 	}
 	s.m.modelInfo.WithLabelValues(s.aiSystem, s.version).Set(1)
 	s.updateGaugesLocked(0, 0)
@@ -256,6 +303,9 @@ func (s *simulator) InjectFault(kind FaultKind, intensity float64) (Fault, error
 	f := Fault{Kind: kind, Intensity: intensity, Metric: spec.Metric, Since: s.now().UTC()}
 	if spec.ModelBound {
 		f.ModelVersion = s.version
+	}
+	if kind == FaultUnauthorizedUse {
+		f.KeyID = unauthorizedKeyID
 	}
 	s.faults[kind] = f
 	s.updateGaugesLocked(0, 0)
@@ -312,9 +362,88 @@ func (s *simulator) effectLocked(kind FaultKind) float64 {
 	return f.Intensity
 }
 
+// SetEnabledShare makes the feature answer only share (in [0, 1]) of the users; the
+// requests of the others are refused before they reach the model: no answer, so none of
+// their answers can hallucinate, leak or decide.
+func (s *simulator) SetEnabledShare(share float64) error {
+	if math.IsNaN(share) || share < 0 || share > 1 {
+		return fmt.Errorf("enabled share must be between 0 and 1, got %v", share)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.enabledShare = share
+	s.m.enabledShare.WithLabelValues(s.aiSystem).Set(share)
+	return nil
+}
+
+// RestrictInputs blocks the inputs matching pattern (a valid regular expression). The
+// traffic is synthetic, so the model is simple: while any restriction is active, every
+// request carrying a prompt injection is blocked before it reaches the model. It
+// reports whether the pattern was new.
+func (s *simulator) RestrictInputs(pattern string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slices.Contains(s.restrictions, pattern) {
+		return false
+	}
+	s.restrictions = append(s.restrictions, pattern)
+	return true
+}
+
+// RequireReview holds every answer for a human review before it is sent: no required
+// review is skipped any more, and the reviewer stops hallucinated answers. It reports
+// whether the requirement was new.
+func (s *simulator) RequireReview() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	had := s.reviewRequired
+	s.reviewRequired = true
+	return !had
+}
+
+// RevokeKey revokes an API key: its requests are refused. It reports whether the key
+// was not revoked yet.
+func (s *simulator) RevokeKey(keyID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slices.Contains(s.revokedKeys, keyID) {
+		return false
+	}
+	s.revokedKeys = append(s.revokedKeys, keyID)
+	return true
+}
+
+// ResetContainment lifts every containment measure (the model version and the faults
+// are left alone).
+func (s *simulator) ResetContainment() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.resetContainmentLocked()
+}
+
+func (s *simulator) resetContainmentLocked() {
+	s.enabledShare = 1
+	s.restrictions = nil
+	s.reviewRequired = false
+	s.revokedKeys = nil
+	s.m.enabledShare.WithLabelValues(s.aiSystem).Set(1)
+}
+
+// Containment returns the containment state.
+func (s *simulator) Containment() Containment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Containment{
+		EnabledShare:      s.enabledShare,
+		InputRestrictions: append([]string{}, s.restrictions...),
+		ReviewRequired:    s.reviewRequired,
+		RevokedKeys:       append([]string{}, s.revokedKeys...),
+	}
+}
+
 // drawsPerRequest random numbers are used per request whatever happens, so that with the
 // same random source a fault in one metric leaves the others' values unchanged.
-const drawsPerRequest = 10
+const drawsPerRequest = 11
 
 // Step simulates n requests and refreshes the gauges.
 func (s *simulator) Step(n int) {
@@ -328,6 +457,10 @@ func (s *simulator) Step(n int) {
 		pLeak         = faultPIILeak * s.effectLocked(FaultDataExposure)
 		pSkip         = faultReviewSkip * s.effectLocked(FaultOversightFailure)
 		pApprove      = s.approvalRatesLocked()
+		enabledShare  = s.enabledShare
+		restricted    = len(s.restrictions) > 0
+		review        = s.reviewRequired
+		rogueRevoked  = slices.Contains(s.revokedKeys, unauthorizedKeyID)
 	)
 	sys, ver := s.aiSystem, s.version
 	inc := func(c *prometheus.CounterVec, lvs ...string) { c.WithLabelValues(lvs...).Inc() }
@@ -337,10 +470,22 @@ func (s *simulator) Step(n int) {
 			u[i] = s.rnd.Float64()
 		}
 		inc(s.m.requests, sys, ver)
-		if u[0] < pUnauthorized {
+		if u[10] >= enabledShare { // the feature is disabled for this user
+			inc(s.m.rejected, sys, ver, rejectFeatureDisabled)
+			continue
+		}
+		if u[0] < pUnauthorized { // from the unapproved client's key
+			if rogueRevoked {
+				inc(s.m.rejected, sys, ver, rejectKeyRevoked)
+				continue
+			}
 			inc(s.m.unauthorized, sys, ver)
 		}
 		if u[1] < pInjection {
+			if restricted {
+				inc(s.m.inputsBlocked, sys, ver)
+				continue
+			}
 			inc(s.m.injections, sys, ver)
 		}
 		if u[2] < pError {
@@ -348,7 +493,12 @@ func (s *simulator) Step(n int) {
 			continue
 		}
 		inc(s.m.answers, sys, ver)
-		if u[3] < pHallucinate {
+		if review {
+			inc(s.m.heldForReview, sys, ver)
+		}
+		// Under review, the reviewer corrects a hallucinated answer before it is sent,
+		// so the judge (which grades the answers sent) flags none.
+		if u[3] < pHallucinate && !review {
 			inc(s.m.hallucinations, sys, ver)
 		}
 		if u[4] < pLeak {
@@ -356,7 +506,7 @@ func (s *simulator) Step(n int) {
 		}
 		if u[5] < reviewRequiredShare {
 			inc(s.m.reviewsRequired, sys, ver)
-			if u[6] < pSkip {
+			if u[6] < pSkip && !review {
 				inc(s.m.reviewsSkipped, sys, ver)
 			}
 		}
