@@ -102,6 +102,16 @@ func (w *Waiters) Cancel(id string) {
 	delete(w.m, id)
 }
 
+// waiting reports whether a request waits for a command result (false for a nil Waiters).
+func (w *Waiters) waiting() bool {
+	if w == nil {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.m) > 0
+}
+
 func (w *Waiters) deliver(id string, r CommandResult) {
 	w.mu.Lock()
 	ch, ok := w.m[id]

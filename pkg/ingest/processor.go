@@ -127,7 +127,8 @@ func (p *Processor) next(ctx context.Context) ([]spool.Record, error) {
 		return nil, err
 	}
 	deadline := time.Now().Add(p.Linger)
-	for len(batch) < p.MaxBatch {
+	// A person waiting for a command's answer is not kept waiting for the batch to fill.
+	for len(batch) < p.MaxBatch && !p.Waiters.waiting() {
 		wait := time.Until(deadline)
 		if wait <= 0 {
 			break

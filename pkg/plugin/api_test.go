@@ -76,7 +76,7 @@ func newEnv(t *testing.T) *env {
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	testenv.StartBinary(t, testenv.Binary{Name: "receiver", Path: testenv.GoBuild(t, "receiver"),
 		Args: []string{"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--clickhouse-dsn", ch.DSN(db),
-			"--spool-dir", filepath.Join(dir, "spool"), "--api-token-file", tokenFile, "--batch-linger", "5ms"},
+			"--spool-dir", filepath.Join(dir, "spool"), "--api-token-file", tokenFile},
 		ReadyURL: url + "/-/ready"})
 	// The receiver migrates the schema before it writes; wait for it.
 	testenv.WaitFor(t, 20*time.Second, 50*time.Millisecond, func() (bool, string) {
