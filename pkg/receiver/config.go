@@ -24,6 +24,7 @@ type Config struct {
 	APITokenFile  string
 	SpoolDir      string
 	SpoolMaxBytes int64
+	MemoryLimit   int64
 	RulesFile     string
 	MaxBodyBytes  int64
 	BatchLinger   time.Duration
@@ -48,7 +49,7 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		envOf[name] = env
 		fs.StringVar(p, name, def, fmt.Sprintf("%s (env %s)", help, env))
 	}
-	var spoolMax, maxBody, linger, level string
+	var spoolMax, maxBody, linger, level, memLimit string
 	str(&c.Listen, "listen", "FIREBREAK_LISTEN", ":9095", "address to listen on")
 	str(&c.ClickHouseDSN, "clickhouse-dsn", "FIREBREAK_CLICKHOUSE_DSN", "clickhouse://127.0.0.1:9000/firebreak",
 		"ClickHouse to store incidents in: clickhouse://user:password@host:port/database")
@@ -62,6 +63,8 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		"directory of the local spool that keeps accepted notifications until ClickHouse has them")
 	str(&spoolMax, "spool-max-bytes", "FIREBREAK_SPOOL_MAX_BYTES", "1GiB",
 		"spool bound; beyond it notifications are refused with 503 so the sender retries")
+	str(&memLimit, "memory-limit", "FIREBREAK_MEMORY_LIMIT", "200MiB",
+		"soft limit of the Go heap; the garbage collector works harder near it (0 for none)")
 	str(&c.RulesFile, "rules", "FIREBREAK_RULES", "", "YAML file mapping alert labels to severity, category and AI system (default: built-in)")
 	str(&maxBody, "max-body-bytes", "FIREBREAK_MAX_BODY_BYTES", "8MiB", "largest webhook body accepted (413 beyond)")
 	str(&linger, "batch-linger", "FIREBREAK_BATCH_LINGER", "500ms", "how long to gather notifications into one ClickHouse write")
@@ -91,6 +94,11 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	var err error
 	if c.SpoolMaxBytes, err = ParseBytes(spoolMax); err != nil {
 		errs = append(errs, fmt.Errorf("--spool-max-bytes: %w", err))
+	}
+	if memLimit != "0" {
+		if c.MemoryLimit, err = ParseBytes(memLimit); err != nil {
+			errs = append(errs, fmt.Errorf("--memory-limit: %w", err))
+		}
 	}
 	if c.MaxBodyBytes, err = ParseBytes(maxBody); err != nil {
 		errs = append(errs, fmt.Errorf("--max-body-bytes: %w", err))

@@ -21,6 +21,7 @@ func TestParseConfigDefaultsAndPrecedence(t *testing.T) {
 	assert.Equal(t, "clickhouse://127.0.0.1:9000/firebreak", c.ClickHouseDSN)
 	assert.Equal(t, int64(1<<30), c.SpoolMaxBytes)
 	assert.Equal(t, int64(8<<20), c.MaxBodyBytes)
+	assert.Equal(t, int64(200<<20), c.MemoryLimit)
 	assert.Equal(t, 500*time.Millisecond, c.BatchLinger)
 	assert.False(t, c.AuthEnabled())
 
@@ -59,6 +60,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{[]string{"--spool-max-bytes", "lots"}, nil, "--spool-max-bytes"},
 		{nil, map[string]string{"FIREBREAK_MAX_BODY_BYTES": "-5"}, "--max-body-bytes"},
 		{[]string{"--batch-linger", "0s"}, nil, "--batch-linger"},
+		{[]string{"--memory-limit", "lots"}, nil, "--memory-limit"},
 		{[]string{"--log-level", "loud"}, nil, "--log-level"},
 		{[]string{"--log-format", "xml"}, nil, "--log-format"},
 		{[]string{"--token-file", filepath.Join(dir, "missing")}, nil, "--token-file"},

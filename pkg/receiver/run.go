@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -23,6 +24,9 @@ import (
 // in flight finish, and leaves whatever is not yet in ClickHouse in the spool for the next start. If listening is
 // non-nil it is called with the bound address once the server accepts connections.
 func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr string)) error {
+	if cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
 	mapping, err := incident.LoadMapping(cfg.RulesFile)
 	if err != nil {
 		return err
