@@ -38,7 +38,10 @@ func (s *Store) Events(ctx context.Context, incidentID string) ([]incident.Event
 	if err != nil {
 		return nil, fmt.Errorf("incident id %q: %w", incidentID, err)
 	}
-	rows, err := s.conn.Query(ctx, s.sql("SELECT "+eventColumns+" FROM {db}.events FINAL WHERE incident_id = ? ORDER BY seq"), id)
+	// Not FINAL: on 18.16 FINAL merges every granule the id touches with all columns in one thread (about 1 s on
+	// 10M events, against 60 ms without). Rows of the same (incident_id, seq) are the same event written twice, so
+	// keeping one per seq is what FINAL would give.
+	rows, err := s.conn.Query(ctx, s.sql("SELECT "+eventColumns+" FROM {db}.events WHERE incident_id = ? ORDER BY seq LIMIT 1 BY seq"), id)
 	if err != nil {
 		return nil, fmt.Errorf("read events of %s: %w", incidentID, err)
 	}
