@@ -15,8 +15,9 @@ import (
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
-// Queries for the Grafana plugin backend. They read the tables (FINAL), never the convenience views, and every value
-// is a bound parameter; all of it runs on ClickHouse 18.16 and on current releases.
+// Queries for the Grafana plugin backend. They read the tables, never the convenience views, at the newest version
+// of each row (FINAL for scans; LIMIT 1 BY the highest version for lookups by key, which is the same and on 18.16
+// about ten times faster); every value is a bound parameter; all of it runs on ClickHouse 18.16 and on current releases.
 
 // ErrBadCursor is wrapped by the error ListIncidents returns for a cursor it did not make (HTTP 400).
 var ErrBadCursor = errors.New("invalid cursor")
@@ -143,30 +144,73 @@ func (s *Store) ListIncidents(ctx context.Context, f ListFilter) (Page, error) {
 	if len(where) > 0 {
 		cond = strings.Join(where, " AND ")
 	}
+	// Two steps: the page's ids, sorting only the few columns the filter needs, then the rows of those ids through
+	// the primary key. Reading every column of every incident to keep 50 is many times slower.
 	args = append(args, limit+1)
-	rows, err := s.conn.Query(ctx, s.sql(`SELECT `+rowColumns+` FROM {db}.incident_state FINAL
+	idRows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), toUInt32(declared_at)
+		FROM {db}.incident_state FINAL
 		WHERE `+cond+`
 		ORDER BY declared_at DESC, toString(incident_id) DESC
 		LIMIT ?`), args...)
 	if err != nil {
 		return Page{}, fmt.Errorf("list incidents: %w", err)
 	}
+	var keys []cursor
+	for idRows.Next() {
+		var (
+			c  cursor
+			at uint32
+		)
+		if err := idRows.Scan(&c.ID, &at); err != nil {
+			idRows.Close()
+			return Page{}, fmt.Errorf("list incidents: %w", err)
+		}
+		c.DeclaredAt = int64(at)
+		keys = append(keys, c)
+	}
+	idRows.Close()
+	if err := idRows.Err(); err != nil {
+		return Page{}, fmt.Errorf("list incidents: %w", err)
+	}
+	page := Page{Incidents: []Row{}}
+	if len(keys) > limit {
+		keys = keys[:limit]
+		page.NextCursor = keys[limit-1].encode()
+	}
+	if len(keys) == 0 {
+		return page, nil
+	}
+	ids := make([]any, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	// The rows are read again at their newest version (an incident that changed in between shows its new state).
+	// LIMIT 1 BY the highest version is what FINAL keeps (rows of equal version are the same state), and much
+	// cheaper here: FINAL merges every granule the ids touch, with all their columns, in one thread.
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT `+rowColumns+` FROM {db}.incident_state
+		WHERE incident_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)
+		ORDER BY incident_id, version DESC
+		LIMIT 1 BY incident_id`), ids...)
+	if err != nil {
+		return Page{}, fmt.Errorf("list incidents: %w", err)
+	}
 	defer rows.Close()
-	page := Page{Incidents: make([]Row, 0, limit+1)}
+	byID := make(map[string]Row, len(keys))
 	for rows.Next() {
 		r, err := scanRow(rows.Scan)
 		if err != nil {
 			return Page{}, fmt.Errorf("list incidents: %w", err)
 		}
-		page.Incidents = append(page.Incidents, r)
+		byID[r.ID] = r
 	}
 	if err := rows.Err(); err != nil {
 		return Page{}, fmt.Errorf("list incidents: %w", err)
 	}
-	if len(page.Incidents) > limit {
-		page.Incidents = page.Incidents[:limit]
-		last := page.Incidents[limit-1]
-		page.NextCursor = cursor{DeclaredAt: last.DeclaredAt.Unix(), ID: last.ID}.encode()
+	page.Incidents = make([]Row, 0, len(keys))
+	for _, k := range keys {
+		if r, ok := byID[k.ID]; ok {
+			page.Incidents = append(page.Incidents, r)
+		}
 	}
 	return page, nil
 }
@@ -232,9 +276,18 @@ func (s *Store) Alerts(ctx context.Context, incidentID string) ([]incident.Alert
 	if err != nil {
 		return nil, fmt.Errorf("incident id %q: %w", incidentID, err)
 	}
+	// The newest version of each episode, as FINAL would keep it (rows of equal version are the same state); FINAL
+	// itself merges every granule the incident touches in one thread, about ten times slower on 18.16.
 	rows, err := s.conn.Query(ctx, s.sql(`SELECT alert_key, fingerprint, alertname, status, starts_at, ends_at,
 		labels_keys, labels_values, annotations_keys, annotations_values, generator_url, values_keys, values, source
-		FROM {db}.alerts FINAL WHERE incident_id = ? ORDER BY starts_at, alert_key`), id)
+		FROM (
+			SELECT alert_key, fingerprint, alertname, status, starts_at, ends_at, labels_keys, labels_values,
+				annotations_keys, annotations_values, generator_url, values_keys, values, source
+			FROM {db}.alerts
+			WHERE incident_id = ?
+			ORDER BY alert_key, version DESC
+			LIMIT 1 BY alert_key)
+		ORDER BY starts_at, alert_key`), id)
 	if err != nil {
 		return nil, fmt.Errorf("read alerts of %s: %w", incidentID, err)
 	}
@@ -320,8 +373,8 @@ const (
 	regulatoryDueSoonMax    = 100
 )
 
-// Stats computes the dashboard numbers in ClickHouse: one aggregate over incident_state and one list of the
-// regulatory deadlines due soon. now is taken to the second.
+// Stats computes the dashboard numbers in ClickHouse: one aggregate over incident_state, then the regulatory
+// deadlines due soon (and their titles). now is taken to the second.
 func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.SLATargets, now time.Time) (Stats, error) {
 	from, to, now = clampDateTime(from), clampDateTime(to), clampDateTime(now)
 	st := Stats{
@@ -440,7 +493,8 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.
 		}
 	}
 
-	rows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), title, toString(severity), regulatory_due_at
+	// Deadlines due soon: the incidents first (FINAL over a few narrow columns), then their titles by key.
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), toString(severity), regulatory_due_at
 		FROM {db}.incident_state FINAL
 		WHERE drill = 0 AND isNotNull(regulatory_due_at)
 			AND toInt64(assumeNotNull(regulatory_due_at)) >= ? AND toInt64(assumeNotNull(regulatory_due_at)) <= ?
@@ -449,20 +503,50 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.
 	if err != nil {
 		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
 	}
-	defer rows.Close()
 	for rows.Next() {
 		var (
 			d   DueItem
 			due *time.Time
 		)
-		if err := rows.Scan(&d.IncidentID, &d.Title, &d.Severity, &due); err != nil {
+		if err := rows.Scan(&d.IncidentID, &d.Severity, &due); err != nil {
+			rows.Close()
 			return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
 		}
 		d.DueAt = timeOrZero(due)
 		st.RegulatoryDueSoon = append(st.RegulatoryDueSoon, d)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+	}
+	if len(st.RegulatoryDueSoon) == 0 {
+		return st, nil
+	}
+	ids := make([]any, len(st.RegulatoryDueSoon))
+	for i, d := range st.RegulatoryDueSoon {
+		ids[i] = d.IncidentID
+	}
+	rows, err = s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), title FROM {db}.incident_state
+		WHERE incident_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)
+		ORDER BY incident_id, version DESC
+		LIMIT 1 BY incident_id`), ids...)
+	if err != nil {
+		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+	}
+	defer rows.Close()
+	titles := make(map[string]string, len(ids))
+	for rows.Next() {
+		var id, title string
+		if err := rows.Scan(&id, &title); err != nil {
+			return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+		}
+		titles[id] = title
+	}
+	if err := rows.Err(); err != nil {
+		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+	}
+	for i := range st.RegulatoryDueSoon {
+		st.RegulatoryDueSoon[i].Title = titles[st.RegulatoryDueSoon[i].IncidentID]
 	}
 	return st, nil
 }

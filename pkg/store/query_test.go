@@ -132,7 +132,7 @@ func TestListIncidentsFilters(t *testing.T) {
 		lead(h(2).Add(2*time.Minute), "bob")
 	i3 := newTL(t, `path C:\models\x leaked`, incident.SEV3, incident.DataExposure, h(3), tlOpts{ai: "codeassist", description: "secrets in output"})
 	i3.status(incident.KindContained, h(3).Add(time.Hour))
-	i4 := newTL(t, "under_score drift", incident.SEV2, incident.Drift, h(4), tlOpts{ai: "ranker"})
+	i4 := newTL(t, "under_score drift", incident.SEV2, incident.Drift, h(4), tlOpts{ai: "ranker", description: "Straße Ünïcode"})
 	i4.status(incident.KindAcknowledged, h(4).Add(time.Minute)).status(incident.KindResolved, h(4).Add(time.Hour))
 	i5 := newTL(t, "plain title", incident.SEV1, incident.PromptInjection, h(5), tlOpts{description: "Jailbreak via HTML comment"})
 	i5.status(incident.KindResolved, h(5).Add(time.Hour)).
@@ -165,6 +165,7 @@ func TestListIncidentsFilters(t *testing.T) {
 		{"q case-insensitive", ListFilter{Q: "MODEL SAID"}, []*tl{i1}},
 		{"q case-insensitive with drills", ListFilter{Q: "MODEL SAID", IncludeDrills: true}, []*tl{i6, i1}},
 		{"q description", ListFilter{Q: "jailbreak"}, []*tl{i5}},
+		{"q utf-8 case", ListFilter{Q: "üNÏCODE"}, []*tl{i4}},
 		{"from to", ListFilter{From: h(2), To: h(4)}, []*tl{i3, i2}},
 		{"from only", ListFilter{From: h(4)}, []*tl{i5, i4}},
 		{"to only", ListFilter{To: h(2)}, []*tl{i1}},
@@ -452,4 +453,36 @@ func TestStats(t *testing.T) {
 	assert.Empty(t, st.MTTC)
 	assert.Empty(t, st.MTTR)
 	assert.Equal(t, uint64(4), st.OpenSLABreaches, "not bound to the range")
+}
+
+// Before the tables merge, incident_state holds several versions of an incident: only the newest counts.
+func TestListIncidentsNewestState(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	b := newTL(t, "changing", incident.SEV3, incident.Drift, at, tlOpts{})
+	require.NoError(t, s.Write(ctx, b.records()))
+	n := len(b.recs)
+	b.status(incident.KindAcknowledged, at.Add(time.Minute)).lead(at.Add(2*time.Minute), "carol").
+		add(incident.KindSeverityChanged, at.Add(3*time.Minute), incident.SeverityBody{From: incident.SEV3, To: incident.SEV1}, nil)
+	recs := b.records()[n:]
+	require.NoError(t, s.Write(ctx, recs))
+	require.NoError(t, s.Write(ctx, recs)) // and a duplicate of the newest version
+
+	p, err := s.ListIncidents(ctx, ListFilter{})
+	require.NoError(t, err)
+	require.Len(t, p.Incidents, 1)
+	assert.Equal(t, expectedRow(b.inc), p.Incidents[0])
+	p, err = s.ListIncidents(ctx, ListFilter{Statuses: []string{"declared"}})
+	require.NoError(t, err)
+	assert.Empty(t, p.Incidents, "the old version does not match")
+	p, err = s.ListIncidents(ctx, ListFilter{Severities: []string{"SEV1"}, Statuses: []string{"acknowledged"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{b.inc.ID}, ids(p))
+
+	st, err := s.Stats(ctx, at, at.Add(time.Hour), incident.DefaultSLATargets(), at.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]uint64{"SEV1": 1, "SEV2": 0, "SEV3": 0}, st.BySeverity)
+	assert.Equal(t, uint64(1), st.ByStatus["acknowledged"])
+	assert.Equal(t, map[string]float64{"SEV1": 60}, st.MTTA)
 }
