@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/store"
 )
 
 // The generator. Each chunk of incidents has its own random source (seed, chunk number), so the data does not
@@ -647,8 +648,8 @@ func appendAlert(b []byte, a *incident.Alert) []byte {
 		b = appendStringField(b, "alert_status", a.Status)
 		b = appendTimeField(b, "alert_starts_at", a.StartsAt)
 		b = appendNullableTimeField(b, "alert_ends_at", a.EndsAt)
-		lk, lv := sortedPairs(a.Labels)
-		ak, av := sortedPairs(a.Annotations)
+		lk, lv := store.SortedPairs(a.Labels)
+		ak, av := store.SortedPairs(a.Annotations)
 		b = appendStringsField(b, "alert_labels_keys", lk)
 		b = appendStringsField(b, "alert_labels_values", lv)
 		b = appendStringsField(b, "alert_annotations_keys", ak)
@@ -671,19 +672,6 @@ func appendAlert(b []byte, a *incident.Alert) []byte {
 		b = appendStringField(b, "alert_source", a.Source)
 	}
 	return append(b, "}\n"...)
-}
-
-func sortedPairs(m map[string]string) (keys, values []string) {
-	keys = make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	values = make([]string, len(keys))
-	for i, k := range keys {
-		values[i] = m[k]
-	}
-	return keys, values
 }
 
 func appendBool(b []byte, v bool) []byte {

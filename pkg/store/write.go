@@ -59,9 +59,9 @@ func ingestRow(r *Record) []any {
 		return append(row, "", "", "", "", time.Unix(0, 0), nil, []string{}, []string{}, []string{}, []string{}, "",
 			[]string{}, []float64{}, "")
 	}
-	lk, lv := sortedPairs(a.Labels)
-	ak, av := sortedPairs(a.Annotations)
-	vk, vv := sortedValues(a.Values)
+	lk, lv := SortedPairs(a.Labels)
+	ak, av := SortedPairs(a.Annotations)
+	vk, vv := SortedPairs(a.Values)
 	return append(row, a.Key, a.Fingerprint, a.Name, a.Status, a.StartsAt, nullableTime(a.EndsAt), lk, lv, ak, av,
 		a.GeneratorURL, vk, vv, a.Source)
 }
@@ -80,26 +80,14 @@ func nullableTime(t time.Time) *time.Time {
 	return &t
 }
 
-func sortedPairs(m map[string]string) (keys, values []string) {
+// SortedPairs splits a map into parallel key and value slices, keys sorted: how labels are stored.
+func SortedPairs[V any](m map[string]V) (keys []string, values []V) {
 	keys = make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	values = make([]string, len(keys))
-	for i, k := range keys {
-		values[i] = m[k]
-	}
-	return keys, values
-}
-
-func sortedValues(m map[string]float64) (keys []string, values []float64) {
-	keys = make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	values = make([]float64, len(keys))
+	values = make([]V, len(keys))
 	for i, k := range keys {
 		values[i] = m[k]
 	}
