@@ -61,13 +61,14 @@ func (s *Store) Events(ctx context.Context, incidentID string) ([]incident.Event
 // or closed, those resolved since resolvedSince (they may reopen), and any with an alert still firing (a repeat
 // notification of it must be recognized). Incidents come in no particular order.
 func (s *Store) LoadActive(ctx context.Context, resolvedSince time.Time) ([]*incident.Incident, error) {
-	rows, err := s.conn.Query(ctx, s.sql(`SELECT `+eventColumns+` FROM {db}.events FINAL
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT `+eventColumns+` FROM {db}.events
 		WHERE incident_id IN (
 			SELECT incident_id FROM {db}.incident_state FINAL
 			WHERE status IN ('declared', 'acknowledged', 'contained')
 			   OR (status = 'resolved' AND resolved_at >= ?)
 			   OR firing_alert_count > 0)
-		ORDER BY incident_id, seq`), resolvedSince.UTC())
+		ORDER BY incident_id, seq
+		LIMIT 1 BY incident_id, seq`), resolvedSince.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("load active incidents: %w", err)
 	}
