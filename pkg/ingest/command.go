@@ -62,14 +62,7 @@ func (s *State) ApplyCommand(env Envelope) ([]store.Record, CommandResult) {
 	if err != nil {
 		return nil, CommandResult{Err: err}
 	}
-	switch {
-	case !inc.Status.Open() && s.openByGroup[inc.GroupKey] == inc.ID:
-		delete(s.openByGroup, inc.GroupKey)
-	case inc.Status.Open() && inc.GroupKey != "":
-		if _, taken := s.openByGroup[inc.GroupKey]; !taken {
-			s.openByGroup[inc.GroupKey] = inc.ID
-		}
-	}
+	s.syncGroup(inc)
 	records := make([]store.Record, len(events))
 	for i, e := range events {
 		records[i] = store.Record{Event: e, State: *inc, WriteState: i == len(events)-1}

@@ -65,15 +65,25 @@ func (s *State) Load(incidents []*incident.Incident) {
 	}
 }
 
-// Incidents returns how many incidents the state holds, and how many alert episodes.
+// Size returns how many incidents the state holds, and how many alert episodes.
 func (s *State) Size() (incidents, episodes int) { return len(s.incidents), len(s.episodes) }
 
 func (s *State) track(inc *incident.Incident) {
 	s.incidents[inc.ID] = inc
-	if inc.Status.Open() && inc.GroupKey != "" {
+	s.syncGroup(inc)
+}
+
+// syncGroup keeps openByGroup pointing at the open incident of inc's group: inc claims its group while it is open
+// and the group is free, and releases it once it is no longer open.
+func (s *State) syncGroup(inc *incident.Incident) {
+	switch {
+	case inc.GroupKey == "":
+	case inc.Status.Open():
 		if _, taken := s.openByGroup[inc.GroupKey]; !taken {
 			s.openByGroup[inc.GroupKey] = inc.ID
 		}
+	case s.openByGroup[inc.GroupKey] == inc.ID:
+		delete(s.openByGroup, inc.GroupKey)
 	}
 }
 
@@ -87,7 +97,6 @@ func (s *State) attachKey(id, key string) {
 
 // batch collects the records one Apply produces.
 type batch struct {
-	s        *State
 	at       time.Time
 	records  []store.Record
 	last     map[string]int // incident id -> index of its last record
@@ -118,7 +127,7 @@ type Outcome struct {
 // Apply turns one notification into the events it causes (none for a duplicate) and updates the state.
 func (s *State) Apply(env Envelope) ([]store.Record, Outcome) {
 	n := env.Notification
-	b := &batch{s: s, at: env.ReceivedAt.UTC(), last: map[string]int{}, resolved: map[string]time.Time{}}
+	b := &batch{at: env.ReceivedAt.UTC(), last: map[string]int{}, resolved: map[string]time.Time{}}
 	for i := range n.Alerts {
 		s.applyAlert(b, n, &n.Alerts[i])
 	}
@@ -271,9 +280,7 @@ func (s *State) maybeAutoResolve(b *batch, inc *incident.Incident) {
 	b.add(inc, incident.KindResolved, at, incident.SystemActor,
 		fmt.Sprintf("Resolved automatically: every alert cleared (auto-resolve is on for %s)", inc.Severity),
 		incident.StatusBody{From: inc.Status, To: incident.Resolved, Reason: "all alerts cleared"}, nil)
-	if s.openByGroup[inc.GroupKey] == inc.ID {
-		delete(s.openByGroup, inc.GroupKey)
-	}
+	s.syncGroup(inc)
 }
 
 // sweep forgets incidents that alerts can no longer change: closed, or resolved longer ago than the reopen window,
@@ -287,9 +294,7 @@ func (s *State) sweep(now time.Time) {
 		if inc.Status.Open() {
 			continue
 		}
-		if s.openByGroup[inc.GroupKey] == id {
-			delete(s.openByGroup, inc.GroupKey)
-		}
+		s.syncGroup(inc)
 		if inc.FiringCount > 0 || (inc.Status == incident.Resolved && now.Sub(inc.ResolvedAt) <= s.mapping.ReopenWindow) {
 			continue
 		}

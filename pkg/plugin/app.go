@@ -64,19 +64,14 @@ func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ping", a.handlePing)
 	mux.HandleFunc("GET /incidents", a.configured(a.listIncidents))
-	mux.HandleFunc("POST /incidents", a.configured(a.declare))
 	mux.HandleFunc("GET /incidents/{id}", a.configured(a.getIncident))
 	mux.HandleFunc("GET /incidents/{id}/verify", a.configured(a.verify))
-	mux.HandleFunc("POST /incidents/{id}/acknowledge", a.configured(a.acknowledge))
-	mux.HandleFunc("POST /incidents/{id}/severity", a.configured(a.changeSeverity))
-	mux.HandleFunc("POST /incidents/{id}/roles", a.configured(a.assignRole))
-	mux.HandleFunc("POST /incidents/{id}/notes", a.configured(a.addNote))
-	mux.HandleFunc("POST /incidents/{id}/status", a.configured(a.changeStatus))
-	mux.HandleFunc("PUT /incidents/{id}/review", a.configured(a.updateReview))
-	mux.HandleFunc("POST /incidents/{id}/close", a.configured(a.closeIncident))
-	mux.HandleFunc("POST /incidents/{id}/regulatory", a.configured(a.flagRegulatory))
-	mux.HandleFunc("POST /incidents/{id}/regulatory/reports", a.configured(a.reportRegulatory))
 	mux.HandleFunc("GET /stats", a.configured(a.stats))
+	for _, route := range commandRoutes {
+		mux.HandleFunc(route.pattern, a.configured(func(w http.ResponseWriter, r *http.Request) {
+			a.sendCommand(w, r, route.kind, route.payload)
+		}))
+	}
 	return mux
 }
 

@@ -290,59 +290,35 @@ func (a *App) stats(w http.ResponseWriter, r *http.Request) {
 		RegulatoryDueSoon: due, RegulatoryOverdue: st.RegulatoryOverdue, OverdueActionItems: st.OverdueActionItems})
 }
 
-// Commands: each route turns its request body into a domain command for the receiver.
-
-func (a *App) declare(w http.ResponseWriter, r *http.Request) {
-	var req incident.DeclareRequest
-	a.sendCommand(w, r, incident.CmdDeclare, "", &req, func(c *incident.Command) { c.Declare = &req })
+// commandRoutes map the change routes to domain commands. payload, when set, puts an empty request of the
+// command's kind on it and returns it for the body to be decoded into; routes without one take no body.
+var commandRoutes = []struct {
+	pattern string
+	kind    incident.CommandKind
+	payload func(*incident.Command) any
+}{
+	{"POST /incidents", incident.CmdDeclare, func(c *incident.Command) any { c.Declare = &incident.DeclareRequest{}; return c.Declare }},
+	{"POST /incidents/{id}/acknowledge", incident.CmdAcknowledge, nil},
+	{"POST /incidents/{id}/severity", incident.CmdSeverity, func(c *incident.Command) any { c.Severity = &incident.SeverityRequest{}; return c.Severity }},
+	{"POST /incidents/{id}/roles", incident.CmdAssignRole, func(c *incident.Command) any { c.Role = &incident.RoleBody{}; return c.Role }},
+	{"POST /incidents/{id}/notes", incident.CmdNote, func(c *incident.Command) any { c.Note = &incident.NoteBody{}; return c.Note }},
+	{"POST /incidents/{id}/status", incident.CmdStatus, func(c *incident.Command) any { c.Status = &incident.StatusRequest{}; return c.Status }},
+	{"PUT /incidents/{id}/review", incident.CmdReview, func(c *incident.Command) any { c.Review = &incident.Review{}; return c.Review }},
+	{"POST /incidents/{id}/close", incident.CmdClose, nil},
+	{"POST /incidents/{id}/regulatory", incident.CmdRegulatoryFlag, func(c *incident.Command) any {
+		c.RegulatoryFlag = &incident.RegulatoryFlagBody{}
+		return c.RegulatoryFlag
+	}},
+	{"POST /incidents/{id}/regulatory/reports", incident.CmdRegulatoryReport, func(c *incident.Command) any {
+		c.RegulatoryReport = &incident.RegulatoryReportBody{}
+		return c.RegulatoryReport
+	}},
 }
 
-func (a *App) acknowledge(w http.ResponseWriter, r *http.Request) {
-	a.sendCommand(w, r, incident.CmdAcknowledge, r.PathValue("id"), nil, nil)
-}
-
-func (a *App) changeSeverity(w http.ResponseWriter, r *http.Request) {
-	var req incident.SeverityRequest
-	a.sendCommand(w, r, incident.CmdSeverity, r.PathValue("id"), &req, func(c *incident.Command) { c.Severity = &req })
-}
-
-func (a *App) assignRole(w http.ResponseWriter, r *http.Request) {
-	var req incident.RoleBody
-	a.sendCommand(w, r, incident.CmdAssignRole, r.PathValue("id"), &req, func(c *incident.Command) { c.Role = &req })
-}
-
-func (a *App) addNote(w http.ResponseWriter, r *http.Request) {
-	var req incident.NoteBody
-	a.sendCommand(w, r, incident.CmdNote, r.PathValue("id"), &req, func(c *incident.Command) { c.Note = &req })
-}
-
-func (a *App) changeStatus(w http.ResponseWriter, r *http.Request) {
-	var req incident.StatusRequest
-	a.sendCommand(w, r, incident.CmdStatus, r.PathValue("id"), &req, func(c *incident.Command) { c.Status = &req })
-}
-
-func (a *App) updateReview(w http.ResponseWriter, r *http.Request) {
-	var req incident.Review
-	a.sendCommand(w, r, incident.CmdReview, r.PathValue("id"), &req, func(c *incident.Command) { c.Review = &req })
-}
-
-func (a *App) closeIncident(w http.ResponseWriter, r *http.Request) {
-	a.sendCommand(w, r, incident.CmdClose, r.PathValue("id"), nil, nil)
-}
-
-func (a *App) flagRegulatory(w http.ResponseWriter, r *http.Request) {
-	var req incident.RegulatoryFlagBody
-	a.sendCommand(w, r, incident.CmdRegulatoryFlag, r.PathValue("id"), &req, func(c *incident.Command) { c.RegulatoryFlag = &req })
-}
-
-func (a *App) reportRegulatory(w http.ResponseWriter, r *http.Request) {
-	var req incident.RegulatoryReportBody
-	a.sendCommand(w, r, incident.CmdRegulatoryReport, r.PathValue("id"), &req, func(c *incident.Command) { c.RegulatoryReport = &req })
-}
-
-// sendCommand decodes the body into req (nil: no body expected), builds the command for the Grafana user and sends
-// it to the receiver. The idempotency key is the X-Idempotency-Key header when the caller sends one.
-func (a *App) sendCommand(w http.ResponseWriter, r *http.Request, kind incident.CommandKind, id string, req any, set func(*incident.Command)) {
+// sendCommand builds the command of a change route for the Grafana user, with the request body as its payload, and
+// sends it to the receiver. The idempotency key is the X-Idempotency-Key header when the caller sends one.
+func (a *App) sendCommand(w http.ResponseWriter, r *http.Request, kind incident.CommandKind, payload func(*incident.Command) any) {
+	id := r.PathValue("id")
 	user := backend.PluginConfigFromContext(r.Context()).User
 	if user == nil || user.Login == "" {
 		writeError(w, http.StatusForbidden, "changes need a signed-in Grafana user")
@@ -354,12 +330,6 @@ func (a *App) sendCommand(w http.ResponseWriter, r *http.Request, kind incident.
 			return
 		}
 	}
-	if req != nil {
-		if err := decodeStrict(r, req); err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-	}
 	key := r.Header.Get("X-Idempotency-Key")
 	if key == "" {
 		key = uuid.NewString()
@@ -368,8 +338,11 @@ func (a *App) sendCommand(w http.ResponseWriter, r *http.Request, kind incident.
 		return
 	}
 	c := &incident.Command{ID: key, Kind: kind, IncidentID: id, Actor: incident.Actor{Login: user.Login, Role: incident.OrgRole(user.Role)}}
-	if set != nil {
-		set(c)
+	if payload != nil {
+		if err := decodeStrict(r, payload(c)); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
 	}
 	if err := c.Validate(); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
