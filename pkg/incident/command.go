@@ -41,6 +41,12 @@ const (
 	CmdClose            CommandKind = "close"
 	CmdRegulatoryFlag   CommandKind = "regulatory_flag"
 	CmdRegulatoryReport CommandKind = "regulatory_report"
+
+	CmdContainmentRequest CommandKind = "containment_request"
+	CmdContainmentApprove CommandKind = "containment_approve"
+	CmdContainmentReject  CommandKind = "containment_reject"
+	CmdContainmentStart   CommandKind = "containment_start"
+	CmdContainmentOutcome CommandKind = "containment_outcome"
 )
 
 // Command is a person's request to change an incident. Exactly the payload matching Kind is set.
@@ -58,6 +64,11 @@ type Command struct {
 	Review           *Review               `json:"review,omitempty"`
 	RegulatoryFlag   *RegulatoryFlagBody   `json:"regulatory_flag,omitempty"`
 	RegulatoryReport *RegulatoryReportBody `json:"regulatory_report,omitempty"`
+
+	ContainmentRequest  *ContainmentRequestBody  `json:"containment_request,omitempty"`
+	ContainmentDecision *ContainmentDecisionBody `json:"containment_decision,omitempty"`
+	ContainmentStart    *ContainmentStartRequest `json:"containment_start,omitempty"`
+	ContainmentOutcome  *ContainmentOutcomeBody  `json:"containment_outcome,omitempty"`
 }
 
 // DeclareRequest declares an incident by hand.
@@ -102,6 +113,17 @@ const (
 	maxTextLen  = 20000
 )
 
+// checkText checks a text field's presence and length.
+func checkText(field, v string, max int, required bool) error {
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		return invalid("%s: missing", field)
+	case len(v) > max:
+		return invalid("%s: longer than %d bytes", field, max)
+	}
+	return nil
+}
+
 // Validate checks a command's shape, independent of any incident.
 func (c *Command) Validate() error {
 	if c.ID == "" {
@@ -122,15 +144,7 @@ func (c *Command) Validate() error {
 		}
 		return nil
 	}
-	text := func(field, v string, max int, required bool) error {
-		switch {
-		case required && strings.TrimSpace(v) == "":
-			return invalid("%s: missing", field)
-		case len(v) > max:
-			return invalid("%s: longer than %d bytes", field, max)
-		}
-		return nil
-	}
+	text := checkText
 	switch c.Kind {
 	case CmdDeclare:
 		if err := need(c.Declare != nil, "declare"); err != nil {
@@ -226,6 +240,8 @@ func (c *Command) Validate() error {
 			return invalid("regulatory_report.sent_at: missing")
 		}
 		return text("regulatory_report.authority", r.Authority, 500, true)
+	case CmdContainmentRequest, CmdContainmentApprove, CmdContainmentReject, CmdContainmentStart, CmdContainmentOutcome:
+		return c.validateContainment()
 	default:
 		return invalid("kind: unknown command %q", c.Kind)
 	}
@@ -314,6 +330,8 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 			return nil, invalid("regulatory_report.regime: the incident is not flagged under %s", r.Regime)
 		}
 		err = add(KindRegulatoryReported, now, fmt.Sprintf("%s report under %s sent to %s", r.Report, r.Regime, r.Authority), r)
+	case CmdContainmentRequest, CmdContainmentApprove, CmdContainmentReject, CmdContainmentStart, CmdContainmentOutcome:
+		err = executeContainment(c, inc, now, add)
 	default:
 		return nil, invalid("kind: %q cannot be executed on an existing incident", c.Kind)
 	}

@@ -224,6 +224,9 @@ func (inc *Incident) applyBody(e Event) error {
 		} else {
 			inc.Regulatory = append(inc.Regulatory, &Clock{Regime: b.Regime, Tier: b.Tier, AwareAt: b.AwareAt, DueAt: b.AwareAt.Add(d)})
 		}
+	case KindContainmentRequested, KindContainmentApproved, KindContainmentRejected, KindContainmentStarted,
+		KindContainmentSucceeded, KindContainmentFailed:
+		return inc.applyContainment(e)
 	case KindRegulatoryReported:
 		var b RegulatoryReportBody
 		if err := decodeBody(e, &b); err != nil {

@@ -145,18 +145,19 @@ type Incident struct {
 	StartedAt   time.Time `json:"started_at"`
 	DeclaredAt  time.Time `json:"declared_at"`
 	// The first time each state was reached; zero if never. ResolvedAt is cleared when the incident reopens.
-	AcknowledgedAt time.Time         `json:"acknowledged_at,omitzero"`
-	ContainedAt    time.Time         `json:"contained_at,omitzero"`
-	ResolvedAt     time.Time         `json:"resolved_at,omitzero"`
-	ClosedAt       time.Time         `json:"closed_at,omitzero"`
-	AlertCount     int               `json:"alert_count"`
-	FiringCount    int               `json:"firing_alert_count"`
-	Roles          map[string]string `json:"roles"`      // response role -> user
-	Review         *Review           `json:"review"`     // nil until first edited
-	Regulatory     []*Clock          `json:"regulatory"` // one per flagged regime
-	LastSeq        uint32            `json:"last_seq"`
-	LastHash       string            `json:"last_hash"`
-	UpdatedAt      time.Time         `json:"updated_at"`
+	AcknowledgedAt time.Time             `json:"acknowledged_at,omitzero"`
+	ContainedAt    time.Time             `json:"contained_at,omitzero"`
+	ResolvedAt     time.Time             `json:"resolved_at,omitzero"`
+	ClosedAt       time.Time             `json:"closed_at,omitzero"`
+	AlertCount     int                   `json:"alert_count"`
+	FiringCount    int                   `json:"firing_alert_count"`
+	Roles          map[string]string     `json:"roles"`      // response role -> user
+	Review         *Review               `json:"review"`     // nil until first edited
+	Regulatory     []*Clock              `json:"regulatory"` // one per flagged regime
+	Containment    []*ContainmentRequest `json:"containment,omitempty"`
+	LastSeq        uint32                `json:"last_seq"`
+	LastHash       string                `json:"last_hash"`
+	UpdatedAt      time.Time             `json:"updated_at"`
 
 	firing      map[string]bool // alert key -> currently firing; drives AlertCount and FiringCount
 	truncations map[string]bool // digests of recorded alerts_truncated events
@@ -206,6 +207,7 @@ func (inc *Incident) Clone() *Incident {
 		cc.Reports = append([]RegulatoryReportBody(nil), cl.Reports...)
 		c.Regulatory[i] = &cc
 	}
+	c.Containment = cloneContainment(inc.Containment)
 	c.causes = make(map[string]bool, len(inc.causes))
 	for k, v := range inc.causes {
 		c.causes[k] = v

@@ -67,6 +67,11 @@ func (s *State) ApplyCommand(env Envelope) ([]store.Record, CommandResult) {
 	for i, e := range events {
 		records[i] = store.Record{Event: e, State: *inc, WriteState: i == len(events)-1}
 	}
+	if s := c.ContainmentStart; s != nil && len(records) == 1 {
+		records[0].Evidence = &store.Evidence{IncidentID: inc.ID, SnapshotID: s.Evidence.ID, RequestID: s.RequestID,
+			Attempt: uint32(s.Attempt), TakenAt: now, TakenBy: c.Actor.Login, SHA256: s.Evidence.SHA256,
+			Bytes: len(s.Snapshot), Content: s.Snapshot, DeclaredAt: inc.DeclaredAt}
+	}
 	return records, CommandResult{Incident: inc.Clone(), Events: events}
 }
 

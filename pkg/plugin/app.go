@@ -16,6 +16,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
+	"github.com/firebreak-dev/firebreak/pkg/containment"
+	"github.com/firebreak-dev/firebreak/pkg/incident"
 	"github.com/firebreak-dev/firebreak/pkg/store"
 )
 
@@ -36,6 +38,8 @@ type App struct {
 	settingsErr error // the app still starts, so that the health check can say what is wrong
 	store       *store.Store
 	receiver    *receiverClient
+	caller      *containment.Caller
+	collector   *containment.Collector
 	now         func() time.Time
 }
 
@@ -50,6 +54,8 @@ func NewApp(_ context.Context, s backend.AppInstanceSettings) (instancemgmt.Inst
 		} else {
 			a.store = st
 			a.receiver = newReceiverClient(a.settings.Receiver)
+			a.caller = &containment.Caller{HTTP: containment.NewHTTPClient(), Now: a.now, Secrets: a.settings.Containment.Secrets}
+			a.collector = &containment.Collector{Caller: a.caller, PrometheusURL: a.settings.PrometheusURL}
 		}
 	}
 	if a.settingsErr != nil {
@@ -67,6 +73,14 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /incidents/{id}", a.configured(a.getIncident))
 	mux.HandleFunc("GET /incidents/{id}/verify", a.configured(a.verify))
 	mux.HandleFunc("GET /stats", a.configured(a.stats))
+	mux.HandleFunc("GET /incidents/{id}/containment", a.configured(a.listContainment))
+	mux.HandleFunc("POST /incidents/{id}/containment", a.configured(a.requestContainment))
+	mux.HandleFunc("POST /incidents/{id}/containment/{request}/approve", a.configured(a.decideContainment(incident.CmdContainmentApprove)))
+	mux.HandleFunc("POST /incidents/{id}/containment/{request}/reject", a.configured(a.decideContainment(incident.CmdContainmentReject)))
+	mux.HandleFunc("POST /incidents/{id}/containment/{request}/retry", a.configured(a.retryContainment))
+	mux.HandleFunc("GET /containment/readiness", a.configured(a.readiness))
+	mux.HandleFunc("GET /incidents/{id}/evidence", a.configured(a.listEvidence))
+	mux.HandleFunc("GET /incidents/{id}/evidence/{snapshot}", a.configured(a.getEvidence))
 	for _, route := range commandRoutes {
 		mux.HandleFunc(route.pattern, a.configured(func(w http.ResponseWriter, r *http.Request) {
 			a.sendCommand(w, r, route.kind, route.payload)

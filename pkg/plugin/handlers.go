@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 	"github.com/firebreak-dev/firebreak/pkg/store"
@@ -191,25 +190,11 @@ type ClockState struct {
 }
 
 func (a *App) getIncident(w http.ResponseWriter, r *http.Request) {
-	id, ok := incidentID(w, r)
-	if !ok {
+	inc, events := a.loadTimeline(w, r)
+	if inc == nil {
 		return
 	}
-	events, err := a.store.Events(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	if len(events) == 0 {
-		writeError(w, http.StatusNotFound, "incident "+id+" not found")
-		return
-	}
-	inc, err := incident.Fold(events)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "the timeline of incident "+id+" does not fold: "+err.Error())
-		return
-	}
-	alerts, err := a.store.Alerts(r.Context(), id)
+	alerts, err := a.store.Alerts(r.Context(), inc.ID)
 	if err != nil {
 		a.storeError(w, err)
 		return
@@ -319,25 +304,20 @@ var commandRoutes = []struct {
 // sends it to the receiver. The idempotency key is the X-Idempotency-Key header when the caller sends one.
 func (a *App) sendCommand(w http.ResponseWriter, r *http.Request, kind incident.CommandKind, payload func(*incident.Command) any) {
 	id := r.PathValue("id")
-	user := backend.PluginConfigFromContext(r.Context()).User
-	if user == nil || user.Login == "" {
-		writeError(w, http.StatusForbidden, "changes need a signed-in Grafana user")
+	actor, ok := actorOf(w, r)
+	if !ok {
 		return
 	}
 	if kind != incident.CmdDeclare {
-		if _, err := uuid.Parse(id); err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("incident id %q is not a UUID", id))
+		if _, ok := incidentID(w, r); !ok {
 			return
 		}
 	}
-	key := r.Header.Get("X-Idempotency-Key")
-	if key == "" {
-		key = uuid.NewString()
-	} else if len(key) > 200 {
-		writeError(w, http.StatusBadRequest, "X-Idempotency-Key: longer than 200 characters")
+	key, ok := idempotencyKey(w, r)
+	if !ok {
 		return
 	}
-	c := &incident.Command{ID: key, Kind: kind, IncidentID: id, Actor: incident.Actor{Login: user.Login, Role: incident.OrgRole(user.Role)}}
+	c := &incident.Command{ID: key, Kind: kind, IncidentID: id, Actor: actor}
 	if payload != nil {
 		if err := decodeStrict(r, payload(c)); err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())

@@ -11,6 +11,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/firebreak-dev/firebreak/pkg/containment"
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
@@ -20,6 +21,10 @@ type Settings struct {
 	Receiver   ReceiverSettings
 	SLA        incident.SLATargets
 	Escalation map[incident.Severity][]Contact
+	// Containment is the catalog of containment actions per AI system; their secrets come from secureJsonData.
+	Containment containment.Catalog
+	// PrometheusURL is where evidence snapshots evaluate the alerts' expressions ("" for none).
+	PrometheusURL string
 }
 
 // ClickHouseSettings say where the incidents are.
@@ -60,7 +65,11 @@ type jsonData struct {
 		Acknowledge string `json:"acknowledge"`
 		Contain     string `json:"contain"`
 	} `json:"sla"`
-	Escalation map[string][]Contact `json:"escalation"`
+	Escalation  map[string][]Contact `json:"escalation"`
+	Containment json.RawMessage      `json:"containment"`
+	Prometheus  struct {
+		URL string `json:"url"`
+	} `json:"prometheus"`
 }
 
 // LoadSettings reads and checks the app's settings. Errors name the field: "jsonData.clickhouse.address: missing".
@@ -80,6 +89,7 @@ func LoadSettings(s backend.AppInstanceSettings) (*Settings, error) {
 		Escalation: map[incident.Severity][]Contact{},
 	}
 	var errs []error
+	var err error
 	if out.ClickHouse.Database == "" {
 		out.ClickHouse.Database = "firebreak"
 	}
@@ -136,6 +146,15 @@ func LoadSettings(s backend.AppInstanceSettings) (*Settings, error) {
 			}
 		}
 		out.Escalation[sev] = contacts
+	}
+	if out.Containment, err = containment.ParseCatalog(j.Containment, s.DecryptedSecureJSONData); err != nil {
+		errs = append(errs, err)
+	}
+	if p := strings.TrimRight(strings.TrimSpace(j.Prometheus.URL), "/"); p != "" {
+		if u, err := url.Parse(p); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("jsonData.prometheus.url: %q is not an http(s) URL of Prometheus (without credentials)", containment.Redact(p)))
+		}
+		out.PrometheusURL = p
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

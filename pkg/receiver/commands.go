@@ -14,7 +14,7 @@ import (
 )
 
 const (
-	maxCommandBytes = 1 << 20
+	maxCommandBytes = 4 << 20 // a containment_start command carries its evidence snapshot (at most 2 MiB, base64)
 	commandTimeout  = 15 * time.Second
 )
 
@@ -33,7 +33,7 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCommandBytes))
 	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "command larger than 1 MiB")
+		writeError(w, http.StatusRequestEntityTooLarge, "command larger than 4 MiB")
 		return
 	}
 	var c incident.Command
@@ -83,6 +83,7 @@ func writeCommandResult(w http.ResponseWriter, res ingest.CommandResult) {
 		invalid   *incident.ErrInvalid
 		forbidden *incident.ErrForbidden
 		conflict  *incident.ErrTransition
+		notFound  *incident.ErrNotFound
 	)
 	switch err := res.Err; {
 	case err == nil:
@@ -97,7 +98,7 @@ func writeCommandResult(w http.ResponseWriter, res ingest.CommandResult) {
 		writeError(w, http.StatusForbidden, err.Error())
 	case errors.As(err, &conflict):
 		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error(), "status": string(conflict.From)})
-	case errors.Is(err, ingest.ErrNotFound):
+	case errors.Is(err, ingest.ErrNotFound), errors.As(err, &notFound):
 		writeError(w, http.StatusNotFound, err.Error())
 	default:
 		writeError(w, http.StatusInternalServerError, err.Error())

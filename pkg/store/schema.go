@@ -179,5 +179,21 @@ var migrations = []migration{
 		SELECT incident_id, alert_key, fingerprint, alertname, status, starts_at, ends_at, labels_keys, labels_values,
 			annotations_keys, annotations_values, generator_url, values_keys, values, source
 		FROM {db}.alerts FINAL`,
+	}}, {2, "evidence snapshots taken before containment actions", []string{
+		// Immutable: rows are only ever inserted. A replayed write inserts the same bytes again; reads take one row
+		// per snapshot id. The snapshot's SHA-256 is also on the incident's timeline (containment_started).
+		`CREATE TABLE IF NOT EXISTS {db}.evidence (
+			incident_id UUID,
+			snapshot_id String,
+			request_id String,
+			attempt UInt32,
+			taken_at DateTime,
+			taken_by String,
+			sha256 String,
+			content String,
+			declared_at DateTime
+		) ENGINE = MergeTree
+		PARTITION BY toYYYYMM(declared_at)
+		ORDER BY (incident_id, snapshot_id)`,
 	}},
 }

@@ -19,12 +19,17 @@ type Record struct {
 	// write; the state rows in between would be replaced at once.
 	WriteState bool
 	Alert      *incident.Alert
+	Evidence   *Evidence // the snapshot a containment_started event refers to
 }
 
-// Write stores records in one INSERT. It is idempotent: writing the same records again leaves the same data.
+// Write stores records in one INSERT (two when they carry evidence: the snapshots go first, so no event refers to a
+// snapshot that is not stored). It is idempotent: writing the same records again leaves the same data.
 func (s *Store) Write(ctx context.Context, records []Record) error {
 	if len(records) == 0 {
 		return nil
+	}
+	if err := s.writeEvidence(ctx, records); err != nil {
+		return err
 	}
 	batch, err := s.conn.PrepareBatch(ctx, s.sql("INSERT INTO {db}.ingest"))
 	if err != nil {

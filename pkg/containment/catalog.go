@@ -1,0 +1,273 @@
+// Package containment runs an AI system's containment actions (kill switches, rollbacks, input restrictions, ...):
+// the catalog an admin prepares in advance, who may request and approve which action, the evidence snapshot taken
+// before anything changes, and the signed HTTP call to the system's own endpoint.
+//
+// It does no bookkeeping of its own: every step is a command on the incident's timeline (package incident).
+package containment
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+)
+
+const (
+	DefaultTimeout = 10 * time.Second
+	MaxTimeout     = 60 * time.Second
+	DefaultRetries = 2
+	MaxRetries     = 5
+)
+
+// Action is one containment action of an AI system, as an admin configured it.
+type Action struct {
+	System           string
+	ID               string
+	Kind             string
+	Label            string
+	Method           string
+	URL              string
+	Headers          map[string]string
+	Body             string // template; see Render
+	Timeout          time.Duration
+	RequiresApproval bool
+	RequestRoles     []string // Grafana org roles (Editor, Admin) and incident response roles (incident_lead, ...)
+	DryRunURL        string
+	StatusURL        string
+	Retries          int  // extra tries on connection errors and 5xx, when the call is idempotent
+	Idempotent       bool // the endpoint honours Idempotency-Key, so a POST may be retried too
+	Secret           string
+}
+
+// Catalog holds the actions per AI system.
+type Catalog map[string][]*Action
+
+// Lookup returns an action of a system, or nil.
+func (c Catalog) Lookup(system, id string) *Action {
+	for _, a := range c[system] {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// All returns every action, by system then in configured order.
+func (c Catalog) All() []*Action {
+	systems := make([]string, 0, len(c))
+	for s := range c {
+		systems = append(systems, s)
+	}
+	sort.Strings(systems)
+	var out []*Action
+	for _, s := range systems {
+		out = append(out, c[s]...)
+	}
+	return out
+}
+
+// Secrets lists every action secret, so that answers and logs can be scrubbed of them.
+func (c Catalog) Secrets() []string {
+	var out []string
+	for _, a := range c.All() {
+		out = append(out, a.Secret)
+	}
+	return out
+}
+
+// actionJSON is an action in the app's jsonData (also provisioned from YAML).
+type actionJSON struct {
+	ID               string            `json:"id"`
+	Kind             string            `json:"kind"`
+	Label            string            `json:"label"`
+	Method           string            `json:"method"`
+	URL              string            `json:"url"`
+	Headers          map[string]string `json:"headers"`
+	Body             string            `json:"body"`
+	Timeout          string            `json:"timeout"`
+	RequiresApproval bool              `json:"requiresApproval"`
+	RequestRoles     []string          `json:"requestRoles"`
+	DryRunURL        string            `json:"dryRunUrl"`
+	StatusURL        string            `json:"statusUrl"`
+	Retries          *int              `json:"retries"`
+	Idempotent       bool              `json:"idempotent"`
+}
+
+// SecretKey is the secureJsonData key of an action's HMAC secret.
+func SecretKey(system, id string) string { return "containment." + system + "." + id + ".secret" }
+
+var (
+	idPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	headerName      = regexp.MustCompile(`^[A-Za-z0-9-]{1,100}$`)
+	reservedHeaders = []string{"host", "content-length", "idempotency-key", "x-firebreak-timestamp", "x-firebreak-signature", "transfer-encoding", "connection"}
+	allowedRoles    = append([]string{string(incident.Editor), string(incident.Admin)}, incident.ResponseRoles...)
+)
+
+// ParseCatalog reads the "containment" object of the app's jsonData: AI system -> list of actions. secrets is the
+// app's secureJsonData. Errors name the field ("jsonData.containment.supportbot[0].url: ...") and are joined.
+func ParseCatalog(raw json.RawMessage, secrets map[string]string) (Catalog, error) {
+	cat := Catalog{}
+	if len(raw) == 0 || string(raw) == "null" {
+		return cat, nil
+	}
+	var in map[string][]actionJSON
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return nil, fmt.Errorf("jsonData.containment: %w (want {\"<ai_system>\": [actions]})", err)
+	}
+	var errs []error
+	for system, actions := range in {
+		if strings.TrimSpace(system) == "" || len(system) > 200 {
+			errs = append(errs, fmt.Errorf("jsonData.containment: AI system name %q is empty or too long", system))
+			continue
+		}
+		seen := map[string]bool{}
+		for i, aj := range actions {
+			field := fmt.Sprintf("jsonData.containment.%s[%d]", system, i)
+			a, err := parseAction(system, aj, secrets)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s.%w", field, err))
+				continue
+			}
+			if seen[a.ID] {
+				errs = append(errs, fmt.Errorf("%s.id: %q is used twice for %s", field, a.ID, system))
+				continue
+			}
+			seen[a.ID] = true
+			cat[system] = append(cat[system], a)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return cat, nil
+}
+
+func parseAction(system string, j actionJSON, secrets map[string]string) (*Action, error) {
+	a := &Action{System: system, ID: j.ID, Kind: j.Kind, Label: strings.TrimSpace(j.Label), Method: strings.ToUpper(j.Method),
+		URL: j.URL, Headers: j.Headers, Body: j.Body, RequiresApproval: j.RequiresApproval, DryRunURL: j.DryRunURL,
+		StatusURL: j.StatusURL, Idempotent: j.Idempotent, Retries: DefaultRetries, RequestRoles: j.RequestRoles,
+		Timeout: DefaultTimeout}
+	if !idPattern.MatchString(a.ID) {
+		return nil, fmt.Errorf("id: %q: use 1-63 lower-case letters, digits, - and _", a.ID)
+	}
+	if !slices.Contains(incident.ActionKinds, a.Kind) {
+		return nil, fmt.Errorf("kind: %q is not one of %s", a.Kind, strings.Join(incident.ActionKinds, ", "))
+	}
+	if a.Label == "" || len(a.Label) > 300 {
+		return nil, errors.New("label: missing or longer than 300 characters")
+	}
+	if a.Method == "" {
+		a.Method = http.MethodPost
+	}
+	switch a.Method {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		return nil, fmt.Errorf("method: %q is not GET, POST, PUT, PATCH or DELETE", j.Method)
+	}
+	for field, u := range map[string]string{"url": a.URL, "dryRunUrl": a.DryRunURL, "statusUrl": a.StatusURL} {
+		if u == "" && field != "url" {
+			continue
+		}
+		if err := checkURL(u); err != nil {
+			return nil, fmt.Errorf("%s: %w", field, err)
+		}
+	}
+	for name := range a.Headers {
+		if !headerName.MatchString(name) || slices.Contains(reservedHeaders, strings.ToLower(name)) {
+			return nil, fmt.Errorf("headers: %q is not a header name Firebreak lets you set", name)
+		}
+	}
+	if err := checkTemplate(a.Body); err != nil {
+		return nil, fmt.Errorf("body: %w", err)
+	}
+	if j.Timeout != "" {
+		d, err := time.ParseDuration(j.Timeout)
+		if err != nil || d <= 0 || d > MaxTimeout {
+			return nil, fmt.Errorf("timeout: %q is not a duration from 1ms to %s", j.Timeout, MaxTimeout)
+		}
+		a.Timeout = d
+	}
+	if j.Retries != nil {
+		if *j.Retries < 0 || *j.Retries > MaxRetries {
+			return nil, fmt.Errorf("retries: %d is not from 0 to %d", *j.Retries, MaxRetries)
+		}
+		a.Retries = *j.Retries
+	}
+	if len(a.RequestRoles) == 0 {
+		a.RequestRoles = []string{string(incident.Editor), string(incident.Admin)}
+	}
+	for _, r := range a.RequestRoles {
+		if !slices.Contains(allowedRoles, r) {
+			return nil, fmt.Errorf("requestRoles: %q is not one of %s (Viewers never run containment)", r, strings.Join(allowedRoles, ", "))
+		}
+	}
+	a.Secret = secrets[SecretKey(system, a.ID)]
+	if a.Secret == "" {
+		return nil, fmt.Errorf("secret: missing: set secureJsonData[%q] (the HMAC key the endpoint checks)", SecretKey(system, a.ID))
+	}
+	return a, nil
+}
+
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL", Redact(raw))
+	}
+	if u.User != nil {
+		return errors.New("credentials in the URL are not allowed: use headers or the signature")
+	}
+	return nil
+}
+
+// Redact returns a URL without its query and fragment, for messages and the timeline (a query may carry a token).
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	return u.String()
+}
+
+// idempotentMethods may be retried safely whatever the endpoint does with the Idempotency-Key.
+var idempotentMethods = []string{http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions}
+
+// Retryable reports whether a failed call of the action may be tried again automatically.
+func (a *Action) Retryable() bool {
+	return a.Idempotent || slices.Contains(idempotentMethods, a.Method)
+}
+
+// Deadline is the latest time a call started at now can still be running: every try with its timeout and backoff.
+func (a *Action) Deadline(now time.Time) time.Time {
+	tries := 1
+	if a.Retryable() {
+		tries += a.Retries
+	}
+	return now.Add(time.Duration(tries)*a.Timeout + backoffTotal(tries) + 5*time.Second)
+}
+
+// MayRequest reports whether who may request the action on inc, and if not why.
+func (a *Action) MayRequest(who incident.Actor, inc *incident.Incident) (bool, string) {
+	if who.Role != incident.Editor && who.Role != incident.Admin {
+		return false, fmt.Sprintf("%s is a %s: viewers can see containment actions but not request them", who.Login, who.Role)
+	}
+	if slices.Contains(a.RequestRoles, string(who.Role)) {
+		return true, ""
+	}
+	for _, r := range a.RequestRoles {
+		if inc != nil && inc.Roles[r] == who.Login && who.Login != "" {
+			return true, ""
+		}
+	}
+	return false, fmt.Sprintf("%q may be requested by %s only", a.Label, strings.Join(a.RequestRoles, ", "))
+}
