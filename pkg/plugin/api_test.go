@@ -66,7 +66,10 @@ type env struct {
 
 // newEnv starts a receiver (the real binary) on a fresh database of the shared ClickHouse and an App configured
 // for both.
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil, nil) }
+
+// newEnvWith is newEnv with more jsonData keys and secureJsonData entries.
+func newEnvWith(t *testing.T, jsonData map[string]any, secure map[string]string) *env {
 	t.Helper()
 	ch := testenv.SharedClickHouse(t)
 	db := ch.NewDatabase(t)
@@ -84,9 +87,19 @@ func newEnv(t *testing.T) *env {
 		out, err := ch.TryQuery("SELECT count() FROM " + db + ".schema_migrations")
 		return err == nil && strings.TrimSpace(out) != "0", "waiting for the schema"
 	})
-	a := newTestApp(t, appSettings(fmt.Sprintf(`{"clickhouse":{"address":%q,"database":%q},"receiver":{"url":%q},
-		"escalation":{"SEV1":[{"name":"Dana (VP Eng)","role":"leadership"}]}}`, ch.TCPAddr(), db, url),
-		map[string]string{"receiverApiToken": "plugin-token"}))
+	jd := map[string]any{"clickhouse": map[string]string{"address": ch.TCPAddr(), "database": db},
+		"receiver": map[string]string{"url": url}, "escalation": map[string]any{"SEV1": []map[string]string{{"name": "Dana (VP Eng)", "role": "leadership"}}}}
+	for k, v := range jsonData {
+		jd[k] = v
+	}
+	sec := map[string]string{"receiverApiToken": "plugin-token"}
+	for k, v := range secure {
+		sec[k] = v
+	}
+	raw, err := json.Marshal(jd)
+	require.NoError(t, err)
+	a := newTestApp(t, appSettings(string(raw), sec))
+	require.NoError(t, a.settingsErr)
 	return &env{a: a, ch: ch, db: db, recv: url}
 }
 
