@@ -1,15 +1,18 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,27 +25,60 @@ import (
 
 // grafana is the built plugin binary, run by the Grafana host, serving Grafana's plugin routes over HTTP.
 type grafana struct {
-	url string
+	url  string
+	logs *syncBuffer // what the plugin logged
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func startGrafanaHost(t *testing.T, s *stack, apiTokenFile string) *grafana {
+	return startGrafanaHostWith(t, s, apiTokenFile, nil, nil)
+}
+
+// startGrafanaHostWith starts the plugin with more jsonData keys and secureJsonData entries.
+func startGrafanaHostWith(t *testing.T, s *stack, apiTokenFile string, jsonData map[string]any, secure map[string]string) *grafana {
 	t.Helper()
-	jsonData, _ := json.Marshal(map[string]any{
+	jd := map[string]any{
 		"clickhouse": map[string]string{"address": s.ch.TCPAddr(), "database": s.db},
 		"receiver":   map[string]string{"url": s.url},
 		"escalation": map[string]any{"SEV1": []map[string]string{{"name": "Dana", "role": "VP Engineering"}}},
-	})
+	}
+	for k, v := range jsonData {
+		jd[k] = v
+	}
+	raw, err := json.Marshal(jd)
+	require.NoError(t, err)
 	token, err := os.ReadFile(apiTokenFile)
 	require.NoError(t, err)
+	sec := map[string]string{"receiverApiToken": strings.TrimSpace(string(token))}
+	for k, v := range secure {
+		sec[k] = v
+	}
+	logs := &syncBuffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	host, err := grafanahost.Start(ctx, grafanahost.Options{Binary: testenv.GoBuild(t, "pkg"), JSONData: jsonData,
-		SecureJSONData: map[string]string{"receiverApiToken": strings.TrimSpace(string(token))}})
+	host, err := grafanahost.Start(ctx, grafanahost.Options{Binary: testenv.GoBuild(t, "pkg"), JSONData: raw,
+		SecureJSONData: sec, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	require.NoError(t, err)
 	t.Cleanup(host.Close)
 	srv := httptest.NewServer(host.Handler())
 	t.Cleanup(srv.Close)
-	return &grafana{url: srv.URL + "/api/plugins/firebreak-incident-app"}
+	return &grafana{url: srv.URL + "/api/plugins/firebreak-incident-app", logs: logs}
 }
 
 // do calls a resource as a Grafana user with an org role and decodes the JSON answer.

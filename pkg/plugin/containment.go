@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
 	"github.com/firebreak-dev/firebreak/pkg/containment"
 	"github.com/firebreak-dev/firebreak/pkg/incident"
@@ -319,6 +320,9 @@ func (a *App) runContainment(w http.ResponseWriter, r *http.Request, actor incid
 		return
 	}
 	out := a.caller.Do(ctx, containment.Call{Action: act, DryRun: dryRun, Body: body, IdempotencyKey: req.RequestID})
+	log.DefaultLogger.Info("Containment action called", "incident", inc.ID, "aiSystem", inc.AISystem, "action", act.ID,
+		"request", req.RequestID, "attempt", attempt, "user", actor.Login, "dryRun", dryRun, "succeeded", out.Succeeded,
+		"httpStatus", out.HTTPStatus, "tries", out.Tries, "latencyMs", out.Latency.Milliseconds(), "error", out.Error)
 	outcome := &incident.Command{ID: fmt.Sprintf("%s/attempt-%d/outcome", req.RequestID, attempt), Kind: incident.CmdContainmentOutcome,
 		IncidentID: inc.ID, Actor: actor, ContainmentOutcome: &incident.ContainmentOutcomeBody{RequestID: req.RequestID,
 			Attempt: attempt, Succeeded: out.Succeeded, HTTPStatus: out.HTTPStatus, LatencyMS: out.Latency.Milliseconds(),
