@@ -6,6 +6,7 @@
 //
 //	grafanahost --plugin-binary dist/gpx_incident_linux_amd64 \
 //	  --json-data @settings.json --secure-json-data @secrets.json
+//	grafanahost --plugin-binary dist/gpx_incident_linux_amd64 --provisioning provisioning/plugins/app.yaml
 package main
 
 import (
@@ -40,6 +41,8 @@ func run() error {
 	appURL := flag.String("app-url", "", "GF_APP_URL sent to the plugin (default http://<listen>/)")
 	jsonData := flag.String("json-data", "", "plugin jsonData: a JSON value, or @file")
 	secureData := flag.String("secure-json-data", "", "plugin secureJsonData: a JSON object of strings, or @file (never logged)")
+	provisioning := flag.String("provisioning", "", "read jsonData and secureJsonData from this Grafana plugin provisioning file "+
+		"(provisioning/plugins/*.yaml; $VAR and ${VAR} expanded from the environment), instead of --json-data/--secure-json-data")
 	debug := flag.Bool("debug", false, "log at debug level (go-plugin and the plugin's debug logs)")
 	flag.Parse()
 
@@ -54,6 +57,17 @@ func run() error {
 		return errors.New("--plugin-binary is required")
 	}
 	var jd json.RawMessage
+	var secure map[string]string
+	if *provisioning != "" {
+		if *jsonData != "" || *secureData != "" {
+			return errors.New("--provisioning replaces --json-data and --secure-json-data: give one or the other")
+		}
+		p, err := grafanahost.LoadProvisioning(*provisioning, *pluginID, nil)
+		if err != nil {
+			return fmt.Errorf("--provisioning: %w", err)
+		}
+		jd, secure = p.JSONData, p.SecureJSONData
+	}
 	if *jsonData != "" {
 		b, err := readArg(*jsonData)
 		if err != nil {
@@ -64,7 +78,6 @@ func run() error {
 		}
 		jd = b
 	}
-	var secure map[string]string
 	if *secureData != "" {
 		b, err := readArg(*secureData)
 		if err != nil {

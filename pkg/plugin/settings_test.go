@@ -49,6 +49,11 @@ func TestLoadSettingsErrorsNameTheField(t *testing.T) {
 		{`{` + ok + `,"sla":{"SEV9":{}}}`, goodSecure, "jsonData.sla.SEV9"},
 		{`{` + ok + `,"sla":{"SEV2":{"contain":"soon"}}}`, goodSecure, "jsonData.sla.SEV2.contain"},
 		{`{` + ok + `,"escalation":{"SEV1":[{"role":"x"}]}}`, goodSecure, "jsonData.escalation.SEV1[0].name: missing"},
+		{`{` + ok + `,"prometheus":{"url":"prom:9090"}}`, goodSecure, "jsonData.prometheus.url"},
+		{`{` + ok + `,"prometheus":{"url":"http://u:pw@prom:9090"}}`, goodSecure, "without credentials"},
+		{`{` + ok + `,"containment":{"bot":[{"id":"x","kind":"custom","label":"l","url":"http://b/x"}]}}`, goodSecure,
+			`jsonData.containment.bot[0].secret: missing: set secureJsonData["containment.bot.x.secret"]`},
+		{`{` + ok + `,"containment":["x"]}`, goodSecure, "jsonData.containment:"},
 	}
 	for _, tt := range tests {
 		_, err := LoadSettings(appSettings(tt.json, tt.secure))

@@ -69,11 +69,17 @@ func TestCommandAPIDisabledAndAuth(t *testing.T) {
 		`{"id":"1","kind":"declare","actor":{"login":"a","role":"Editor"},"bogus":1}`:            `unknown field "bogus"`,
 		`{"id":"1","kind":"declare","actor":{"login":"a","role":"Editor"}}`:                      "declare: missing",
 		`{"id":"1","kind":"acknowledge","actor":{"login":"a","role":"Owner"},"incident_id":"x"}`: "actor.role",
+		`{"id":"1","kind":"containment_start","actor":{"login":"a","role":"Editor"},"incident_id":"x","containment_start":` +
+			`{"request_id":"r","attempt":1,"target":"POST http://x/","deadline":"2030-01-01T00:00:00Z",` +
+			`"evidence":{"id":"e","sha256":"00","bytes":2},"snapshot":"e30="}}`: "sha256 and bytes do not match the snapshot",
 	} {
 		code, out := sendCommand(t, r2.url, body, apiToken)
 		assert.Equal(t, http.StatusBadRequest, code, body)
 		assert.Contains(t, out["error"], want, body)
 	}
+	code, out := sendCommand(t, r2.url, `{"id":"`+strings.Repeat("x", 5<<20)+`"}`, apiToken)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, code)
+	assert.Contains(t, out["error"], "larger than 4 MiB")
 }
 
 func TestCommandsAgainstClickHouse(t *testing.T) {
