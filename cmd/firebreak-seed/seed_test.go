@@ -74,9 +74,9 @@ func TestSeed(t *testing.T) {
 	assert.Equal(t, strconv.FormatInt(sum.Alerts, 10), q("SELECT count() FROM "+db+".alerts FINAL"))
 	assert.Equal(t, "1000", q("SELECT count() FROM "+db+".events WHERE incident_id = '"+sum.BigIncident+"'"))
 	assert.Equal(t, "1", q("SELECT countIf(c = 1000) FROM (SELECT incident_id, count() AS c FROM "+db+".events GROUP BY incident_id)"))
-	// Merged: one part per partition.
+	// Merged: one part per partition (of the tables the seed merges; schema_migrations has a part per migration).
 	assert.Equal(t, "0", q("SELECT count() FROM (SELECT table, partition, count() AS c FROM system.parts WHERE database = '"+db+
-		"' AND active GROUP BY table, partition HAVING c > 1)"))
+		"' AND active AND table IN ('events', 'incident_state', 'alerts') GROUP BY table, partition HAVING c > 1)"))
 	// Every event is in the period; each state row is the version of the incident's last event.
 	assert.Equal(t, "1", q("SELECT max(at) <= toDateTime('2026-11-25 12:00:00') AND min(declared_at) >= toDateTime('2026-05-29 12:00:00') FROM "+db+".events"))
 	assert.Equal(t, strconv.Itoa(nEvents), q("SELECT sum(version) FROM "+db+".incident_state"))

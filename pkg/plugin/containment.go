@@ -31,6 +31,7 @@ type ActionView struct {
 	Timeout          string   `json:"timeout"`
 	Headers          []string `json:"headers"` // names only
 	MayRequest       bool     `json:"may_request"`
+	MayApprove       bool     `json:"may_approve"` // requests of this action by someone else
 	WhyNot           string   `json:"why_not,omitempty"`
 }
 
@@ -113,6 +114,7 @@ func (a *App) listContainment(w http.ResponseWriter, r *http.Request) {
 	for _, act := range a.settings.Containment[inc.AISystem] {
 		v := viewAction(act)
 		v.MayRequest, v.WhyNot = act.MayRequest(actor, inc)
+		v.MayApprove = act.RequiresApproval && (actor.Role == incident.Admin || (actor.Role == incident.Editor && inc.Lead() == actor.Login))
 		if v.MayRequest && inc.Drill && act.DryRunURL == "" {
 			v.MayRequest, v.WhyNot = false, "this is a drill and the action has no dry-run URL"
 		}

@@ -194,6 +194,8 @@ func TestContainmentRequestApproveEvidence(t *testing.T) {
 	code, list = ce.call(t, bobUser, "GET", p, nil)
 	require.Equal(t, 200, code)
 	assert.Equal(t, true, list["requests"].([]any)[1].(map[string]any)["may_approve"])
+	assert.Equal(t, true, list["actions"].([]any)[1].(map[string]any)["may_approve"], "the lead approves rollbacks")
+	assert.Equal(t, false, list["actions"].([]any)[0].(map[string]any)["may_approve"], "disable needs no approval")
 
 	// The lead and an Admin approve at the same moment: one approval, one call.
 	var wg sync.WaitGroup
