@@ -223,13 +223,17 @@ func TestExpressionsAndRange(t *testing.T) {
 	assert.Contains(t, gaps[0], "alert C has no Prometheus expression")
 
 	inc := &incident.Incident{StartedAt: t0, DeclaredAt: t0.Add(time.Minute)}
-	start, end, step := EvidenceRange(inc, alerts, t0.Add(2*time.Hour))
-	assert.Equal(t, t0.Add(-time.Hour-15*time.Minute), start, "from the earliest alert, with a look behind")
-	assert.Equal(t, t0.Add(2*time.Hour), end)
+	now := t0.Add(2*time.Hour + 500*time.Millisecond)
+	start, end, step := EvidenceRange(inc, alerts, now)
+	assert.Equal(t, t0.Add(2*time.Hour), end, "whole seconds")
 	assert.Equal(t, 46*time.Second, step, "about 250 points: 3h15m / 250, whole seconds")
+	assert.Equal(t, time.Duration(0), end.Sub(start)%step, "the last point is now")
+	assert.False(t, start.After(t0.Add(-time.Hour-15*time.Minute)), "from the earliest alert, with a look behind")
+	assert.Less(t, t0.Add(-time.Hour-15*time.Minute).Sub(start), step)
 
-	_, _, step = EvidenceRange(inc, nil, t0.Add(time.Minute))
-	assert.Equal(t, 15*time.Second, step, "never finer than 15 s")
-	start, _, _ = EvidenceRange(&incident.Incident{StartedAt: t0.Add(-30 * 24 * time.Hour)}, nil, t0)
-	assert.Equal(t, t0.Add(-7*24*time.Hour), start, "at most 7 days")
+	start, end, step = EvidenceRange(inc, nil, t0.Add(time.Minute))
+	assert.Equal(t, 3*time.Second, step, "a young incident gets fine steps")
+	assert.Equal(t, time.Duration(0), end.Sub(start)%step)
+	start, _, step = EvidenceRange(&incident.Incident{StartedAt: t0.Add(-30 * 24 * time.Hour)}, nil, t0)
+	assert.LessOrEqual(t, t0.Add(-7*24*time.Hour).Sub(start), step, "at most 7 days (and a step)")
 }

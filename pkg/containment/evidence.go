@@ -74,6 +74,7 @@ const (
 	maxEvidenceRange   = 7 * 24 * time.Hour
 	evidenceLookBehind = 15 * time.Minute
 	queryTimeout       = 10 * time.Second
+	evidencePoints     = 250
 )
 
 // Collector takes evidence snapshots. PrometheusURL is the admin-configured Prometheus (may be empty); only its
@@ -232,7 +233,7 @@ func contains(list []string, v string) bool {
 }
 
 // EvidenceRange is the time range the metrics are evaluated over: from 15 minutes before the incident (or its
-// earliest alert) started, to now, at most 7 days, in about 250 steps of at least 15 s.
+// earliest alert) started, to now, at most 7 days, in about 250 whole-second steps ending at now.
 func EvidenceRange(inc *incident.Incident, alerts []incident.Alert, now time.Time) (start, end time.Time, step time.Duration) {
 	start = inc.StartedAt
 	if start.IsZero() || (inc.DeclaredAt.Before(start) && !inc.DeclaredAt.IsZero()) {
@@ -251,11 +252,15 @@ func EvidenceRange(inc *incident.Incident, alerts []incident.Alert, now time.Tim
 	if !start.Before(end) {
 		start = end.Add(-evidenceLookBehind)
 	}
-	step = (end.Sub(start) / 250).Truncate(time.Second)
-	if step < 15*time.Second {
-		step = 15 * time.Second
+	end = end.Truncate(time.Second)
+	span := end.Sub(start)
+	step = (span / evidencePoints).Truncate(time.Second)
+	if step < time.Second {
+		step = time.Second
 	}
-	return start.Truncate(time.Second), end.Truncate(time.Second), step
+	// Whole steps back from end, so that the last point is now: the state the action is about to change.
+	steps := (span + step - 1) / step
+	return end.Add(-steps * step), end, step
 }
 
 func (c *Collector) queryRange(ctx context.Context, q Query, start, end time.Time, step time.Duration) QueryRecord {

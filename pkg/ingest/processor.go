@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
@@ -28,6 +27,7 @@ type Processor struct {
 	MaxBatch int           // spool records per write (default 5000)
 	Linger   time.Duration // wait this long for a batch to fill (default 100ms)
 	Waiters  *Waiters      // receive command results once their events are stored (may be nil)
+	Decoded  *Decoded      // notifications already decoded by the HTTP handler (may be nil)
 
 	readyOnce sync.Once
 	ready     chan struct{}
@@ -73,8 +73,8 @@ func (p *Processor) Run(ctx context.Context) error {
 		}
 		var results []done
 		for _, rec := range batch {
-			var env Envelope
-			if err := json.Unmarshal(rec.Data, &env); err != nil || (env.Notification == nil) == (env.Command == nil) {
+			env, err := p.Decoded.Decode(rec.Data)
+			if err != nil {
 				p.Metrics.DroppedRecords.Inc()
 				p.Log.Error("spool record cannot be decoded; skipping it", "position", rec.Pos.String(), "err", err)
 				continue

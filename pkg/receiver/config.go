@@ -31,6 +31,7 @@ type Config struct {
 	LogLevel      slog.Level
 	LogFormat     string
 	ShutdownWait  time.Duration
+	EnablePprof   bool
 	token, basic  string // secrets, from the files or FIREBREAK_TOKEN / FIREBREAK_BASIC_AUTH
 	apiToken      string // from the file or FIREBREAK_API_TOKEN
 }
@@ -70,6 +71,9 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	str(&linger, "batch-linger", "FIREBREAK_BATCH_LINGER", "500ms", "how long to gather notifications into one ClickHouse write")
 	str(&level, "log-level", "FIREBREAK_LOG_LEVEL", "info", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "FIREBREAK_LOG_FORMAT", "text", "text or json")
+	envOf["enable-pprof"] = "FIREBREAK_ENABLE_PPROF"
+	fs.BoolVar(&c.EnablePprof, "enable-pprof", false,
+		"serve Go's profiler at /debug/pprof/ (unauthenticated, like Prometheus's: only on a trusted network) (env FIREBREAK_ENABLE_PPROF)")
 	fs.Usage = func() {
 		fmt.Fprintf(usageOut, "Usage: firebreak-receiver [flags]\n\nReceives Alertmanager and Grafana alerting webhooks and turns them into AI incidents in ClickHouse.\n\nFlags:\n")
 		fs.PrintDefaults()

@@ -52,11 +52,11 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	waiters := &ingest.Waiters{}
+	waiters, decoded := &ingest.Waiters{}, &ingest.Decoded{}
 	proc := &ingest.Processor{Spool: sp, Store: st, Mapping: mapping, Metrics: ingest.NewMetrics(reg), Log: log,
-		Linger: cfg.BatchLinger, Waiters: waiters}
+		Linger: cfg.BatchLinger, Waiters: waiters, Decoded: decoded}
 	srv := &http.Server{
-		Handler:           NewServer(cfg, sp, waiters, reg, log),
+		Handler:           NewServer(cfg, sp, waiters, decoded, reg, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

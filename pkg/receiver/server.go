@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -28,6 +29,7 @@ type Server struct {
 	auth     authenticator
 	api      authenticator // the command API; disabled when no token is set
 	waiters  *ingest.Waiters
+	decoded  *ingest.Decoded
 	maxBody  int64
 	log      *slog.Logger
 	spoolMax int64
@@ -44,10 +46,10 @@ type serverMetrics struct {
 }
 
 // NewServer builds the HTTP API.
-func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, reg *prometheus.Registry, log *slog.Logger) *Server {
+func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *ingest.Decoded, reg *prometheus.Registry, log *slog.Logger) *Server {
 	s := &Server{
 		spool: sp, auth: newAuthenticator(cfg.token, cfg.basic), maxBody: cfg.MaxBodyBytes, log: log,
-		api: newAuthenticator(cfg.apiToken, ""), waiters: waiters,
+		api: newAuthenticator(cfg.apiToken, ""), waiters: waiters, decoded: decoded,
 		spoolMax: cfg.SpoolMaxBytes, now: time.Now, mux: http.NewServeMux(),
 		m: serverMetrics{
 			notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -77,6 +79,13 @@ func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, reg *prome
 	s.mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "Healthy\n") })
 	s.mux.HandleFunc("GET /-/ready", s.readiness)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if cfg.EnablePprof {
+		s.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		s.mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		s.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		s.mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		s.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return s
 }
 
@@ -109,11 +118,10 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	source := string(n.Source)
-	payload, err := json.Marshal(ingest.Envelope{ReceivedAt: start.UTC(), Notification: n})
-	if err == nil {
-		err = s.spool.Append(r.Context(), payload)
-	}
-	if err != nil {
+	record := ingest.NotificationRecord(start, body)
+	s.decoded.Put(record, n)
+	if err = s.spool.Append(r.Context(), record); err != nil {
+		s.decoded.Forget(record)
 		if errors.Is(err, spool.ErrRecordTooLarge) {
 			s.m.notifications.WithLabelValues(source, "too_large").Inc()
 			writeError(w, http.StatusRequestEntityTooLarge, "notification too large for the spool")

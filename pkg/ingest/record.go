@@ -1,0 +1,133 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"sync"
+	"time"
+
+	"github.com/firebreak-dev/firebreak/pkg/webhook"
+)
+
+// Spool records. A notification is stored as the body that was received, behind a 9-byte header (format byte 1,
+// then the receive time in Unix nanoseconds, big-endian): re-encoding it would cost as much as decoding it, and
+// the bytes as received are the better record. Commands, and records written by earlier versions, are a JSON
+// Envelope (first byte '{').
+const (
+	recordNotification byte = 1
+	notificationHeader      = 9
+)
+
+// NotificationRecord is the spool record of a notification body received at receivedAt.
+func NotificationRecord(receivedAt time.Time, body []byte) []byte {
+	rec := make([]byte, notificationHeader, notificationHeader+len(body))
+	rec[0] = recordNotification
+	binary.BigEndian.PutUint64(rec[1:], uint64(receivedAt.UnixNano()))
+	return append(rec, body...)
+}
+
+// DecodeRecord reads a spool record of any version.
+func DecodeRecord(data []byte) (Envelope, error) {
+	switch {
+	case len(data) >= notificationHeader && data[0] == recordNotification:
+		n, err := webhook.Decode(data[notificationHeader:])
+		if err != nil {
+			return Envelope{}, fmt.Errorf("notification record: %w", err)
+		}
+		return Envelope{ReceivedAt: receivedAt(data), Notification: n}, nil
+	case len(data) > 0 && data[0] == '{':
+		var env Envelope
+		if err := json.Unmarshal(data, &env); err != nil {
+			return Envelope{}, fmt.Errorf("envelope record: %w", err)
+		}
+		if (env.Notification == nil) == (env.Command == nil) {
+			return Envelope{}, errors.New("envelope record: want exactly one of notification and command")
+		}
+		return env, nil
+	}
+	return Envelope{}, errors.New("unknown spool record format")
+}
+
+func receivedAt(data []byte) time.Time {
+	return time.Unix(0, int64(binary.BigEndian.Uint64(data[1:notificationHeader]))).UTC()
+}
+
+// Decoded hands the notifications the HTTP handler has already decoded (to validate them) to the processor, so the
+// normal path decodes each body once. The processor decodes from the spool whatever it does not find here: records
+// from before a restart, or beyond the cap.
+type Decoded struct {
+	mu      sync.Mutex
+	seed    maphash.Seed
+	entries map[uint64][]decodedEntry
+	n       int
+}
+
+type decodedEntry struct {
+	record []byte
+	n      *webhook.Notification
+}
+
+// maxDecoded bounds what Decoded holds while the processor cannot keep up (ClickHouse down): about 2 KiB each.
+const maxDecoded = 20000
+
+// Put offers the decoded notification of a record about to be spooled. The record's bytes must not change after.
+func (d *Decoded) Put(record []byte, n *webhook.Notification) {
+	if d == nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.entries == nil {
+		d.seed, d.entries = maphash.MakeSeed(), map[uint64][]decodedEntry{}
+	}
+	if d.n >= maxDecoded {
+		return
+	}
+	h := maphash.Bytes(d.seed, record)
+	d.entries[h] = append(d.entries[h], decodedEntry{record, n})
+	d.n++
+}
+
+// Forget drops what Put offered for a record that was not spooled after all.
+func (d *Decoded) Forget(record []byte) { d.take(record) }
+
+// take returns and forgets the notification decoded from these record bytes, or nil.
+func (d *Decoded) take(record []byte) *webhook.Notification {
+	if d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.n == 0 {
+		return nil
+	}
+	h := maphash.Bytes(d.seed, record)
+	list := d.entries[h]
+	for i, e := range list {
+		if bytes.Equal(e.record, record) {
+			list = append(list[:i], list[i+1:]...)
+			if len(list) == 0 {
+				delete(d.entries, h)
+			} else {
+				d.entries[h] = list
+			}
+			d.n--
+			return e.n
+		}
+	}
+	return nil
+}
+
+// Decode reads a spool record (nil d: from its bytes), taking its notification from d when the handler left it there.
+func (d *Decoded) Decode(data []byte) (Envelope, error) {
+	if len(data) >= notificationHeader && data[0] == recordNotification {
+		if n := d.take(data); n != nil {
+			return Envelope{ReceivedAt: receivedAt(data), Notification: n}, nil
+		}
+	}
+	return DecodeRecord(data)
+}
