@@ -33,11 +33,47 @@ export interface EscalationContact {
   role: string;
 }
 
+export const ACTION_KINDS = [
+  'disable_feature',
+  'rollback_model',
+  'restrict_inputs',
+  'require_human_review',
+  'revoke_access',
+  'custom',
+] as const;
+
+// A containment action of an AI system (pkg/containment/catalog.go). Its HMAC secret is in secureJsonData under
+// containmentSecretKey(system, id).
+export interface ContainmentAction {
+  id: string;
+  kind: (typeof ACTION_KINDS)[number];
+  label: string;
+  method?: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeout?: string;
+  requiresApproval?: boolean;
+  requestRoles?: string[];
+  dryRunUrl?: string;
+  statusUrl?: string;
+  retries?: number;
+  idempotent?: boolean;
+}
+
+export function containmentSecretKey(system: string, id: string): string {
+  return `containment.${system}.${id}.secret`;
+}
+
 export interface AppSettings {
   clickhouse?: ClickHouseSettings;
   receiver?: ReceiverSettings;
   sla?: Partial<Record<Severity, SLATarget>>;
   escalation?: Partial<Record<Severity, EscalationContact[]>>;
+  // Where evidence snapshots evaluate the alerts' expressions.
+  prometheus?: { url?: string };
+  // AI system (the incidents' ai_system) -> its containment actions.
+  containment?: Record<string, ContainmentAction[]>;
 }
 
 export interface AppSecureSettings {

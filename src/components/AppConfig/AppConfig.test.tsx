@@ -224,6 +224,69 @@ describe('Components/AppConfig', () => {
     expect(jsonText).not.toMatch(/password|token/i);
   });
 
+  test("keeps the containment catalog and settings it does not know, and saves the actions' secrets", async () => {
+    const catalog = {
+      supportbot: [
+        {
+          id: 'rollback',
+          kind: 'rollback_model',
+          label: 'Roll back the model',
+          url: 'http://bot:9100/containment/rollback',
+          requiresApproval: true,
+        },
+      ],
+    };
+    await renderConfig({
+      jsonData: { ...validSettings, containment: catalog, futureSetting: { x: 1 } } as AppSettings,
+      secureJsonFields: { ...bothSecretsStored, 'containment.supportbot.rollback.secret': true },
+    });
+    expect(JSON.parse((screen.getByTestId(ids.catalog) as HTMLTextAreaElement).value)).toEqual(catalog);
+    const rollbackSecret = ids.containmentSecret('containment.supportbot.rollback.secret');
+    expect(screen.getByTestId(rollbackSecret)).toBeDisabled(); // stored: shown as configured
+
+    // A second action: its secret is required before saving.
+    const withDisable = {
+      supportbot: [
+        ...catalog.supportbot,
+        { id: 'disable', kind: 'disable_feature', label: 'Disable', url: 'http://bot:9100/containment/disable' },
+      ],
+    };
+    type(ids.catalog, JSON.stringify(withDisable));
+    expect(screen.getByTestId(ids.validationSummary)).toHaveTextContent(
+      'Secret of supportbot/disable: Required: the HMAC key the endpoint checks'
+    );
+    expect(saveButton()).toBeDisabled();
+    type(ids.containmentSecret('containment.supportbot.disable.secret'), ' hmac-k3y ');
+    type(ids.prometheusUrl, 'http://prometheus:9090/');
+    fireEvent.click(saveButton());
+
+    await waitFor(() => expect(saveCalls()).toHaveLength(1));
+    const data = saveCalls()[0].data;
+    expect(data.jsonData).toEqual({
+      ...validSettings,
+      futureSetting: { x: 1 },
+      prometheus: { url: 'http://prometheus:9090' },
+      containment: withDisable,
+    });
+    expect(data.secureJsonData).toEqual({ 'containment.supportbot.disable.secret': 'hmac-k3y' });
+    expect(JSON.stringify(data.jsonData)).not.toContain('hmac-k3y');
+  });
+
+  test.each([
+    ['{', 'not valid JSON'],
+    ['[]', 'must be a JSON object'],
+    ['{"bot": {}}', 'bot: must be a list of actions'],
+    ['{"bot": [{"id": "Bad Id", "kind": "custom", "label": "l", "url": "http://b"}]}', 'bot[0].id'],
+    ['{"bot": [{"id": "a", "kind": "nuke", "label": "l", "url": "http://b"}]}', 'bot[0].kind'],
+    ['{"bot": [{"id": "a", "kind": "custom", "label": "l", "url": "ftp://b"}]}', 'bot[0].url: not an http(s) URL'],
+    ['{"bot": [{"id": "a", "kind": "custom", "label": "l", "url": "http://b", "dryRunUrl": "x"}]}', 'bot[0].dryRunUrl'],
+  ])('flags the catalog %s', async (text, message) => {
+    await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
+    type(ids.catalog, text);
+    expect(screen.getByTestId(ids.validationSummary)).toHaveTextContent(`Containment catalog: ${message}`);
+    expect(saveButton()).toBeDisabled();
+  });
+
   test('after the reload, shows the health check of the saved settings under Save', async () => {
     await renderConfig({ jsonData: validSettings, secureJsonFields: bothSecretsStored });
     expect(screen.getByTestId(ids.health)).toHaveTextContent('Firebreak is working');

@@ -1,6 +1,18 @@
 import React, { FormEvent, useEffect, useMemo, useState } from 'react';
 import { AppPluginMeta, PluginConfigPageProps } from '@grafana/data';
-import { Alert, Button, Field, FieldSet, IconButton, Input, SecretInput, Stack, Switch, Text } from '@grafana/ui';
+import {
+  Alert,
+  Button,
+  Field,
+  FieldSet,
+  IconButton,
+  Input,
+  SecretInput,
+  Stack,
+  Switch,
+  Text,
+  TextArea,
+} from '@grafana/ui';
 import { errorMessage, savePluginSettings } from '../../api/backend';
 import { AppSecureSettingKey, AppSettings, SEVERITIES, Severity } from '../../types';
 import { reloadPage } from '../../utils/browser';
@@ -8,12 +20,14 @@ import { testIds } from '../testIds';
 import { checkHealth, HealthResult, forgetSaved, rememberSaved, wasSaved } from './health';
 import {
   ContactRow,
+  containmentSecret,
   DEFAULT_DATABASE,
   DEFAULT_SLA,
   DEFAULT_USER,
   fieldKey,
   FormState,
   newContactRow,
+  parseCatalog,
   SLA_FIELDS,
   SLAField,
   toFormState,
@@ -50,6 +64,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   }, [id]);
 
   const errors = useMemo(() => validate(form), [form]);
+  const catalogActions = useMemo(() => parseCatalog(form.catalog).actions, [form.catalog]);
   const errorOf = (field: string) => errors.find((e) => e.field === field)?.message;
   const fieldProps = (field: string) => {
     const error = errorOf(field);
@@ -64,6 +79,12 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     setForm((f) => ({ ...f, secrets: { ...f.secrets, [key]: { ...f.secrets[key], value } } }));
   const resetSecret = (key: AppSecureSettingKey) =>
     setForm((f) => ({ ...f, secrets: { ...f.secrets, [key]: { ...f.secrets[key], value: '', configured: false } } }));
+
+  const setContainmentSecret = (key: string, patch: { value: string; configured?: boolean }) =>
+    setForm((f) => ({
+      ...f,
+      containmentSecrets: { ...f.containmentSecrets, [key]: { ...containmentSecret(f, key), ...patch } },
+    }));
 
   const setSLA = (sev: Severity, field: SLAField, value: string) =>
     setForm((f) => ({ ...f, sla: { ...f.sla, [sev]: { ...f.sla[sev], [field]: value } } }));
@@ -274,6 +295,65 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
             </div>
           </Stack>
         ))}
+      </FieldSet>
+
+      <FieldSet label="Evidence">
+        <Field
+          label="Prometheus URL"
+          description="Evidence snapshots evaluate each alert's expression here before a containment action runs (optional)"
+          {...fieldProps(fieldKey.prometheusUrl)}
+        >
+          <Input
+            width={WIDTH}
+            id="config-prometheus-url"
+            data-testid={testIds.appConfig.prometheusUrl}
+            value={form.prometheusUrl}
+            placeholder="http://prometheus:9090"
+            onChange={(event) => update({ prometheusUrl: event.currentTarget.value })}
+          />
+        </Field>
+      </FieldSet>
+
+      <FieldSet label="Containment actions">
+        <Text color="secondary" element="p">
+          Per AI system (the incidents&apos; ai_system), the kill switches and rollbacks responders may run, as JSON:{' '}
+          {'{"supportbot": [{"id": "rollback", "kind": "rollback_model", "label": "...", "url": "...", ' +
+            '"dryRunUrl": "...", "statusUrl": "...", "requiresApproval": true}]}'}
+          . See the README for every field. Each action needs its HMAC secret below.
+        </Text>
+        <Field label="Catalog" {...fieldProps(fieldKey.catalog)}>
+          <TextArea
+            id="config-containment-catalog"
+            data-testid={testIds.appConfig.catalog}
+            rows={12}
+            style={{ fontFamily: 'monospace' }}
+            value={form.catalog}
+            placeholder="{}"
+            onChange={(event) => update({ catalog: event.currentTarget.value })}
+          />
+        </Field>
+        {catalogActions.map(({ system, action, secretKey }) => {
+          const secret = containmentSecret(form, secretKey);
+          return (
+            <Field
+              key={secretKey}
+              label={`Secret of ${system} / ${action.id}`}
+              description={action.label}
+              required
+              {...fieldProps(fieldKey.containmentSecret(secretKey))}
+            >
+              <SecretInput
+                width={WIDTH}
+                id={`config-${secretKey}`}
+                data-testid={testIds.appConfig.containmentSecret(secretKey)}
+                value={secret.value}
+                isConfigured={secret.configured}
+                onChange={(event) => setContainmentSecret(secretKey, { value: event.currentTarget.value })}
+                onReset={() => setContainmentSecret(secretKey, { value: '', configured: false })}
+              />
+            </Field>
+          );
+        })}
       </FieldSet>
 
       <Stack direction="column" gap={2}>

@@ -2,9 +2,12 @@
 // (pkg/plugin/settings.go) and turning them back into jsonData and secureJsonData.
 import { KeyValue } from '@grafana/data';
 import {
+  ACTION_KINDS,
   AppSecureSettingKey,
   AppSecureSettings,
   AppSettings,
+  ContainmentAction,
+  containmentSecretKey,
   EscalationContact,
   SEVERITIES,
   Severity,
@@ -53,6 +56,13 @@ export interface FormState {
   sla: Record<Severity, Record<SLAField, string>>;
   escalation: Record<Severity, ContactRow[]>;
   secrets: Record<AppSecureSettingKey, SecretState>;
+  prometheusUrl: string;
+  // The containment catalog as JSON text: AI system -> actions.
+  catalog: string;
+  // HMAC secrets of the catalog's actions, by secureJsonData key (containment.<system>.<id>.secret).
+  containmentSecrets: Record<string, SecretState>;
+  // The jsonData as loaded: keys this page does not edit are saved back unchanged.
+  loaded: AppSettings;
 }
 
 export interface ValidationError {
@@ -98,10 +108,98 @@ export function toFormState(
     })),
     escalation: bySeverity((sev) => (jsonData?.escalation?.[sev] ?? []).map((c) => newContactRow(c))),
     secrets: { clickhousePassword: secret('clickhousePassword'), receiverApiToken: secret('receiverApiToken') },
+    prometheusUrl: jsonData?.prometheus?.url ?? '',
+    catalog: jsonData?.containment ? JSON.stringify(jsonData.containment, null, 2) : '',
+    containmentSecrets: Object.fromEntries(
+      Object.keys(secureJsonFields ?? {})
+        .filter((key) => key.startsWith('containment.'))
+        .map((key) => [key, secret(key as AppSecureSettingKey)])
+    ),
+    loaded: jsonData ?? {},
   };
 }
 
+// The state of an action's secret: none typed and none stored unless the form knows better.
+export function containmentSecret(form: FormState, key: string): SecretState {
+  return form.containmentSecrets[key] ?? { value: '', stored: false, configured: false };
+}
+
+export interface ParsedCatalog {
+  catalog?: Record<string, ContainmentAction[]>;
+  // The secureJsonData keys of the actions' secrets, with the action they belong to.
+  actions: Array<{ system: string; action: ContainmentAction; secretKey: string }>;
+  error?: string;
+}
+
+const ACTION_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+function isHttpUrl(v: unknown): boolean {
+  if (typeof v !== 'string') {
+    return false;
+  }
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && Boolean(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
+// Reads the catalog text with the checks the page can make; the backend's health check makes all of them
+// (pkg/containment ParseCatalog) and names the field.
+export function parseCatalog(text: string): ParsedCatalog {
+  if (!text.trim()) {
+    return { actions: [] };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { actions: [], error: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { actions: [], error: 'must be a JSON object: {"<ai_system>": [actions]}' };
+  }
+  const actions: ParsedCatalog['actions'] = [];
+  for (const [system, list] of Object.entries(value)) {
+    if (!Array.isArray(list)) {
+      return { actions: [], error: `${system}: must be a list of actions` };
+    }
+    const seen = new Set<string>();
+    for (const [i, a] of list.entries()) {
+      const where = `${system}[${i}]`;
+      if (typeof a !== 'object' || a === null) {
+        return { actions: [], error: `${where}: must be an object` };
+      }
+      const action = a as ContainmentAction;
+      if (typeof action.id !== 'string' || !ACTION_ID.test(action.id)) {
+        return { actions: [], error: `${where}.id: use 1-63 lower-case letters, digits, - and _` };
+      }
+      if (seen.has(action.id)) {
+        return { actions: [], error: `${where}.id: "${action.id}" is used twice` };
+      }
+      seen.add(action.id);
+      if (!ACTION_KINDS.includes(action.kind)) {
+        return { actions: [], error: `${where}.kind: one of ${ACTION_KINDS.join(', ')}` };
+      }
+      if (typeof action.label !== 'string' || !action.label.trim()) {
+        return { actions: [], error: `${where}.label: required` };
+      }
+      for (const field of ['url', 'dryRunUrl', 'statusUrl'] as const) {
+        if ((field === 'url' || action[field] !== undefined) && !isHttpUrl(action[field])) {
+          return { actions: [], error: `${where}.${field}: not an http(s) URL` };
+        }
+      }
+      actions.push({ system, action, secretKey: containmentSecretKey(system, action.id) });
+    }
+  }
+  return { catalog: value as Record<string, ContainmentAction[]>, actions };
+}
+
 export const fieldKey = {
+  prometheusUrl: 'prometheus.url',
+  catalog: 'containment',
+  containmentSecret: (secretKey: string) => secretKey,
   address: 'clickhouse.address',
   database: 'clickhouse.database',
   receiverUrl: 'receiver.url',
@@ -188,6 +286,22 @@ export function validate(form: FormState): ValidationError[] {
       }
     });
   }
+  const prom = form.prometheusUrl.trim();
+  if (prom && !isHttpUrl(prom)) {
+    add(fieldKey.prometheusUrl, 'Prometheus URL', `"${prom}" is not an http(s) URL, e.g. http://prometheus:9090`);
+  }
+  const parsed = parseCatalog(form.catalog);
+  add(fieldKey.catalog, 'Containment catalog', parsed.error);
+  for (const { system, action, secretKey } of parsed.actions) {
+    const secret = containmentSecret(form, secretKey);
+    if (!secret.configured && !secret.value.trim()) {
+      add(
+        fieldKey.containmentSecret(secretKey),
+        `Secret of ${system}/${action.id}`,
+        'Required: the HMAC key the endpoint checks'
+      );
+    }
+  }
   return errors;
 }
 
@@ -207,7 +321,13 @@ export function toJsonData(form: FormState): AppSettings {
       sla[sev] = target;
     }
   }
+  const { prometheus: _prometheus, containment: _containment, ...kept } = form.loaded;
+  const prometheusUrl = form.prometheusUrl.trim().replace(/\/+$/, '');
+  const catalog = parseCatalog(form.catalog).catalog;
   return {
+    ...kept,
+    ...(prometheusUrl ? { prometheus: { url: prometheusUrl } } : {}),
+    ...(catalog && Object.keys(catalog).length > 0 ? { containment: catalog } : {}),
     clickhouse: {
       address: form.address.trim(),
       database: form.database.trim() || DEFAULT_DATABASE,
@@ -235,6 +355,13 @@ export function toSecureJsonData(form: FormState): AppSecureSettings | undefined
     const value = key === 'receiverApiToken' ? s.value.trim() : s.value;
     if (!s.configured && (value !== '' || s.stored)) {
       out[key] = value;
+    }
+  }
+  const secure = out as Record<string, string>;
+  for (const { secretKey } of parseCatalog(form.catalog).actions) {
+    const s = containmentSecret(form, secretKey);
+    if (!s.configured && (s.value.trim() !== '' || s.stored)) {
+      secure[secretKey] = s.value.trim();
     }
   }
   return Object.keys(out).length > 0 ? out : undefined;
