@@ -31,23 +31,7 @@ func TestContainmentStory(t *testing.T) {
 
 	secretFile := filepath.Join(t.TempDir(), "containment-secret")
 	require.NoError(t, os.WriteFile(secretFile, []byte(containmentSecret+"\n"), 0o600))
-	demoPort := testenv.FreePort(t)
-	demoURL := fmt.Sprintf("http://127.0.0.1:%d", demoPort)
-	demo := testenv.StartBinary(t, testenv.Binary{Name: "demo", Path: testenv.GoBuild(t, "demo"),
-		Args:     []string{"--listen", fmt.Sprintf("127.0.0.1:%d", demoPort), "--rate", "50", "--containment-secret-file", secretFile},
-		ReadyURL: demoURL + "/-/healthy"})
-	prom := testenv.StartPrometheus(t, testenv.PrometheusConfig{
-		Config: fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
-rule_files: [ai-incidents.rules.yml]
-scrape_configs:
-  - job_name: supportbot
-    static_configs: [{targets: ["127.0.0.1:%d"]}]
-alerting:
-  alertmanagers:
-    - static_configs: [{targets: ["%s"]}]
-`, demoPort, strings.TrimPrefix(am.URL(), "http://")),
-		RuleFiles: []string{repoPath(t, "rules/ai-incidents.rules.yml")},
-	})
+	demoURL, demo, prom := startDemoPipeline(t, am, "--containment-secret-file", secretFile)
 	g := startGrafanaHostWith(t, s, apiToken, map[string]any{
 		"prometheus": map[string]string{"url": prom.URL()},
 		"containment": map[string]any{"supportbot": []map[string]any{{
@@ -141,8 +125,9 @@ alerting:
 	for _, a := range answers {
 		require.NotContains(t, a, containmentSecret)
 	}
-	assert.Contains(t, g.logs.String(), "Containment action called", "the call is logged (without the secret)")
-	assert.NotContains(t, g.logs.String(), containmentSecret)
+	logs := g.logs(t)
+	assert.Contains(t, logs, "Containment action called", "the call is logged (without the secret)")
+	assert.NotContains(t, logs, containmentSecret)
 	assert.NotContains(t, s.receiver.Log(), containmentSecret)
 	assert.NotContains(t, demo.Log(), containmentSecret)
 	assert.Equal(t, "0", strings.TrimSpace(s.query(t, "SELECT count() FROM {db}.events WHERE position(toString(tuple(*)), '"+containmentSecret+"') > 0")))

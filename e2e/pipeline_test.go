@@ -9,20 +9,18 @@ import (
 	"github.com/firebreak-dev/firebreak/pkg/testenv"
 )
 
-// A fault in the demo AI service makes a real Prometheus rule fire; a real Alertmanager delivers it to the
-// receiver, which declares incidents; when the fault is cleared the alerts resolve. SEV1 stays open for a human;
-// the SEV3 incident resolves by itself.
-func TestRuleFiresIncidentDeclaredAndResolved(t *testing.T) {
-	s := startReceiver(t)
-	am := testenv.StartAlertmanager(t, testenv.AlertmanagerConfig{Config: s.alertmanagerConfig("")})
+// startDemoPipeline starts the demo AI service (with more flags) and a Prometheus that scrapes it every second,
+// evaluates the rule pack and sends its alerts to am.
+func startDemoPipeline(t *testing.T, am *testenv.Alertmanager, demoArgs ...string) (string, *testenv.Process, *testenv.Prometheus) {
+	t.Helper()
 	demoPort := testenv.FreePort(t)
 	demoURL := fmt.Sprintf("http://127.0.0.1:%d", demoPort)
-	testenv.StartBinary(t, testenv.Binary{
+	demo := testenv.StartBinary(t, testenv.Binary{
 		Name: "demo", Path: testenv.GoBuild(t, "demo"),
-		Args:     []string{"--listen", fmt.Sprintf("127.0.0.1:%d", demoPort), "--rate", "50"},
+		Args:     append([]string{"--listen", fmt.Sprintf("127.0.0.1:%d", demoPort), "--rate", "50"}, demoArgs...),
 		ReadyURL: demoURL + "/-/healthy",
 	})
-	testenv.StartPrometheus(t, testenv.PrometheusConfig{
+	prom := testenv.StartPrometheus(t, testenv.PrometheusConfig{
 		Config: fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
 rule_files: [ai-incidents.rules.yml]
 scrape_configs:
@@ -34,6 +32,16 @@ alerting:
 `, demoPort, strings.TrimPrefix(am.URL(), "http://")),
 		RuleFiles: []string{repoPath(t, "rules/ai-incidents.rules.yml")},
 	})
+	return demoURL, demo, prom
+}
+
+// A fault in the demo AI service makes a real Prometheus rule fire; a real Alertmanager delivers it to the
+// receiver, which declares incidents; when the fault is cleared the alerts resolve. SEV1 stays open for a human;
+// the SEV3 incident resolves by itself.
+func TestRuleFiresIncidentDeclaredAndResolved(t *testing.T) {
+	s := startReceiver(t)
+	am := testenv.StartAlertmanager(t, testenv.AlertmanagerConfig{Config: s.alertmanagerConfig("")})
+	demoURL, _, _ := startDemoPipeline(t, am)
 
 	httpDo(t, "POST", demoURL+"/faults/hallucination", "")
 	httpDo(t, "POST", demoURL+"/faults/errors", "")

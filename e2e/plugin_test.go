@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,25 +23,16 @@ import (
 
 // grafana is the built plugin binary, run by the Grafana host, serving Grafana's plugin routes over HTTP.
 type grafana struct {
-	url  string
-	logs *syncBuffer // what the plugin logged
+	url     string
+	logFile string // what the plugin logged
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// logs returns what the plugin logged so far.
+func (g *grafana) logs(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(g.logFile)
+	require.NoError(t, err)
+	return string(b)
 }
 
 func startGrafanaHost(t *testing.T, s *stack, apiTokenFile string) *grafana {
@@ -69,7 +58,10 @@ func startGrafanaHostWith(t *testing.T, s *stack, apiTokenFile string, jsonData 
 	for k, v := range secure {
 		sec[k] = v
 	}
-	logs := &syncBuffer{}
+	logFile := filepath.Join(t.TempDir(), "plugin.log")
+	logs, err := os.Create(logFile)
+	require.NoError(t, err)
+	t.Cleanup(func() { logs.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	host, err := grafanahost.Start(ctx, grafanahost.Options{Binary: testenv.GoBuild(t, "pkg"), JSONData: raw,
@@ -78,7 +70,7 @@ func startGrafanaHostWith(t *testing.T, s *stack, apiTokenFile string, jsonData 
 	t.Cleanup(host.Close)
 	srv := httptest.NewServer(host.Handler())
 	t.Cleanup(srv.Close)
-	return &grafana{url: srv.URL + "/api/plugins/firebreak-incident-app", logs: logs}
+	return &grafana{url: srv.URL + "/api/plugins/firebreak-incident-app", logFile: logFile}
 }
 
 // do calls a resource as a Grafana user with an org role and decodes the JSON answer.
