@@ -105,11 +105,17 @@ func TestIncidentLifecycleThroughGrafanaHost(t *testing.T) {
 	s := startReceiver(t, "--api-token-file", apiToken)
 	g := startGrafanaHost(t, s, apiToken)
 
-	resp, err := http.Get(g.url + "/health")
-	require.NoError(t, err)
-	health, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.Equal(t, 200, resp.StatusCode, string(health))
+	// The receiver is ready before it has migrated the schema (it spools meanwhile); the health check says so.
+	var health []byte
+	testenv.WaitFor(t, 30*time.Second, 100*time.Millisecond, func() (bool, string) {
+		resp, err := http.Get(g.url + "/health")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		health, _ = io.ReadAll(resp.Body)
+		return resp.StatusCode == 200, string(health)
+	})
 	assert.Contains(t, string(health), "schema version")
 
 	am := testenv.StartAlertmanager(t, testenv.AlertmanagerConfig{Config: s.alertmanagerConfig("")})

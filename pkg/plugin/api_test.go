@@ -84,8 +84,8 @@ func newEnvWith(t *testing.T, jsonData map[string]any, secure map[string]string)
 		ReadyURL: url + "/-/ready"})
 	// The receiver migrates the schema before it writes; wait for it.
 	testenv.WaitFor(t, 20*time.Second, 50*time.Millisecond, func() (bool, string) {
-		out, err := ch.TryQuery("SELECT count() FROM " + db + ".schema_migrations")
-		return err == nil && strings.TrimSpace(out) != "0", "waiting for the schema"
+		out, err := ch.TryQuery("SELECT max(version) FROM " + db + ".schema_migrations")
+		return err == nil && strings.TrimSpace(out) == fmt.Sprint(store.LatestSchemaVersion()), "waiting for the schema"
 	})
 	jd := map[string]any{"clickhouse": map[string]string{"address": ch.TCPAddr(), "database": db},
 		"receiver": map[string]string{"url": url}, "escalation": map[string]any{"SEV1": []map[string]string{{"name": "Dana (VP Eng)", "role": "leadership"}}}}
