@@ -284,10 +284,10 @@ func (s *Store) Alerts(ctx context.Context, incidentID string) ([]incident.Alert
 			SELECT alert_key, fingerprint, alertname, status, starts_at, ends_at, labels_keys, labels_values,
 				annotations_keys, annotations_values, generator_url, values_keys, values, source
 			FROM {db}.alerts
-			WHERE incident_id = ?
+			WHERE incident_id = ? AND `+declaredAtOf+`
 			ORDER BY alert_key, version DESC
 			LIMIT 1 BY alert_key)
-		ORDER BY starts_at, alert_key`), id)
+		ORDER BY starts_at, alert_key`), id, id)
 	if err != nil {
 		return nil, fmt.Errorf("read alerts of %s: %w", incidentID, err)
 	}

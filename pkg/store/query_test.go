@@ -486,3 +486,49 @@ func TestListIncidentsNewestState(t *testing.T) {
 	assert.Equal(t, uint64(1), st.ByStatus["acknowledged"])
 	assert.Equal(t, map[string]float64{"SEV1": 60}, st.MTTA)
 }
+
+// Events and Alerts read only the incident's own partition (the month it was declared in): incidents of other
+// months, and the incident's own rows written again later, are read as before.
+func TestEventsAndAlertsAcrossMonths(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	var tls []*tl
+	for _, at := range []time.Time{
+		time.Date(2026, 9, 30, 23, 59, 59, 0, time.UTC), time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 15, 8, 0, 0, 0, time.UTC),
+	} {
+		a := incident.Alert{Key: incident.AlertKey("f"+at.Format("0102"), at), Fingerprint: "f" + at.Format("0102"),
+			Name: "X", Status: "firing", StartsAt: at, Labels: map[string]string{"alertname": "X"}, Source: "alertmanager"}
+		b := newTL(t, "month "+at.Format("01"), incident.SEV2, incident.Drift, at, tlOpts{}).
+			add(incident.KindAlertFired, at.Add(time.Minute), incident.AlertBody{Alert: a}, &a).
+			status(incident.KindAcknowledged, at.Add(2*time.Minute))
+		tls = append(tls, b)
+	}
+	writeTimelines(t, s, tls...)
+	// A later write of one incident (its month is still the declaration's) and a duplicate of it.
+	b := tls[1]
+	n := len(b.recs)
+	b.status(incident.KindResolved, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, s.Write(ctx, b.records()[n:]))
+	require.NoError(t, s.Write(ctx, b.records()[n:]))
+
+	for _, b := range tls {
+		got, err := s.Events(ctx, b.inc.ID)
+		require.NoError(t, err)
+		require.Len(t, got, len(b.recs), b.inc.Title)
+		for i, e := range got {
+			assert.Equal(t, b.recs[i].Event.Hash, e.Hash)
+			assert.Equal(t, b.recs[i].Event.Seq, e.Seq)
+		}
+		alerts, err := s.Alerts(ctx, b.inc.ID)
+		require.NoError(t, err)
+		require.Len(t, alerts, 1)
+		assert.Equal(t, *b.recs[1].Alert, alerts[0])
+		inc, err := s.LoadIncident(ctx, b.inc.ID)
+		require.NoError(t, err)
+		assert.Equal(t, b.inc.Status, inc.Status)
+	}
+	got, err := s.Events(ctx, uuid.NewString())
+	require.NoError(t, err)
+	assert.Nil(t, got)
+}
