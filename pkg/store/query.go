@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,9 @@ type Page struct {
 	Incidents  []Row
 	NextCursor string
 }
+
+// listWindow is how far back from the cursor (or now) ListIncidents looks first.
+const listWindow = 7 * 24 * time.Hour
 
 const (
 	defaultListLimit = 50
@@ -132,6 +136,7 @@ func (s *Store) ListIncidents(ctx context.Context, f ListFilter) (Page, error) {
 		where = append(where, "declared_at < ?")
 		args = append(args, clampDateTime(f.To))
 	}
+	var cursorAt int64
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)
 		if err != nil {
@@ -139,38 +144,72 @@ func (s *Store) ListIncidents(ctx context.Context, f ListFilter) (Page, error) {
 		}
 		where = append(where, "(toUInt32(declared_at) < ? OR (toUInt32(declared_at) = ? AND toString(incident_id) < ?))")
 		args = append(args, c.DeclaredAt, c.DeclaredAt, c.ID)
+		cursorAt = c.DeclaredAt
 	}
 	cond := "1"
 	if len(where) > 0 {
 		cond = strings.Join(where, " AND ")
 	}
 	// Two steps: the page's ids, sorting only the few columns the filter needs, then the rows of those ids through
-	// the primary key. Reading every column of every incident to keep 50 is many times slower.
-	args = append(args, limit+1)
-	idRows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), toUInt32(declared_at)
-		FROM {db}.incident_state FINAL
-		WHERE `+cond+`
-		ORDER BY declared_at DESC, toString(incident_id) DESC
-		LIMIT ?`), args...)
-	if err != nil {
-		return Page{}, fmt.Errorf("list incidents: %w", err)
+	// the primary key. Reading every column of every incident to keep 50 is many times slower. Both read
+	// incident_state_by_time, ordered by (declared_at, incident_id): the newest incidents are a short range of it.
+	//
+	// The ids come newest first from a recent window (a week before the cursor, or before now) and only if that
+	// does not fill the page, from the rest: the first page of a list whose incidents are mostly recent (open
+	// ones, the default view) reads a week of incidents with FINAL, not all of them.
+	idQuery := func(cond string, args []any, limit int) ([]cursor, error) {
+		rows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), toUInt32(declared_at)
+			FROM {db}.incident_state_by_time FINAL
+			WHERE `+cond+`
+			ORDER BY declared_at DESC, toString(incident_id) DESC
+			LIMIT ?`), append(args, limit)...)
+		if err != nil {
+			return nil, fmt.Errorf("list incidents: %w", err)
+		}
+		defer rows.Close()
+		var keys []cursor
+		for rows.Next() {
+			var (
+				c  cursor
+				at uint32
+			)
+			if err := rows.Scan(&c.ID, &at); err != nil {
+				return nil, fmt.Errorf("list incidents: %w", err)
+			}
+			c.DeclaredAt = int64(at)
+			keys = append(keys, c)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("list incidents: %w", err)
+		}
+		return keys, nil
 	}
 	var keys []cursor
-	for idRows.Next() {
-		var (
-			c  cursor
-			at uint32
-		)
-		if err := idRows.Scan(&c.ID, &at); err != nil {
-			idRows.Close()
-			return Page{}, fmt.Errorf("list incidents: %w", err)
-		}
-		c.DeclaredAt = int64(at)
-		keys = append(keys, c)
+	windowEnd := time.Now()
+	if !f.To.IsZero() && f.To.Before(windowEnd) {
+		windowEnd = f.To
 	}
-	idRows.Close()
-	if err := idRows.Err(); err != nil {
-		return Page{}, fmt.Errorf("list incidents: %w", err)
+	if f.Cursor != "" && time.Unix(cursorAt, 0).Before(windowEnd) {
+		windowEnd = time.Unix(cursorAt, 0)
+	}
+	if split := clampDateTime(windowEnd.Add(-listWindow)); f.From.IsZero() || clampDateTime(f.From).Before(split) {
+		recent, err := idQuery(cond+" AND declared_at >= ?", append(slices.Clone(args), split), limit+1)
+		if err != nil {
+			return Page{}, err
+		}
+		keys = recent
+		if len(keys) < limit+1 {
+			older, err := idQuery(cond+" AND declared_at < ?", append(slices.Clone(args), split), limit+1-len(keys))
+			if err != nil {
+				return Page{}, err
+			}
+			keys = append(keys, older...)
+		}
+	} else {
+		var err error
+		if keys, err = idQuery(cond, args, limit+1); err != nil {
+			return Page{}, err
+		}
 	}
 	page := Page{Incidents: []Row{}}
 	if len(keys) > limit {
@@ -180,15 +219,20 @@ func (s *Store) ListIncidents(ctx context.Context, f ListFilter) (Page, error) {
 	if len(keys) == 0 {
 		return page, nil
 	}
-	ids := make([]any, len(keys))
-	for i, k := range keys {
-		ids[i] = k.ID
+	ids := make([]any, 0, 2*len(keys))
+	for _, k := range keys {
+		ids = append(ids, k.ID)
+	}
+	for _, k := range keys {
+		ids = append(ids, time.Unix(k.DeclaredAt, 0).UTC())
 	}
 	// The rows are read again at their newest version (an incident that changed in between shows its new state).
 	// LIMIT 1 BY the highest version is what FINAL keeps (rows of equal version are the same state), and much
-	// cheaper here: FINAL merges every granule the ids touch, with all their columns, in one thread.
-	rows, err := s.conn.Query(ctx, s.sql(`SELECT `+rowColumns+` FROM {db}.incident_state
-		WHERE incident_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)
+	// cheaper here: FINAL merges every granule the ids touch, with all their columns, in one thread. The
+	// declaration times (which never change) select the few granules of the page through the primary key.
+	marks := strings.Repeat(", ?", len(keys)-1)
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT `+rowColumns+` FROM {db}.incident_state_by_time
+		WHERE incident_id IN (?`+marks+`) AND declared_at IN (?`+marks+`)
 		ORDER BY incident_id, version DESC
 		LIMIT 1 BY incident_id`), ids...)
 	if err != nil {

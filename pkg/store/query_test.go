@@ -532,3 +532,92 @@ func TestEventsAndAlertsAcrossMonths(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, got)
 }
+
+// ListIncidents reads a recent window first and the older incidents only when the page is not full: pages that
+// straddle the window's edge, filters that match only old incidents, and changes of status read as one ordered list.
+func TestListIncidentsAcrossTheRecentWindow(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	var tls []*tl
+	for i, age := range []time.Duration{-time.Hour, time.Hour, 2 * 24 * time.Hour, listWindow - time.Minute, listWindow,
+		listWindow + time.Minute, 40 * 24 * time.Hour, 100 * 24 * time.Hour, 100 * 24 * time.Hour} {
+		sev := incident.SEV1
+		if i%3 == 2 {
+			sev = incident.SEV2
+		}
+		b := newTL(t, fmt.Sprintf("age %s", age), sev, incident.Drift, now.Add(-age), tlOpts{})
+		if i%4 == 3 {
+			b.status(incident.KindResolved, now.Add(-age).Add(time.Minute))
+		}
+		tls = append(tls, b)
+	}
+	writeTimelines(t, s, tls...)
+
+	want := func(match func(*incident.Incident) bool) []string {
+		var out []*incident.Incident
+		for _, b := range tls {
+			if match(b.inc) {
+				out = append(out, b.inc)
+			}
+		}
+		sort.Slice(out, func(i, j int) bool {
+			a, b := out[i].DeclaredAt.Unix(), out[j].DeclaredAt.Unix()
+			return a > b || (a == b && out[i].ID > out[j].ID)
+		})
+		ids := []string{}
+		for _, inc := range out {
+			ids = append(ids, inc.ID)
+		}
+		return ids
+	}
+	walk := func(f ListFilter) []string {
+		got := []string{}
+		for range 20 {
+			p, err := s.ListIncidents(ctx, f)
+			require.NoError(t, err)
+			got = append(got, ids(p)...)
+			if p.NextCursor == "" {
+				return got
+			}
+			f.Cursor = p.NextCursor
+		}
+		t.Fatal("no last page")
+		return nil
+	}
+	open := []string{"declared", "acknowledged", "contained"}
+	check := func() {
+		t.Helper()
+		isOpen := func(inc *incident.Incident) bool { return inc.Status.Open() }
+		for _, limit := range []int{1, 2, 3, 50} {
+			assert.Equal(t, want(func(*incident.Incident) bool { return true }), walk(ListFilter{Limit: limit}), "all, limit %d", limit)
+			assert.Equal(t, want(isOpen), walk(ListFilter{Limit: limit, Statuses: open}), "open, limit %d", limit)
+			assert.Equal(t, want(func(inc *incident.Incident) bool { return isOpen(inc) && inc.Severity == incident.SEV2 }),
+				walk(ListFilter{Limit: limit, Statuses: open, Severities: []string{"SEV2"}}), "open SEV2, limit %d", limit)
+			old := now.Add(-30 * 24 * time.Hour)
+			assert.Equal(t, want(func(inc *incident.Incident) bool { return inc.DeclaredAt.Before(old) }),
+				walk(ListFilter{Limit: limit, To: old}), "before a month ago, limit %d", limit)
+			assert.Equal(t, want(func(inc *incident.Incident) bool { return !inc.DeclaredAt.Before(old) }),
+				walk(ListFilter{Limit: limit, From: old}), "since a month ago, limit %d", limit)
+		}
+	}
+	check()
+
+	// Changes: an old open incident is resolved, an old resolved one reopens, a recent one is closed.
+	var recs []Record
+	for _, i := range []int{3, 6, 1} {
+		b := tls[i]
+		n := len(b.recs)
+		switch {
+		case b.inc.Status == incident.Resolved:
+			b.status(incident.KindReopened, now)
+		case i == 1:
+			b.status(incident.KindResolved, now).status(incident.KindClosed, now)
+		default:
+			b.status(incident.KindResolved, now)
+		}
+		recs = append(recs, b.records()[n:]...)
+	}
+	require.NoError(t, s.Write(ctx, recs))
+	check()
+}
