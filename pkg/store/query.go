@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -482,13 +484,6 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.
 	}
 
 	nowUnix := now.Unix()
-	add(`countIf(status IN ('declared', 'acknowledged', 'contained') AND (
-			(ack_target > 0 AND isNull(acknowledged_at) AND toInt64(declared_at) + ack_target < ?)
-			OR (contain_target > 0 AND isNull(coalesce(contained_at, resolved_at, closed_at))
-				AND toInt64(declared_at) + contain_target < ?)))`, &st.OpenSLABreaches, nowUnix, nowUnix)
-	add("countIf(isNotNull(regulatory_due_at) AND toInt64(assumeNotNull(regulatory_due_at)) < ?)", &st.RegulatoryOverdue, nowUnix)
-	add("sum(arrayCount(d -> toInt64(d) < ?, action_items_due))", &st.OverdueActionItems, nowUnix)
-
 	targetSeconds := func(get func(incident.SLATarget) time.Duration) []any {
 		out := make([]any, 0, 5)
 		for i, sev := range severities {
@@ -503,22 +498,107 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.
 		}
 		return out
 	}
-	inner := []any{from, to}
-	inner = append(inner, targetSeconds(func(t incident.SLATarget) time.Duration { return t.Acknowledge })...)
-	inner = append(inner, targetSeconds(func(t incident.SLATarget) time.Duration { return t.Contain })...)
-	query := s.sql(`SELECT ` + strings.Join(cols, ",\n\t") + `
+	// The period's numbers read the period's range of incident_state_by_time (ordered by declared_at); the
+	// counters over all incidents and the deadlines due soon read all of it, one query per monthly partition in
+	// one UNION ALL so that the server merges them (FINAL is single-threaded per query on 18.16) in parallel.
+	// Both run at once.
+	inRange := s.sql(`SELECT ` + strings.Join(cols, ",\n\t") + `
 		FROM (
 			SELECT severity, status, category, declared_at, acknowledged_at, contained_at, resolved_at, closed_at,
-				regulatory_due_at, action_items_due,
-				declared_at >= ? AND declared_at < ? AS in_range,
-				toInt64(multiIf(toString(severity) = ?, ?, toString(severity) = ?, ?, ?)) AS ack_target,
-				toInt64(multiIf(toString(severity) = ?, ?, toString(severity) = ?, ?, ?)) AS contain_target
-			FROM {db}.incident_state FINAL
-			WHERE drill = 0
+				1 AS in_range
+			FROM {db}.incident_state_by_time FINAL
+			WHERE drill = 0 AND declared_at >= ? AND declared_at < ?
 		)`)
-	// The aggregates' parameters come first in the statement, then the subquery's.
-	if err := s.conn.QueryRow(ctx, query, append(args, inner...)...).Scan(dest...); err != nil {
+	inRangeArgs := append(args, from, to)
+
+	partitions, err := s.statePartitions(ctx)
+	if err != nil {
 		return Stats{}, fmt.Errorf("incident statistics: %w", err)
+	}
+	var (
+		branches   []string
+		allArgs    []any
+		soonWindow = now.Add(regulatoryDueSoonWindow).Unix()
+	)
+	targetArgs := append(targetSeconds(func(t incident.SLATarget) time.Duration { return t.Acknowledge }),
+		targetSeconds(func(t incident.SLATarget) time.Duration { return t.Contain })...)
+	for _, w := range partitionConditions(partitions) {
+		branches = append(branches, `SELECT
+				countIf(status IN ('declared', 'acknowledged', 'contained') AND (
+					(ack_target > 0 AND isNull(acknowledged_at) AND toInt64(declared_at) + ack_target < ?)
+					OR (contain_target > 0 AND isNull(coalesce(contained_at, resolved_at, closed_at))
+						AND toInt64(declared_at) + contain_target < ?))),
+				countIf(isNotNull(regulatory_due_at) AND toInt64(assumeNotNull(regulatory_due_at)) < ?),
+				sum(arrayCount(d -> toInt64(d) < ?, action_items_due)),
+				groupArrayIf(toString(incident_id), due_soon),
+				groupArrayIf(title, due_soon),
+				groupArrayIf(toString(severity), due_soon),
+				groupArrayIf(toUInt32(assumeNotNull(regulatory_due_at)), due_soon)
+			FROM (
+				SELECT incident_id, title, severity, status, declared_at, acknowledged_at, contained_at, resolved_at,
+					closed_at, regulatory_due_at, action_items_due,
+					toInt64(multiIf(toString(severity) = ?, ?, toString(severity) = ?, ?, ?)) AS ack_target,
+					toInt64(multiIf(toString(severity) = ?, ?, toString(severity) = ?, ?, ?)) AS contain_target,
+					isNotNull(regulatory_due_at) AND toInt64(assumeNotNull(regulatory_due_at)) >= ?
+						AND toInt64(assumeNotNull(regulatory_due_at)) <= ? AS due_soon
+				FROM {db}.incident_state_by_time FINAL
+				WHERE drill = 0`+w.cond+`
+			)`)
+		allArgs = append(allArgs, nowUnix, nowUnix, nowUnix, nowUnix)
+		allArgs = append(allArgs, targetArgs...)
+		allArgs = append(allArgs, nowUnix, soonWindow)
+		allArgs = append(allArgs, w.args...)
+	}
+
+	var wg sync.WaitGroup
+	var errRange error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := s.conn.QueryRow(ctx, inRange, inRangeArgs...).Scan(dest...); err != nil {
+			errRange = fmt.Errorf("incident statistics: %w", err)
+		}
+	}()
+	errAll := func() error {
+		if len(branches) == 0 {
+			return nil
+		}
+		rows, err := s.conn.Query(ctx, s.sql(strings.Join(branches, "\n\t\tUNION ALL\n\t\t")), allArgs...)
+		if err != nil {
+			return fmt.Errorf("incident statistics: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				breaches, overdue, items uint64
+				dueIDs, titles, sevs     []string
+				dues                     []uint32
+			)
+			if err := rows.Scan(&breaches, &overdue, &items, &dueIDs, &titles, &sevs, &dues); err != nil {
+				return fmt.Errorf("incident statistics: %w", err)
+			}
+			st.OpenSLABreaches += breaches
+			st.RegulatoryOverdue += overdue
+			st.OverdueActionItems += items
+			for i := range dueIDs {
+				if i < len(titles) && i < len(sevs) && i < len(dues) {
+					st.RegulatoryDueSoon = append(st.RegulatoryDueSoon, DueItem{IncidentID: dueIDs[i], Title: titles[i],
+						Severity: sevs[i], DueAt: time.Unix(int64(dues[i]), 0).UTC()})
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("incident statistics: %w", err)
+		}
+		return nil
+	}()
+	wg.Wait()
+	if err := errors.Join(errRange, errAll); err != nil {
+		return Stats{}, err
+	}
+	sortDueItems(st.RegulatoryDueSoon)
+	if len(st.RegulatoryDueSoon) > regulatoryDueSoonMax {
+		st.RegulatoryDueSoon = st.RegulatoryDueSoon[:regulatoryDueSoonMax]
 	}
 	for i, v := range sevNames {
 		st.BySeverity[v] = bySev[i]
@@ -537,60 +617,68 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.
 		}
 	}
 
-	// Deadlines due soon: the incidents first (FINAL over a few narrow columns), then their titles by key.
-	rows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), toString(severity), regulatory_due_at
-		FROM {db}.incident_state FINAL
-		WHERE drill = 0 AND isNotNull(regulatory_due_at)
-			AND toInt64(assumeNotNull(regulatory_due_at)) >= ? AND toInt64(assumeNotNull(regulatory_due_at)) <= ?
-		ORDER BY regulatory_due_at, toString(incident_id)
-		LIMIT ?`), nowUnix, now.Add(regulatoryDueSoonWindow).Unix(), regulatoryDueSoonMax)
-	if err != nil {
-		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
-	}
-	for rows.Next() {
-		var (
-			d   DueItem
-			due *time.Time
-		)
-		if err := rows.Scan(&d.IncidentID, &d.Severity, &due); err != nil {
-			rows.Close()
-			return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+	return st, nil
+}
+
+// sortDueItems orders deadlines earliest first, then by incident id (as the list of them is shown).
+func sortDueItems(items []DueItem) {
+	slices.SortFunc(items, func(a, b DueItem) int {
+		if c := a.DueAt.Compare(b.DueAt); c != 0 {
+			return c
 		}
-		d.DueAt = timeOrZero(due)
-		st.RegulatoryDueSoon = append(st.RegulatoryDueSoon, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
-	}
-	if len(st.RegulatoryDueSoon) == 0 {
-		return st, nil
-	}
-	ids := make([]any, len(st.RegulatoryDueSoon))
-	for i, d := range st.RegulatoryDueSoon {
-		ids[i] = d.IncidentID
-	}
-	rows, err = s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), title FROM {db}.incident_state
-		WHERE incident_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)
-		ORDER BY incident_id, version DESC
-		LIMIT 1 BY incident_id`), ids...)
+		return strings.Compare(a.IncidentID, b.IncidentID)
+	})
+}
+
+// statePartitions lists the partitions (YYYYMM) of incident_state_by_time, in order.
+func (s *Store) statePartitions(ctx context.Context) ([]uint32, error) {
+	rows, err := s.conn.Query(ctx, `SELECT DISTINCT partition FROM system.parts
+		WHERE database = ? AND table = 'incident_state_by_time' AND active`, s.name)
 	if err != nil {
-		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
-	titles := make(map[string]string, len(ids))
+	var out []uint32
 	for rows.Next() {
-		var id, title string
-		if err := rows.Scan(&id, &title); err != nil {
-			return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
 		}
-		titles[id] = title
+		n, err := strconv.ParseUint(p, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("partition %q of incident_state_by_time: not a month", p)
+		}
+		out = append(out, uint32(n))
 	}
-	if err := rows.Err(); err != nil {
-		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+	slices.Sort(out)
+	return out, rows.Err()
+}
+
+type partitionCondition struct {
+	cond string // "" or " AND ..." on toYYYYMM(declared_at)
+	args []any
+}
+
+// partitionConditions splits a scan over the monthly partitions into one condition per partition that together
+// cover every row: the first also takes the months before it and the last the months after it, for a partition
+// created after the list was read.
+func partitionConditions(partitions []uint32) []partitionCondition {
+	switch len(partitions) {
+	case 0:
+		return nil
+	case 1:
+		return []partitionCondition{{}}
 	}
-	for i := range st.RegulatoryDueSoon {
-		st.RegulatoryDueSoon[i].Title = titles[st.RegulatoryDueSoon[i].IncidentID]
+	out := make([]partitionCondition, len(partitions))
+	for i, p := range partitions {
+		op := " = ?"
+		switch i {
+		case 0:
+			op = " <= ?"
+		case len(partitions) - 1:
+			op = " >= ?"
+		}
+		out[i] = partitionCondition{" AND toYYYYMM(declared_at)" + op, []any{p}}
 	}
-	return st, nil
+	return out
 }

@@ -621,3 +621,29 @@ func TestListIncidentsAcrossTheRecentWindow(t *testing.T) {
 	require.NoError(t, s.Write(ctx, recs))
 	check()
 }
+
+func TestPartitionConditions(t *testing.T) {
+	for _, tc := range []struct {
+		parts []uint32
+		want  []partitionCondition
+	}{
+		{nil, nil},
+		{[]uint32{202611}, []partitionCondition{{}}},
+		{[]uint32{202610, 202611}, []partitionCondition{
+			{" AND toYYYYMM(declared_at) <= ?", []any{uint32(202610)}},
+			{" AND toYYYYMM(declared_at) >= ?", []any{uint32(202611)}}}},
+		{[]uint32{202605, 202607, 202611}, []partitionCondition{
+			{" AND toYYYYMM(declared_at) <= ?", []any{uint32(202605)}},
+			{" AND toYYYYMM(declared_at) = ?", []any{uint32(202607)}},
+			{" AND toYYYYMM(declared_at) >= ?", []any{uint32(202611)}}}},
+	} {
+		assert.Equal(t, tc.want, partitionConditions(tc.parts), "%v", tc.parts)
+	}
+}
+
+func TestSortDueItems(t *testing.T) {
+	at := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	items := []DueItem{{IncidentID: "b", DueAt: at}, {IncidentID: "c", DueAt: at.Add(-time.Hour)}, {IncidentID: "a", DueAt: at}}
+	sortDueItems(items)
+	assert.Equal(t, []string{"c", "a", "b"}, []string{items[0].IncidentID, items[1].IncidentID, items[2].IncidentID})
+}
