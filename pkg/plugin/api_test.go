@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/firebreak-dev/firebreak/pkg/store"
 	"github.com/firebreak-dev/firebreak/pkg/testenv"
 )
 
@@ -110,7 +111,7 @@ func TestHealthReportsClickHouseAndSchema(t *testing.T) {
 	res, err := e.a.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
 	require.NoError(t, err)
 	assert.Equal(t, backend.HealthStatusOk, res.Status, res.Message)
-	assert.Contains(t, res.Message, "schema version 1")
+	assert.Contains(t, res.Message, fmt.Sprintf("schema version %d", store.LatestSchemaVersion()))
 }
 
 func TestIncidentAPIRulesAndErrors(t *testing.T) {
