@@ -195,7 +195,18 @@ func (a *App) getIncident(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// The timeline and the alerts are two queries: run them at once.
+	var (
+		alerts    []incident.Alert
+		alertsErr error
+		done      = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		alerts, alertsErr = a.store.Alerts(r.Context(), id)
+	}()
 	events, err := a.store.Events(r.Context(), id)
+	<-done
 	if err != nil {
 		a.storeError(w, err)
 		return
@@ -209,9 +220,8 @@ func (a *App) getIncident(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "the timeline of incident "+id+" does not fold: "+err.Error())
 		return
 	}
-	alerts, err := a.store.Alerts(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
+	if alertsErr != nil {
+		a.storeError(w, alertsErr)
 		return
 	}
 	now := a.now()
