@@ -131,7 +131,7 @@ func run(ctx context.Context, cfg config) (summary, error) {
 
 	if cfg.Optimize {
 		t := time.Now()
-		cfg.logf("merging events, incident_state and alerts (OPTIMIZE TABLE ... FINAL per partition; this may take a while)")
+		cfg.logf("merging events, incident_state, incident_state_by_time and alerts (OPTIMIZE TABLE ... FINAL per partition; this may take a while)")
 		if err := optimize(ctx, cfg); err != nil {
 			return sum, err
 		}
@@ -399,7 +399,7 @@ func insertBatch(ctx context.Context, insertURL string, chunks <-chan *chunk, ba
 // without PARTITION merges only one partition on old releases, and is a no-op while a merge is running, so it runs
 // per partition and is repeated until each has one part.
 func optimize(ctx context.Context, cfg config) error {
-	for _, table := range []string{"events", "incident_state", "alerts"} {
+	for _, table := range []string{"events", "incident_state", "incident_state_by_time", "alerts"} {
 		for attempt := 0; ; attempt++ {
 			out, err := httpQuery(ctx, cfg.HTTPURL, fmt.Sprintf(
 				"SELECT partition, count() FROM system.parts WHERE database = '%s' AND table = '%s' AND active GROUP BY partition ORDER BY partition",

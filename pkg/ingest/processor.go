@@ -103,13 +103,15 @@ func (p *Processor) Run(ctx context.Context) error {
 		if err := p.write(ctx, records); err != nil {
 			return err
 		}
-		if err := p.Spool.Commit(batch[len(batch)-1].Pos); err != nil {
-			return err
-		}
+		// The events are in ClickHouse: the people waiting get their answer now, not after the spool's checkpoint
+		// (two fsyncs). Were the commit to fail, the batch would be replayed, which the reloaded state makes a no-op.
 		if p.Waiters != nil {
 			for _, d := range results {
 				p.Waiters.deliver(d.id, d.res)
 			}
+		}
+		if err := p.Spool.Commit(batch[len(batch)-1].Pos); err != nil {
+			return err
 		}
 		if !oldest.IsZero() {
 			p.Metrics.Lag.Observe(time.Since(oldest).Seconds())

@@ -190,13 +190,23 @@ type ClockState struct {
 }
 
 func (a *App) getIncident(w http.ResponseWriter, r *http.Request) {
+	// The timeline and the alerts are two queries: run them at once.
+	var (
+		alerts    []incident.Alert
+		alertsErr error
+		done      = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		alerts, alertsErr = a.store.Alerts(r.Context(), r.PathValue("id"))
+	}()
 	inc, events := a.loadTimeline(w, r)
+	<-done
 	if inc == nil {
 		return
 	}
-	alerts, err := a.store.Alerts(r.Context(), inc.ID)
-	if err != nil {
-		a.storeError(w, err)
+	if alertsErr != nil {
+		a.storeError(w, alertsErr)
 		return
 	}
 	now := a.now()

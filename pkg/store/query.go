@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -46,6 +49,9 @@ type Page struct {
 	Incidents  []Row
 	NextCursor string
 }
+
+// listWindow is how far back from the cursor (or now) ListIncidents looks first.
+const listWindow = 7 * 24 * time.Hour
 
 const (
 	defaultListLimit = 50
@@ -132,6 +138,7 @@ func (s *Store) ListIncidents(ctx context.Context, f ListFilter) (Page, error) {
 		where = append(where, "declared_at < ?")
 		args = append(args, clampDateTime(f.To))
 	}
+	var cursorAt int64
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)
 		if err != nil {
@@ -139,38 +146,72 @@ func (s *Store) ListIncidents(ctx context.Context, f ListFilter) (Page, error) {
 		}
 		where = append(where, "(toUInt32(declared_at) < ? OR (toUInt32(declared_at) = ? AND toString(incident_id) < ?))")
 		args = append(args, c.DeclaredAt, c.DeclaredAt, c.ID)
+		cursorAt = c.DeclaredAt
 	}
 	cond := "1"
 	if len(where) > 0 {
 		cond = strings.Join(where, " AND ")
 	}
 	// Two steps: the page's ids, sorting only the few columns the filter needs, then the rows of those ids through
-	// the primary key. Reading every column of every incident to keep 50 is many times slower.
-	args = append(args, limit+1)
-	idRows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), toUInt32(declared_at)
-		FROM {db}.incident_state FINAL
-		WHERE `+cond+`
-		ORDER BY declared_at DESC, toString(incident_id) DESC
-		LIMIT ?`), args...)
-	if err != nil {
-		return Page{}, fmt.Errorf("list incidents: %w", err)
+	// the primary key. Reading every column of every incident to keep 50 is many times slower. Both read
+	// incident_state_by_time, ordered by (declared_at, incident_id): the newest incidents are a short range of it.
+	//
+	// The ids come newest first from a recent window (a week before the cursor, or before now) and only if that
+	// does not fill the page, from the rest: the first page of a list whose incidents are mostly recent (open
+	// ones, the default view) reads a week of incidents with FINAL, not all of them.
+	idQuery := func(cond string, args []any, limit int) ([]cursor, error) {
+		rows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), toUInt32(declared_at)
+			FROM {db}.incident_state_by_time FINAL
+			WHERE `+cond+`
+			ORDER BY declared_at DESC, toString(incident_id) DESC
+			LIMIT ?`), append(args, limit)...)
+		if err != nil {
+			return nil, fmt.Errorf("list incidents: %w", err)
+		}
+		defer rows.Close()
+		var keys []cursor
+		for rows.Next() {
+			var (
+				c  cursor
+				at uint32
+			)
+			if err := rows.Scan(&c.ID, &at); err != nil {
+				return nil, fmt.Errorf("list incidents: %w", err)
+			}
+			c.DeclaredAt = int64(at)
+			keys = append(keys, c)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("list incidents: %w", err)
+		}
+		return keys, nil
 	}
 	var keys []cursor
-	for idRows.Next() {
-		var (
-			c  cursor
-			at uint32
-		)
-		if err := idRows.Scan(&c.ID, &at); err != nil {
-			idRows.Close()
-			return Page{}, fmt.Errorf("list incidents: %w", err)
-		}
-		c.DeclaredAt = int64(at)
-		keys = append(keys, c)
+	windowEnd := time.Now()
+	if !f.To.IsZero() && f.To.Before(windowEnd) {
+		windowEnd = f.To
 	}
-	idRows.Close()
-	if err := idRows.Err(); err != nil {
-		return Page{}, fmt.Errorf("list incidents: %w", err)
+	if f.Cursor != "" && time.Unix(cursorAt, 0).Before(windowEnd) {
+		windowEnd = time.Unix(cursorAt, 0)
+	}
+	if split := clampDateTime(windowEnd.Add(-listWindow)); f.From.IsZero() || clampDateTime(f.From).Before(split) {
+		recent, err := idQuery(cond+" AND declared_at >= ?", append(slices.Clone(args), split), limit+1)
+		if err != nil {
+			return Page{}, err
+		}
+		keys = recent
+		if len(keys) < limit+1 {
+			older, err := idQuery(cond+" AND declared_at < ?", append(slices.Clone(args), split), limit+1-len(keys))
+			if err != nil {
+				return Page{}, err
+			}
+			keys = append(keys, older...)
+		}
+	} else {
+		var err error
+		if keys, err = idQuery(cond, args, limit+1); err != nil {
+			return Page{}, err
+		}
 	}
 	page := Page{Incidents: []Row{}}
 	if len(keys) > limit {
@@ -180,15 +221,20 @@ func (s *Store) ListIncidents(ctx context.Context, f ListFilter) (Page, error) {
 	if len(keys) == 0 {
 		return page, nil
 	}
-	ids := make([]any, len(keys))
-	for i, k := range keys {
-		ids[i] = k.ID
+	ids := make([]any, 0, 2*len(keys))
+	for _, k := range keys {
+		ids = append(ids, k.ID)
+	}
+	for _, k := range keys {
+		ids = append(ids, time.Unix(k.DeclaredAt, 0).UTC())
 	}
 	// The rows are read again at their newest version (an incident that changed in between shows its new state).
 	// LIMIT 1 BY the highest version is what FINAL keeps (rows of equal version are the same state), and much
-	// cheaper here: FINAL merges every granule the ids touch, with all their columns, in one thread.
-	rows, err := s.conn.Query(ctx, s.sql(`SELECT `+rowColumns+` FROM {db}.incident_state
-		WHERE incident_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)
+	// cheaper here: FINAL merges every granule the ids touch, with all their columns, in one thread. The
+	// declaration times (which never change) select the few granules of the page through the primary key.
+	marks := strings.Repeat(", ?", len(keys)-1)
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT `+rowColumns+` FROM {db}.incident_state_by_time
+		WHERE incident_id IN (?`+marks+`) AND declared_at IN (?`+marks+`)
 		ORDER BY incident_id, version DESC
 		LIMIT 1 BY incident_id`), ids...)
 	if err != nil {
@@ -284,10 +330,10 @@ func (s *Store) Alerts(ctx context.Context, incidentID string) ([]incident.Alert
 			SELECT alert_key, fingerprint, alertname, status, starts_at, ends_at, labels_keys, labels_values,
 				annotations_keys, annotations_values, generator_url, values_keys, values, source
 			FROM {db}.alerts
-			WHERE incident_id = ?
+			WHERE incident_id = ? AND `+declaredAtOf+`
 			ORDER BY alert_key, version DESC
 			LIMIT 1 BY alert_key)
-		ORDER BY starts_at, alert_key`), id)
+		ORDER BY starts_at, alert_key`), id, id)
 	if err != nil {
 		return nil, fmt.Errorf("read alerts of %s: %w", incidentID, err)
 	}
@@ -438,13 +484,6 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.
 	}
 
 	nowUnix := now.Unix()
-	add(`countIf(status IN ('declared', 'acknowledged', 'contained') AND (
-			(ack_target > 0 AND isNull(acknowledged_at) AND toInt64(declared_at) + ack_target < ?)
-			OR (contain_target > 0 AND isNull(coalesce(contained_at, resolved_at, closed_at))
-				AND toInt64(declared_at) + contain_target < ?)))`, &st.OpenSLABreaches, nowUnix, nowUnix)
-	add("countIf(isNotNull(regulatory_due_at) AND toInt64(assumeNotNull(regulatory_due_at)) < ?)", &st.RegulatoryOverdue, nowUnix)
-	add("sum(arrayCount(d -> toInt64(d) < ?, action_items_due))", &st.OverdueActionItems, nowUnix)
-
 	targetSeconds := func(get func(incident.SLATarget) time.Duration) []any {
 		out := make([]any, 0, 5)
 		for i, sev := range severities {
@@ -459,22 +498,107 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.
 		}
 		return out
 	}
-	inner := []any{from, to}
-	inner = append(inner, targetSeconds(func(t incident.SLATarget) time.Duration { return t.Acknowledge })...)
-	inner = append(inner, targetSeconds(func(t incident.SLATarget) time.Duration { return t.Contain })...)
-	query := s.sql(`SELECT ` + strings.Join(cols, ",\n\t") + `
+	// The period's numbers read the period's range of incident_state_by_time (ordered by declared_at); the
+	// counters over all incidents and the deadlines due soon read all of it, one query per monthly partition in
+	// one UNION ALL so that the server merges them (FINAL is single-threaded per query on 18.16) in parallel.
+	// Both run at once.
+	inRange := s.sql(`SELECT ` + strings.Join(cols, ",\n\t") + `
 		FROM (
 			SELECT severity, status, category, declared_at, acknowledged_at, contained_at, resolved_at, closed_at,
-				regulatory_due_at, action_items_due,
-				declared_at >= ? AND declared_at < ? AS in_range,
-				toInt64(multiIf(toString(severity) = ?, ?, toString(severity) = ?, ?, ?)) AS ack_target,
-				toInt64(multiIf(toString(severity) = ?, ?, toString(severity) = ?, ?, ?)) AS contain_target
-			FROM {db}.incident_state FINAL
-			WHERE drill = 0
+				1 AS in_range
+			FROM {db}.incident_state_by_time FINAL
+			WHERE drill = 0 AND declared_at >= ? AND declared_at < ?
 		)`)
-	// The aggregates' parameters come first in the statement, then the subquery's.
-	if err := s.conn.QueryRow(ctx, query, append(args, inner...)...).Scan(dest...); err != nil {
+	inRangeArgs := append(args, from, to)
+
+	partitions, err := s.statePartitions(ctx)
+	if err != nil {
 		return Stats{}, fmt.Errorf("incident statistics: %w", err)
+	}
+	var (
+		branches   []string
+		allArgs    []any
+		soonWindow = now.Add(regulatoryDueSoonWindow).Unix()
+	)
+	targetArgs := append(targetSeconds(func(t incident.SLATarget) time.Duration { return t.Acknowledge }),
+		targetSeconds(func(t incident.SLATarget) time.Duration { return t.Contain })...)
+	for _, w := range partitionConditions(partitions) {
+		branches = append(branches, `SELECT
+				countIf(status IN ('declared', 'acknowledged', 'contained') AND (
+					(ack_target > 0 AND isNull(acknowledged_at) AND toInt64(declared_at) + ack_target < ?)
+					OR (contain_target > 0 AND isNull(coalesce(contained_at, resolved_at, closed_at))
+						AND toInt64(declared_at) + contain_target < ?))),
+				countIf(isNotNull(regulatory_due_at) AND toInt64(assumeNotNull(regulatory_due_at)) < ?),
+				sum(arrayCount(d -> toInt64(d) < ?, action_items_due)),
+				groupArrayIf(toString(incident_id), due_soon),
+				groupArrayIf(title, due_soon),
+				groupArrayIf(toString(severity), due_soon),
+				groupArrayIf(toUInt32(assumeNotNull(regulatory_due_at)), due_soon)
+			FROM (
+				SELECT incident_id, title, severity, status, declared_at, acknowledged_at, contained_at, resolved_at,
+					closed_at, regulatory_due_at, action_items_due,
+					toInt64(multiIf(toString(severity) = ?, ?, toString(severity) = ?, ?, ?)) AS ack_target,
+					toInt64(multiIf(toString(severity) = ?, ?, toString(severity) = ?, ?, ?)) AS contain_target,
+					isNotNull(regulatory_due_at) AND toInt64(assumeNotNull(regulatory_due_at)) >= ?
+						AND toInt64(assumeNotNull(regulatory_due_at)) <= ? AS due_soon
+				FROM {db}.incident_state_by_time FINAL
+				WHERE drill = 0`+w.cond+`
+			)`)
+		allArgs = append(allArgs, nowUnix, nowUnix, nowUnix, nowUnix)
+		allArgs = append(allArgs, targetArgs...)
+		allArgs = append(allArgs, nowUnix, soonWindow)
+		allArgs = append(allArgs, w.args...)
+	}
+
+	var wg sync.WaitGroup
+	var errRange error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := s.conn.QueryRow(ctx, inRange, inRangeArgs...).Scan(dest...); err != nil {
+			errRange = fmt.Errorf("incident statistics: %w", err)
+		}
+	}()
+	errAll := func() error {
+		if len(branches) == 0 {
+			return nil
+		}
+		rows, err := s.conn.Query(ctx, s.sql(strings.Join(branches, "\n\t\tUNION ALL\n\t\t")), allArgs...)
+		if err != nil {
+			return fmt.Errorf("incident statistics: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				breaches, overdue, items uint64
+				dueIDs, titles, sevs     []string
+				dues                     []uint32
+			)
+			if err := rows.Scan(&breaches, &overdue, &items, &dueIDs, &titles, &sevs, &dues); err != nil {
+				return fmt.Errorf("incident statistics: %w", err)
+			}
+			st.OpenSLABreaches += breaches
+			st.RegulatoryOverdue += overdue
+			st.OverdueActionItems += items
+			for i := range dueIDs {
+				if i < len(titles) && i < len(sevs) && i < len(dues) {
+					st.RegulatoryDueSoon = append(st.RegulatoryDueSoon, DueItem{IncidentID: dueIDs[i], Title: titles[i],
+						Severity: sevs[i], DueAt: time.Unix(int64(dues[i]), 0).UTC()})
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("incident statistics: %w", err)
+		}
+		return nil
+	}()
+	wg.Wait()
+	if err := errors.Join(errRange, errAll); err != nil {
+		return Stats{}, err
+	}
+	sortDueItems(st.RegulatoryDueSoon)
+	if len(st.RegulatoryDueSoon) > regulatoryDueSoonMax {
+		st.RegulatoryDueSoon = st.RegulatoryDueSoon[:regulatoryDueSoonMax]
 	}
 	for i, v := range sevNames {
 		st.BySeverity[v] = bySev[i]
@@ -493,60 +617,68 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.
 		}
 	}
 
-	// Deadlines due soon: the incidents first (FINAL over a few narrow columns), then their titles by key.
-	rows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), toString(severity), regulatory_due_at
-		FROM {db}.incident_state FINAL
-		WHERE drill = 0 AND isNotNull(regulatory_due_at)
-			AND toInt64(assumeNotNull(regulatory_due_at)) >= ? AND toInt64(assumeNotNull(regulatory_due_at)) <= ?
-		ORDER BY regulatory_due_at, toString(incident_id)
-		LIMIT ?`), nowUnix, now.Add(regulatoryDueSoonWindow).Unix(), regulatoryDueSoonMax)
-	if err != nil {
-		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
-	}
-	for rows.Next() {
-		var (
-			d   DueItem
-			due *time.Time
-		)
-		if err := rows.Scan(&d.IncidentID, &d.Severity, &due); err != nil {
-			rows.Close()
-			return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+	return st, nil
+}
+
+// sortDueItems orders deadlines earliest first, then by incident id (as the list of them is shown).
+func sortDueItems(items []DueItem) {
+	slices.SortFunc(items, func(a, b DueItem) int {
+		if c := a.DueAt.Compare(b.DueAt); c != 0 {
+			return c
 		}
-		d.DueAt = timeOrZero(due)
-		st.RegulatoryDueSoon = append(st.RegulatoryDueSoon, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
-	}
-	if len(st.RegulatoryDueSoon) == 0 {
-		return st, nil
-	}
-	ids := make([]any, len(st.RegulatoryDueSoon))
-	for i, d := range st.RegulatoryDueSoon {
-		ids[i] = d.IncidentID
-	}
-	rows, err = s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), title FROM {db}.incident_state
-		WHERE incident_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)
-		ORDER BY incident_id, version DESC
-		LIMIT 1 BY incident_id`), ids...)
+		return strings.Compare(a.IncidentID, b.IncidentID)
+	})
+}
+
+// statePartitions lists the partitions (YYYYMM) of incident_state_by_time, in order.
+func (s *Store) statePartitions(ctx context.Context) ([]uint32, error) {
+	rows, err := s.conn.Query(ctx, `SELECT DISTINCT partition FROM system.parts
+		WHERE database = ? AND table = 'incident_state_by_time' AND active`, s.name)
 	if err != nil {
-		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
-	titles := make(map[string]string, len(ids))
+	var out []uint32
 	for rows.Next() {
-		var id, title string
-		if err := rows.Scan(&id, &title); err != nil {
-			return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
 		}
-		titles[id] = title
+		n, err := strconv.ParseUint(p, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("partition %q of incident_state_by_time: not a month", p)
+		}
+		out = append(out, uint32(n))
 	}
-	if err := rows.Err(); err != nil {
-		return Stats{}, fmt.Errorf("regulatory deadlines: %w", err)
+	slices.Sort(out)
+	return out, rows.Err()
+}
+
+type partitionCondition struct {
+	cond string // "" or " AND ..." on toYYYYMM(declared_at)
+	args []any
+}
+
+// partitionConditions splits a scan over the monthly partitions into one condition per partition that together
+// cover every row: the first also takes the months before it and the last the months after it, for a partition
+// created after the list was read.
+func partitionConditions(partitions []uint32) []partitionCondition {
+	switch len(partitions) {
+	case 0:
+		return nil
+	case 1:
+		return []partitionCondition{{}}
 	}
-	for i := range st.RegulatoryDueSoon {
-		st.RegulatoryDueSoon[i].Title = titles[st.RegulatoryDueSoon[i].IncidentID]
+	out := make([]partitionCondition, len(partitions))
+	for i, p := range partitions {
+		op := " = ?"
+		switch i {
+		case 0:
+			op = " <= ?"
+		case len(partitions) - 1:
+			op = " >= ?"
+		}
+		out[i] = partitionCondition{" AND toYYYYMM(declared_at)" + op, []any{p}}
 	}
-	return st, nil
+	return out
 }

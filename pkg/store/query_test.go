@@ -486,3 +486,164 @@ func TestListIncidentsNewestState(t *testing.T) {
 	assert.Equal(t, uint64(1), st.ByStatus["acknowledged"])
 	assert.Equal(t, map[string]float64{"SEV1": 60}, st.MTTA)
 }
+
+// Events and Alerts read only the incident's own partition (the month it was declared in): incidents of other
+// months, and the incident's own rows written again later, are read as before.
+func TestEventsAndAlertsAcrossMonths(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	var tls []*tl
+	for _, at := range []time.Time{
+		time.Date(2026, 9, 30, 23, 59, 59, 0, time.UTC), time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 15, 8, 0, 0, 0, time.UTC),
+	} {
+		a := incident.Alert{Key: incident.AlertKey("f"+at.Format("0102"), at), Fingerprint: "f" + at.Format("0102"),
+			Name: "X", Status: "firing", StartsAt: at, Labels: map[string]string{"alertname": "X"}, Source: "alertmanager"}
+		b := newTL(t, "month "+at.Format("01"), incident.SEV2, incident.Drift, at, tlOpts{}).
+			add(incident.KindAlertFired, at.Add(time.Minute), incident.AlertBody{Alert: a}, &a).
+			status(incident.KindAcknowledged, at.Add(2*time.Minute))
+		tls = append(tls, b)
+	}
+	writeTimelines(t, s, tls...)
+	// A later write of one incident (its month is still the declaration's) and a duplicate of it.
+	b := tls[1]
+	n := len(b.recs)
+	b.status(incident.KindResolved, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, s.Write(ctx, b.records()[n:]))
+	require.NoError(t, s.Write(ctx, b.records()[n:]))
+
+	for _, b := range tls {
+		got, err := s.Events(ctx, b.inc.ID)
+		require.NoError(t, err)
+		require.Len(t, got, len(b.recs), b.inc.Title)
+		for i, e := range got {
+			assert.Equal(t, b.recs[i].Event.Hash, e.Hash)
+			assert.Equal(t, b.recs[i].Event.Seq, e.Seq)
+		}
+		alerts, err := s.Alerts(ctx, b.inc.ID)
+		require.NoError(t, err)
+		require.Len(t, alerts, 1)
+		assert.Equal(t, *b.recs[1].Alert, alerts[0])
+		inc, err := s.LoadIncident(ctx, b.inc.ID)
+		require.NoError(t, err)
+		assert.Equal(t, b.inc.Status, inc.Status)
+	}
+	got, err := s.Events(ctx, uuid.NewString())
+	require.NoError(t, err)
+	assert.Nil(t, got)
+}
+
+// ListIncidents reads a recent window first and the older incidents only when the page is not full: pages that
+// straddle the window's edge, filters that match only old incidents, and changes of status read as one ordered list.
+func TestListIncidentsAcrossTheRecentWindow(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	var tls []*tl
+	for i, age := range []time.Duration{-time.Hour, time.Hour, 2 * 24 * time.Hour, listWindow - time.Minute, listWindow,
+		listWindow + time.Minute, 40 * 24 * time.Hour, 100 * 24 * time.Hour, 100 * 24 * time.Hour} {
+		sev := incident.SEV1
+		if i%3 == 2 {
+			sev = incident.SEV2
+		}
+		b := newTL(t, fmt.Sprintf("age %s", age), sev, incident.Drift, now.Add(-age), tlOpts{})
+		if i%4 == 3 {
+			b.status(incident.KindResolved, now.Add(-age).Add(time.Minute))
+		}
+		tls = append(tls, b)
+	}
+	writeTimelines(t, s, tls...)
+
+	want := func(match func(*incident.Incident) bool) []string {
+		var out []*incident.Incident
+		for _, b := range tls {
+			if match(b.inc) {
+				out = append(out, b.inc)
+			}
+		}
+		sort.Slice(out, func(i, j int) bool {
+			a, b := out[i].DeclaredAt.Unix(), out[j].DeclaredAt.Unix()
+			return a > b || (a == b && out[i].ID > out[j].ID)
+		})
+		ids := []string{}
+		for _, inc := range out {
+			ids = append(ids, inc.ID)
+		}
+		return ids
+	}
+	walk := func(f ListFilter) []string {
+		got := []string{}
+		for range 20 {
+			p, err := s.ListIncidents(ctx, f)
+			require.NoError(t, err)
+			got = append(got, ids(p)...)
+			if p.NextCursor == "" {
+				return got
+			}
+			f.Cursor = p.NextCursor
+		}
+		t.Fatal("no last page")
+		return nil
+	}
+	open := []string{"declared", "acknowledged", "contained"}
+	check := func() {
+		t.Helper()
+		isOpen := func(inc *incident.Incident) bool { return inc.Status.Open() }
+		for _, limit := range []int{1, 2, 3, 50} {
+			assert.Equal(t, want(func(*incident.Incident) bool { return true }), walk(ListFilter{Limit: limit}), "all, limit %d", limit)
+			assert.Equal(t, want(isOpen), walk(ListFilter{Limit: limit, Statuses: open}), "open, limit %d", limit)
+			assert.Equal(t, want(func(inc *incident.Incident) bool { return isOpen(inc) && inc.Severity == incident.SEV2 }),
+				walk(ListFilter{Limit: limit, Statuses: open, Severities: []string{"SEV2"}}), "open SEV2, limit %d", limit)
+			old := now.Add(-30 * 24 * time.Hour)
+			assert.Equal(t, want(func(inc *incident.Incident) bool { return inc.DeclaredAt.Before(old) }),
+				walk(ListFilter{Limit: limit, To: old}), "before a month ago, limit %d", limit)
+			assert.Equal(t, want(func(inc *incident.Incident) bool { return !inc.DeclaredAt.Before(old) }),
+				walk(ListFilter{Limit: limit, From: old}), "since a month ago, limit %d", limit)
+		}
+	}
+	check()
+
+	// Changes: an old open incident is resolved, an old resolved one reopens, a recent one is closed.
+	var recs []Record
+	for _, i := range []int{3, 6, 1} {
+		b := tls[i]
+		n := len(b.recs)
+		switch {
+		case b.inc.Status == incident.Resolved:
+			b.status(incident.KindReopened, now)
+		case i == 1:
+			b.status(incident.KindResolved, now).status(incident.KindClosed, now)
+		default:
+			b.status(incident.KindResolved, now)
+		}
+		recs = append(recs, b.records()[n:]...)
+	}
+	require.NoError(t, s.Write(ctx, recs))
+	check()
+}
+
+func TestPartitionConditions(t *testing.T) {
+	for _, tc := range []struct {
+		parts []uint32
+		want  []partitionCondition
+	}{
+		{nil, nil},
+		{[]uint32{202611}, []partitionCondition{{}}},
+		{[]uint32{202610, 202611}, []partitionCondition{
+			{" AND toYYYYMM(declared_at) <= ?", []any{uint32(202610)}},
+			{" AND toYYYYMM(declared_at) >= ?", []any{uint32(202611)}}}},
+		{[]uint32{202605, 202607, 202611}, []partitionCondition{
+			{" AND toYYYYMM(declared_at) <= ?", []any{uint32(202605)}},
+			{" AND toYYYYMM(declared_at) = ?", []any{uint32(202607)}},
+			{" AND toYYYYMM(declared_at) >= ?", []any{uint32(202611)}}}},
+	} {
+		assert.Equal(t, tc.want, partitionConditions(tc.parts), "%v", tc.parts)
+	}
+}
+
+func TestSortDueItems(t *testing.T) {
+	at := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	items := []DueItem{{IncidentID: "b", DueAt: at}, {IncidentID: "c", DueAt: at.Add(-time.Hour)}, {IncidentID: "a", DueAt: at}}
+	sortDueItems(items)
+	assert.Equal(t, []string{"c", "a", "b"}, []string{items[0].IncidentID, items[1].IncidentID, items[2].IncidentID})
+}

@@ -179,7 +179,8 @@ var migrations = []migration{
 		SELECT incident_id, alert_key, fingerprint, alertname, status, starts_at, ends_at, labels_keys, labels_values,
 			annotations_keys, annotations_values, generator_url, values_keys, values, source
 		FROM {db}.alerts FINAL`,
-	}}, {2, "evidence snapshots taken before containment actions", []string{
+	}},
+	{2, "evidence snapshots taken before containment actions", []string{
 		// Immutable: rows are only ever inserted. A replayed write inserts the same bytes again; reads take one row
 		// per snapshot id. The snapshot's SHA-256 is also on the incident's timeline (containment_started).
 		`CREATE TABLE IF NOT EXISTS {db}.evidence (
@@ -196,4 +197,52 @@ var migrations = []migration{
 		PARTITION BY toYYYYMM(declared_at)
 		ORDER BY (incident_id, snapshot_id)`,
 	}},
+	{3, "incident_state_by_time: the incident state ordered by declaration time, for lists and statistics", []string{
+		`CREATE TABLE IF NOT EXISTS {db}.incident_state_by_time (` + stateColumns + `
+		) ENGINE = ReplacingMergeTree(version)
+		PARTITION BY toYYYYMM(declared_at)
+		ORDER BY (declared_at, incident_id)`,
+		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.incident_state_by_time_mv TO {db}.incident_state_by_time AS
+		` + stateSelect,
+		// What was written before the view existed. Rows written since are copied twice: the same version of the
+		// same incident, which the engine keeps once (and FINAL / LIMIT 1 BY read once before that).
+		`INSERT INTO {db}.incident_state_by_time SELECT * FROM {db}.incident_state`,
+	}},
 }
+
+// stateColumns are the columns of incident_state and incident_state_by_time, in order.
+const stateColumns = `
+	incident_id UUID,
+	version UInt32,
+	updated_at DateTime,
+	title String,
+	description String,
+	ai_system String,
+	category String,
+	severity Enum8('SEV1' = 1, 'SEV2' = 2, 'SEV3' = 3),
+	status Enum8('declared' = 1, 'acknowledged' = 2, 'contained' = 3, 'resolved' = 4, 'closed' = 5),
+	declared_by String,
+	declared_via String,
+	group_key String,
+	drill UInt8,
+	started_at DateTime,
+	declared_at DateTime,
+	acknowledged_at Nullable(DateTime),
+	contained_at Nullable(DateTime),
+	resolved_at Nullable(DateTime),
+	closed_at Nullable(DateTime),
+	alert_count UInt32,
+	firing_alert_count UInt32,
+	incident_lead String,
+	reported_via String,
+	review_complete UInt8,
+	regulatory_due_at Nullable(DateTime),
+	action_items_due Array(DateTime),
+	last_hash String`
+
+// stateSelect makes the state rows out of an ingest block, as incident_state_mv does.
+const stateSelect = `SELECT incident_id, seq AS version, recorded_at AS updated_at, title, description, ai_system, category,
+			severity, status, declared_by, declared_via, group_key, drill, started_at, declared_at, acknowledged_at,
+			contained_at, resolved_at, closed_at, alert_count, firing_alert_count, incident_lead, reported_via,
+			review_complete, regulatory_due_at, action_items_due, hash AS last_hash
+		FROM {db}.ingest WHERE write_state = 1`

@@ -192,3 +192,39 @@ func TestOpenErrors(t *testing.T) {
 	_, err = s.Events(context.Background(), "not-a-uuid")
 	assert.ErrorContains(t, err, "not-a-uuid")
 }
+
+// Migration 3 copies the state written before it into incident_state_by_time; writes after it reach both tables.
+func TestMigrationBackfillsStateByTime(t *testing.T) {
+	ch := testenv.SharedClickHouse(t)
+	db := ch.NewDatabase(t)
+	s, err := Open(ch.DSN(db), nil)
+	require.NoError(t, err)
+	defer s.Close()
+	ctx := context.Background()
+	all := migrations
+	migrations = all[:1]
+	err = s.Migrate(ctx)
+	migrations = all
+	require.NoError(t, err)
+	before, _ := timeline(t, "before")
+	require.NoError(t, s.Write(ctx, before))
+
+	require.NoError(t, s.Migrate(ctx))
+	v, err := s.SchemaVersion(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, LatestSchemaVersion(), v)
+	after, _ := timeline(t, "after")
+	require.NoError(t, s.Write(ctx, after))
+	p, err := s.ListIncidents(ctx, ListFilter{})
+	require.NoError(t, err)
+	require.Len(t, p.Incidents, 2)
+	assert.ElementsMatch(t, []string{before[0].Event.IncidentID, after[0].Event.IncidentID}, ids(p))
+	for _, r := range p.Incidents {
+		assert.Equal(t, incident.Acknowledged, r.Status)
+	}
+	same := func(table string) string {
+		return ch.Query(t, "SELECT toString(incident_id), version, last_hash FROM `"+db+"`."+table+" FINAL ORDER BY incident_id FORMAT TSV")
+	}
+	assert.Equal(t, same("incident_state"), same("incident_state_by_time"))
+	require.NoError(t, s.Migrate(ctx), "again")
+}
