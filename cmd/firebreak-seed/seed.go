@@ -131,7 +131,7 @@ func run(ctx context.Context, cfg config) (summary, error) {
 
 	if cfg.Optimize {
 		t := time.Now()
-		cfg.logf("merging events, incident_state, incident_state_by_time and alerts (OPTIMIZE TABLE ... FINAL per partition; this may take a while)")
+		cfg.logf("merging events, incident_state, incident_state_by_time, alerts and incident_index (OPTIMIZE TABLE ... FINAL per partition; this may take a while)")
 		if err := optimize(ctx, cfg); err != nil {
 			return sum, err
 		}
@@ -399,7 +399,7 @@ func insertBatch(ctx context.Context, insertURL string, chunks <-chan *chunk, ba
 // without PARTITION merges only one partition on old releases, and is a no-op while a merge is running, so it runs
 // per partition and is repeated until each has one part.
 func optimize(ctx context.Context, cfg config) error {
-	for _, table := range []string{"events", "incident_state", "incident_state_by_time", "alerts"} {
+	for _, table := range []string{"events", "incident_state", "incident_state_by_time", "alerts", "incident_index"} {
 		for attempt := 0; ; attempt++ {
 			out, err := httpQuery(ctx, cfg.HTTPURL, fmt.Sprintf(
 				"SELECT partition, count() FROM system.parts WHERE database = '%s' AND table = '%s' AND active GROUP BY partition ORDER BY partition",
@@ -413,7 +413,7 @@ func optimize(ctx context.Context, cfg config) error {
 				if len(f) != 2 || f[1] == "1" {
 					continue
 				}
-				if _, err := strconv.ParseUint(f[0], 10, 32); err != nil {
+				if _, err := strconv.ParseUint(f[0], 10, 32); err != nil && f[0] != "tuple()" && f[0] != "all" {
 					return fmt.Errorf("unexpected partition %q of %s", f[0], table)
 				}
 				todo = append(todo, f[0])
@@ -429,7 +429,11 @@ func optimize(ctx context.Context, cfg config) error {
 			}
 			for _, p := range todo {
 				t := time.Now()
-				if _, err := httpQuery(ctx, cfg.HTTPURL, fmt.Sprintf("OPTIMIZE TABLE `%s`.`%s` PARTITION %s FINAL", cfg.Database, table, p)); err != nil {
+				stmt := fmt.Sprintf("OPTIMIZE TABLE `%s`.`%s` PARTITION %s FINAL", cfg.Database, table, p)
+				if p == "tuple()" || p == "all" { // unpartitioned
+					stmt = fmt.Sprintf("OPTIMIZE TABLE `%s`.`%s` FINAL", cfg.Database, table)
+				}
+				if _, err := httpQuery(ctx, cfg.HTTPURL, stmt); err != nil {
 					return err
 				}
 				cfg.logf("  OPTIMIZE TABLE %s.%s PARTITION %s FINAL: %s", cfg.Database, table, p, time.Since(t).Round(time.Millisecond))

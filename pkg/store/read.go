@@ -11,11 +11,10 @@ import (
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
-// declaredAtOf is a condition on declared_at (the partition key of events, incident_state and alerts) that keeps
-// only the partition of one incident, the ? parameter: its declaration time read from its events (every row of an
-// incident carries it; a narrow read of one granule per partition). ClickHouse builds the set first and prunes
-// partitions with it, on 18.16 and current releases.
-const declaredAtOf = "declared_at IN (SELECT declared_at FROM {db}.events WHERE incident_id = ? LIMIT 1)"
+// declaredAtOf is a condition on declared_at (the partition key of events, incident_state, alerts and evidence)
+// that keeps only the partition of one incident, the ? parameter: its declaration time from incident_index (one
+// granule). ClickHouse builds the set first and prunes partitions with it, on 18.16 and current releases.
+const declaredAtOf = "declared_at IN (SELECT declared_at FROM {db}.incident_index WHERE incident_id = ?)"
 
 const eventColumns = "toString(incident_id), seq, at, at_ns, recorded_at, kind, actor, message, body, cause, prev_hash, hash"
 

@@ -207,6 +207,19 @@ var migrations = []migration{
 		// What was written before the view existed. Rows written since are copied twice: the same version of the
 		// same incident, which the engine keeps once (and FINAL / LIMIT 1 BY read once before that).
 		`INSERT INTO {db}.incident_state_by_time SELECT * FROM {db}.incident_state`,
+	}}, {4, "incident_index: each incident's declaration time by id, to read one incident from its month's partition", []string{
+		// One row per incident, one partition: finding an incident's declared_at reads one granule, where the
+		// same lookup in events reads a block of every month.
+		`CREATE TABLE IF NOT EXISTS {db}.incident_index (
+			incident_id UUID,
+			declared_at DateTime
+		) ENGINE = ReplacingMergeTree
+		ORDER BY incident_id`,
+		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.incident_index_mv TO {db}.incident_index AS
+		SELECT incident_id, declared_at FROM {db}.ingest WHERE seq = 1`,
+		// The incidents declared before the view existed (after it, the rows written meanwhile come twice: the
+		// engine keeps one, and readers only use it in IN).
+		`INSERT INTO {db}.incident_index SELECT incident_id, declared_at FROM {db}.incident_state`,
 	}},
 }
 
