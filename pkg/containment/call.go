@@ -69,15 +69,12 @@ func checkTemplate(tmpl string) error {
 			return fmt.Errorf("unknown placeholder {{%s}} (known: incident_id, severity, ai_system, requester, request_id, reason, action)", m[1])
 		}
 	}
-	if looksJSON(tmpl) && !json.Valid(Render(tmpl, TemplateVars{Reason: `a "quoted" \ reason`})) {
-		return errors.New("not valid JSON once filled in (put placeholders inside strings: \"{{reason}}\")")
+	// Values are escaped for JSON only, so only JSON bodies are allowed: in a form body a reason like "x&share=1"
+	// would add a field to a signed request.
+	if strings.TrimSpace(tmpl) != "" && !json.Valid(Render(tmpl, TemplateVars{Reason: `a "quoted" \ reason`})) {
+		return errors.New("not a JSON template: put placeholders inside JSON strings, e.g. {\"reason\": \"{{reason}}\"}")
 	}
 	return nil
-}
-
-func looksJSON(s string) bool {
-	s = strings.TrimSpace(s)
-	return strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")
 }
 
 // backoff is the wait before try n+1 (n from 1).
@@ -178,13 +175,13 @@ func (c *Caller) try(ctx context.Context, a *Action, method, target string, call
 	}
 	defer resp.Body.Close()
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxAnswerRead))
-	out := Outcome{HTTPStatus: resp.StatusCode, Answer: c.scrub(excerpt(body))}
+	out := Outcome{HTTPStatus: resp.StatusCode, Answer: excerpt(c.scrub(string(body)))}
 	switch {
 	case readErr != nil:
 		out.Error = c.scrub(fmt.Sprintf("%s %s: reading the answer: %s", method, Redact(target), describe(readErr, a.Timeout)))
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		out.Error = fmt.Sprintf("%s %s answered %s and a redirect to %q, which Firebreak does not follow: configure the final URL",
-			method, Redact(target), resp.Status, Redact(resp.Header.Get("Location")))
+		out.Error = c.scrub(fmt.Sprintf("%s %s answered %s and a redirect to %q, which Firebreak does not follow: configure the final URL",
+			method, Redact(target), resp.Status, Redact(resp.Header.Get("Location"))))
 	case resp.StatusCode < 200 || resp.StatusCode >= 300:
 		out.Error = fmt.Sprintf("%s %s answered %s: %s", method, Redact(target), resp.Status, out.Answer)
 	default:
@@ -240,9 +237,9 @@ func (c *Caller) scrub(s string) string {
 }
 
 // excerpt is the first bytes of an answer as valid UTF-8.
-func excerpt(b []byte) string {
-	if len(b) > maxAnswerKept {
-		b = b[:maxAnswerKept]
+func excerpt(s string) string {
+	if len(s) > maxAnswerKept {
+		s = s[:maxAnswerKept]
 	}
-	return strings.TrimSpace(strings.ToValidUTF8(string(b), "\uFFFD"))
+	return strings.TrimSpace(strings.ToValidUTF8(s, "\uFFFD"))
 }

@@ -177,6 +177,14 @@ func TestRedirectsAreNotFollowedAndAnswersAreCapped(t *testing.T) {
 	assert.LessOrEqual(t, len(out.Answer), maxAnswerKept+20)
 	assert.NotContains(t, out.Answer, demoSecret)
 	assert.Contains(t, out.Answer, "[redacted]")
+
+	// A secret across the cut of the kept answer is removed before the cut: no prefix of it is kept.
+	straddle := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, strings.Repeat("y", maxAnswerKept-5)+demoSecret)
+	}))
+	t.Cleanup(straddle.Close)
+	out = c.Do(context.Background(), Call{Action: &Action{Method: "POST", URL: straddle.URL, Timeout: 5 * time.Second, Secret: "x"}})
+	assert.NotContains(t, out.Answer, demoSecret[:5])
 }
 
 func TestSignatureHeaders(t *testing.T) {

@@ -6,6 +6,8 @@
 package containment
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +28,7 @@ const (
 	MaxTimeout     = 60 * time.Second
 	DefaultRetries = 2
 	MaxRetries     = 5
+	MinSecretLen   = 16
 )
 
 // Action is one containment action of an AI system, as an admin configured it.
@@ -74,11 +78,14 @@ func (c Catalog) All() []*Action {
 	return out
 }
 
-// Secrets lists every action secret, so that answers and logs can be scrubbed of them.
+// Secrets lists every action secret and header value, so that answers and logs can be scrubbed of them.
 func (c Catalog) Secrets() []string {
 	var out []string
 	for _, a := range c.All() {
 		out = append(out, a.Secret)
+		for _, v := range a.Headers {
+			out = append(out, v)
+		}
 	}
 	return out
 }
@@ -212,8 +219,11 @@ func parseAction(system string, j actionJSON, secrets map[string]string) (*Actio
 		}
 	}
 	a.Secret = secrets[SecretKey(system, a.ID)]
-	if a.Secret == "" {
+	switch {
+	case a.Secret == "":
 		return nil, fmt.Errorf("secret: missing: set secureJsonData[%q] (the HMAC key the endpoint checks)", SecretKey(system, a.ID))
+	case len(a.Secret) < MinSecretLen:
+		return nil, fmt.Errorf("secret: secureJsonData[%q] is shorter than %d characters", SecretKey(system, a.ID), MinSecretLen)
 	}
 	return a, nil
 }
@@ -239,6 +249,26 @@ func Redact(raw string) string {
 	return u.String()
 }
 
+// Digest identifies what the action does: kind, method, URLs, headers, body, approval and request rules (not its
+// label, timeout or secret). A request records it; a run of a changed action is refused.
+func (a *Action) Digest() string {
+	h := sha256.New()
+	keys := make([]string, 0, len(a.Headers))
+	for k := range a.Headers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := []string{a.Kind, a.Method, a.URL, a.DryRunURL, a.StatusURL, a.Body, strconv.FormatBool(a.RequiresApproval),
+		strings.Join(a.RequestRoles, ",")}
+	for _, k := range keys {
+		parts = append(parts, k, a.Headers[k])
+	}
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s", len(p), p)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
 // idempotentMethods may be retried safely whatever the endpoint does with the Idempotency-Key.
 var idempotentMethods = []string{http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions}
 
@@ -256,12 +286,12 @@ func (a *Action) Deadline(now time.Time) time.Time {
 	return now.Add(time.Duration(tries)*a.Timeout + backoffTotal(tries) + 5*time.Second)
 }
 
-// MayRequest reports whether who may request the action on inc, and if not why.
+// MayRequest reports whether who may request the action on inc, and if not why. Admins always may.
 func (a *Action) MayRequest(who incident.Actor, inc *incident.Incident) (bool, string) {
 	if who.Role != incident.Editor && who.Role != incident.Admin {
 		return false, fmt.Sprintf("%s is a %s: viewers can see containment actions but not request them", who.Login, who.Role)
 	}
-	if slices.Contains(a.RequestRoles, string(who.Role)) {
+	if who.Role == incident.Admin || slices.Contains(a.RequestRoles, string(who.Role)) {
 		return true, ""
 	}
 	for _, r := range a.RequestRoles {

@@ -12,7 +12,7 @@ import (
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
-var secrets = map[string]string{SecretKey("supportbot", "rollback"): "s3cret-rollback"}
+var secrets = map[string]string{SecretKey("supportbot", "rollback"): "s3cret-rollback-0123"}
 
 func TestParseCatalog(t *testing.T) {
 	cat, err := ParseCatalog(json.RawMessage(`{"supportbot": [{"id": "rollback", "kind": "rollback_model",
@@ -27,11 +27,11 @@ func TestParseCatalog(t *testing.T) {
 	assert.Equal(t, 3*time.Second, a.Timeout)
 	assert.Equal(t, DefaultRetries, a.Retries)
 	assert.Equal(t, []string{"Editor", "Admin"}, a.RequestRoles)
-	assert.Equal(t, "s3cret-rollback", a.Secret)
+	assert.Equal(t, "s3cret-rollback-0123", a.Secret)
 	assert.False(t, a.Retryable(), "a POST is not retried unless the endpoint is idempotent")
 	assert.Nil(t, cat.Lookup("supportbot", "nope"))
 	assert.Nil(t, cat.Lookup("other", "rollback"))
-	assert.Equal(t, []string{"s3cret-rollback"}, cat.Secrets())
+	assert.Equal(t, []string{"s3cret-rollback-0123", "ml"}, cat.Secrets(), "secrets and header values")
 	assert.Equal(t, "http://bot:9100/containment/rollback", Redact(a.URL), "the query may carry a token")
 
 	empty, err := ParseCatalog(nil, nil)
@@ -58,7 +58,9 @@ func TestParseCatalogErrorsNameTheField(t *testing.T) {
 		{"dry run url", base(`, "dryRunUrl": "bot/x"`), "supportbot[0].dryRunUrl", secrets},
 		{"reserved header", base(`, "headers": {"X-Firebreak-Signature": "x"}`), "supportbot[0].headers", secrets},
 		{"template placeholder", base(`, "body": "{{password}}"`), "unknown placeholder {{password}}", secrets},
-		{"template json", base(`, "body": "{\"reason\": {{reason}}}"`), "not valid JSON once filled in", secrets},
+		{"template json", base(`, "body": "{\"reason\": {{reason}}}"`), "not a JSON template", secrets},
+		{"template form", base(`, "body": "share=1&reason={{reason}}"`), "not a JSON template", secrets},
+		{"short secret", base(""), "shorter than 16 characters", map[string]string{SecretKey("supportbot", "rollback"): "abc123"}},
 		{"timeout", base(`, "timeout": "2h"`), "supportbot[0].timeout", secrets},
 		{"retries", base(`, "retries": 9`), "supportbot[0].retries", secrets},
 		{"viewer role", base(`, "requestRoles": ["Viewer"]`), "Viewers never run containment", secrets},
@@ -84,7 +86,6 @@ func TestRenderEscapesValues(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &m), string(out))
 	assert.Equal(t, map[string]string{"incident_id": "i-1", "reason": "he said \"stop\"\n\\ now </script>", "by": "alice", "sev": "SEV1"}, m)
 	assert.Equal(t, "", string(Render("", TemplateVars{IncidentID: "x"})))
-	assert.Equal(t, "share=1&by=bob", string(Render("share=1&by={{requester}}", TemplateVars{Requester: "bob"})))
 }
 
 func TestMayRequest(t *testing.T) {
@@ -98,6 +99,7 @@ func TestMayRequest(t *testing.T) {
 		{incident.Actor{Login: "vic", Role: incident.Viewer}, false, "viewers can see containment actions but not request them"},
 		{incident.Actor{Login: "tess", Role: incident.Viewer}, false, "viewers"},
 		{incident.Actor{Login: "alice", Role: incident.Editor}, false, "may be requested by Admin, technical_lead only"},
+		{incident.Actor{Login: "ada", Role: incident.Admin}, true, ""},
 		{incident.Actor{Login: "tess", Role: incident.Editor}, true, ""},
 		{incident.Actor{Login: "root", Role: incident.Admin}, true, ""},
 	} {

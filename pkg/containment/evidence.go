@@ -71,6 +71,7 @@ const (
 	maxQueryBytes      = 512 << 10
 	maxQueries         = 10
 	maxSnapshotBytes   = 2 << 20
+	maxEvidenceAlerts  = 200
 	maxEvidenceRange   = 7 * 24 * time.Hour
 	evidenceLookBehind = 15 * time.Minute
 	queryTimeout       = 10 * time.Second
@@ -137,6 +138,14 @@ func (c *Collector) Take(ctx context.Context, in EvidenceInput) ([]byte, error) 
 			s.Prometheus[i].Data = nil
 		}
 		s.Gaps = append(s.Gaps, fmt.Sprintf("metrics: the query results made the snapshot %d bytes, over the 2 MiB limit; only the expressions are kept", len(b)))
+		if b, err = json.Marshal(s); err != nil {
+			return nil, fmt.Errorf("evidence snapshot: %w", err)
+		}
+	}
+	if len(b) > maxSnapshotBytes && len(s.Alerts) > maxEvidenceAlerts {
+		// An incident with thousands of alerts must not keep its kill switch from running.
+		s.Gaps = append(s.Gaps, fmt.Sprintf("alerts: %d alerts made the snapshot too large; the first %d are kept", len(s.Alerts), maxEvidenceAlerts))
+		s.Alerts = s.Alerts[:maxEvidenceAlerts]
 		if b, err = json.Marshal(s); err != nil {
 			return nil, fmt.Errorf("evidence snapshot: %w", err)
 		}

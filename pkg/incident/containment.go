@@ -48,6 +48,9 @@ type ContainmentRequestBody struct {
 	Label         string `json:"label"`
 	Reason        string `json:"reason,omitempty"`
 	NeedsApproval bool   `json:"needs_approval"`
+	// ActionDigest identifies the action's configuration when it was requested, so that what runs is what was
+	// requested and approved.
+	ActionDigest string `json:"action_digest,omitempty"`
 }
 
 // ContainmentDecisionBody is the body of containment_approved and containment_rejected.
@@ -239,7 +242,8 @@ func (c *Command) validateContainment() error {
 // executeContainment decides the event of a containment command on inc (already authorized as an Editor).
 func executeContainment(c *Command, inc *Incident, now time.Time, add func(Kind, time.Time, string, any) error) error {
 	login := c.Actor.Login
-	if inc.Status == Closed {
+	// A call that was under way when the incident closed still gets its outcome recorded; nothing new starts.
+	if inc.Status == Closed && c.Kind != CmdContainmentOutcome {
 		return &ErrTransition{Kind: KindContainmentRequested, From: Closed, Detail: "the incident is closed"}
 	}
 	if c.Kind == CmdContainmentRequest {

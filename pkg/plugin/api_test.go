@@ -31,6 +31,12 @@ var (
 // /resources/* requests do.
 func callResource(t *testing.T, a *App, user *backend.User, method, path string, body any) (int, string) {
 	t.Helper()
+	return callResourceWith(t, a, user, method, path, body, nil)
+}
+
+// callResourceWith is callResource with more request headers.
+func callResourceWith(t *testing.T, a *App, user *backend.User, method, path string, body any, headers map[string]string) (int, string) {
+	t.Helper()
 	var raw []byte
 	switch b := body.(type) {
 	case nil:
@@ -42,11 +48,15 @@ func callResource(t *testing.T, a *App, user *backend.User, method, path string,
 		require.NoError(t, err)
 	}
 	sender := &recordingSender{}
+	hdr := map[string][]string{"Content-Type": {"application/json"}}
+	for k, v := range headers {
+		hdr[k] = []string{v}
+	}
 	pathOnly, _, _ := strings.Cut(path, "?")
 	err := a.CallResource(context.Background(), &backend.CallResourceRequest{
 		PluginContext: backend.PluginContext{PluginID: ID, OrgID: 1, User: user, AppInstanceSettings: &backend.AppInstanceSettings{}},
 		Path:          pathOnly, Method: method, URL: "/" + path, Body: raw,
-		Headers: map[string][]string{"Content-Type": {"application/json"}},
+		Headers: hdr,
 	}, sender)
 	require.NoError(t, err)
 	require.NotEmpty(t, sender.responses)

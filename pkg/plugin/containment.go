@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"sync"
 	"time"
 
@@ -195,7 +196,7 @@ func (a *App) requestContainment(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &incident.Command{ID: key, Kind: incident.CmdContainmentRequest, IncidentID: inc.ID, Actor: actor,
 		ContainmentRequest: &incident.ContainmentRequestBody{RequestID: key, Action: act.ID, ActionKind: act.Kind,
-			Label: act.Label, Reason: body.Reason, NeedsApproval: act.RequiresApproval}}
+			Label: act.Label, Reason: body.Reason, NeedsApproval: act.RequiresApproval, ActionDigest: act.Digest()}}
 	ans, ok := a.command(w, r, c)
 	if !ok {
 		return
@@ -234,7 +235,9 @@ func (a *App) decideContainment(kind incident.CommandKind) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		c := &incident.Command{ID: key, Kind: kind, IncidentID: id, Actor: actor,
+		// The command's id is the key within this decision: a key that happens to be another command's id (the
+		// request's, say) must not be taken for a replay of it.
+		c := &incident.Command{ID: string(kind) + "/" + reqID + "/" + key, Kind: kind, IncidentID: id, Actor: actor,
 			ContainmentDecision: &incident.ContainmentDecisionBody{RequestID: reqID, Reason: body.Reason}}
 		ans, ok := a.command(w, r, c)
 		if !ok {
@@ -285,15 +288,22 @@ func (a *App) runContainment(w http.ResponseWriter, r *http.Request, actor incid
 		writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("the action %q is no longer in the catalog of %s", req.Action, inc.AISystem)})
 		return
 	}
+	if req.ActionDigest != "" && req.ActionDigest != act.Digest() {
+		writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("the action %q of %s was changed in the catalog since it was requested: request it again", req.Action, inc.AISystem)})
+		return
+	}
 	dryRun := inc.Drill
 	if dryRun && act.DryRunURL == "" {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("incident %s is a drill: it only runs dry-run URLs, and %q has none", inc.ID, act.Label)})
 		return
 	}
-	// The call and its record go on even if the person closes the page: a kill switch half-recorded is worse.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), act.Deadline(a.now()).Sub(a.now())+time.Minute)
-	defer cancel()
-	alerts, err := a.store.Alerts(ctx, inc.ID)
+	// The run goes on even if the person closes the page: a kill switch half-recorded is worse. Each stage has its
+	// own budget: the evidence, the call (bounded by the deadline recorded on the timeline, so that a retry never
+	// overlaps it), and the outcome's record.
+	base := context.WithoutCancel(r.Context())
+	ectx, cancelEvidence := context.WithTimeout(base, evidenceBudget)
+	defer cancelEvidence()
+	alerts, err := a.store.Alerts(ectx, inc.ID)
 	if err != nil {
 		a.storeError(w, err)
 		return
@@ -302,7 +312,7 @@ func (a *App) runContainment(w http.ResponseWriter, r *http.Request, actor incid
 	body := containment.Render(act.Body, containment.TemplateVars{IncidentID: inc.ID, Severity: inc.Severity.String(),
 		AISystem: inc.AISystem, Requester: req.RequestedBy, RequestID: req.RequestID, Reason: req.Reason, Action: act.ID})
 	snapshotID := uuid.NewString()
-	snapshot, err := a.collector.Take(ctx, containment.EvidenceInput{SnapshotID: snapshotID, Incident: inc, Request: req,
+	snapshot, err := a.collector.Take(ectx, containment.EvidenceInput{SnapshotID: snapshotID, Incident: inc, Request: req,
 		Attempt: attempt, Alerts: alerts, Action: act, DryRun: dryRun, Body: body, TakenBy: actor.Login})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
@@ -312,16 +322,27 @@ func (a *App) runContainment(w http.ResponseWriter, r *http.Request, actor incid
 	if dryRun {
 		target = act.DryRunURL
 	}
-	start := &incident.Command{ID: fmt.Sprintf("%s/attempt-%d/start", req.RequestID, attempt), Kind: incident.CmdContainmentStart,
+	deadline := act.Deadline(a.now()).Add(commandBudget) // the start's own round trip included
+	// Unique per run: two people starting the same attempt send two commands, and the timeline takes one.
+	start := &incident.Command{ID: fmt.Sprintf("%s/attempt-%d/start/%s", req.RequestID, attempt, snapshotID), Kind: incident.CmdContainmentStart,
 		IncidentID: inc.ID, Actor: actor, ContainmentStart: &incident.ContainmentStartRequest{
 			ContainmentStartBody: incident.ContainmentStartBody{RequestID: req.RequestID, Attempt: attempt, DryRun: dryRun,
-				Target: act.Method + " " + containment.Redact(target), Deadline: act.Deadline(a.now()),
+				Target: act.Method + " " + containment.Redact(target), Deadline: deadline,
 				Evidence: incident.EvidenceRef{ID: snapshotID, SHA256: incident.SnapshotSHA256(snapshot), Bytes: len(snapshot)}},
 			Snapshot: snapshot}}
-	if _, ok := a.commandCtx(ctx, w, start); !ok {
+	sctx, cancelStart := context.WithTimeout(base, commandBudget)
+	started, ok := a.commandCtx(sctx, w, start)
+	cancelStart()
+	if !ok {
 		return
 	}
-	out := a.caller.Do(ctx, containment.Call{Action: act, DryRun: dryRun, Body: body, IdempotencyKey: req.RequestID})
+	if !startedBy(started, snapshotID) {
+		writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("attempt %d of containment request %s was started by someone else", attempt, req.RequestID)})
+		return
+	}
+	cctx, cancelCall := context.WithDeadline(base, deadline)
+	out := a.caller.Do(cctx, containment.Call{Action: act, DryRun: dryRun, Body: body, IdempotencyKey: req.RequestID})
+	cancelCall()
 	log.DefaultLogger.Info("Containment action called", "incident", inc.ID, "aiSystem", inc.AISystem, "action", act.ID,
 		"request", req.RequestID, "attempt", attempt, "user", actor.Login, "dryRun", dryRun, "succeeded", out.Succeeded,
 		"httpStatus", out.HTTPStatus, "tries", out.Tries, "latencyMs", out.Latency.Milliseconds(), "error", out.Error)
@@ -329,11 +350,30 @@ func (a *App) runContainment(w http.ResponseWriter, r *http.Request, actor incid
 		IncidentID: inc.ID, Actor: actor, ContainmentOutcome: &incident.ContainmentOutcomeBody{RequestID: req.RequestID,
 			Attempt: attempt, Succeeded: out.Succeeded, HTTPStatus: out.HTTPStatus, LatencyMS: out.Latency.Milliseconds(),
 			Tries: out.Tries, Answer: truncate(out.Answer, 4096), Error: truncate(out.Error, 4096)}}
-	ans, ok := a.commandCtx(ctx, w, outcome)
+	octx, cancelOutcome := context.WithTimeout(base, commandBudget)
+	defer cancelOutcome()
+	ans, ok := a.commandCtx(octx, w, outcome)
 	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, ContainmentAnswer{Request: ans.Incident.ContainmentRequest(req.RequestID), Incident: ans.Incident})
+}
+
+const (
+	evidenceBudget = 45 * time.Second // the alerts, the status URL and the Prometheus queries
+	commandBudget  = 25 * time.Second // one command through the receiver (it answers within 15 s)
+)
+
+// startedBy reports whether a start command's answer recorded the attempt with this snapshot: a replayed command
+// answers without events.
+func startedBy(ans *commandAnswer, snapshotID string) bool {
+	for _, e := range ans.Events {
+		var b incident.ContainmentStartBody
+		if e.Kind == incident.KindContainmentStarted && json.Unmarshal(e.Body, &b) == nil && b.Evidence.ID == snapshotID {
+			return true
+		}
+	}
+	return false
 }
 
 func truncate(s string, n int) string {
@@ -387,9 +427,14 @@ func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
 	case len(key) > 200:
 		writeError(w, http.StatusBadRequest, "X-Idempotency-Key: longer than 200 characters")
 		return "", false
+	case !idempotencyKeyPattern.MatchString(key):
+		writeError(w, http.StatusBadRequest, "X-Idempotency-Key: use letters, digits and . _ : - only")
+		return "", false
 	}
 	return key, true
 }
+
+var idempotencyKeyPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)
 
 // ReadinessResult is whether one kill switch answers its dry run.
 type ReadinessResult struct {

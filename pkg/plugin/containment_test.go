@@ -384,3 +384,37 @@ func TestContainmentReadiness(t *testing.T) {
 	assert.Equal(t, float64(3), out["ready"])
 	assert.Equal(t, float64(0), ce.bot.status(t)["config_version"], "readiness changes nothing")
 }
+
+func TestContainmentKeysAndCatalogChanges(t *testing.T) {
+	ce := newContainmentEnv(t)
+	id := ce.declare(t, aliceUser, "SEV1")
+	p := "incidents/" + id + "/containment"
+
+	status, raw := callResourceWith(t, ce.a, aliceUser, "POST", p, map[string]string{"action": "disable"},
+		map[string]string{"X-Idempotency-Key": "../approve"})
+	assert.Equal(t, 400, status, raw)
+	assert.Contains(t, raw, "X-Idempotency-Key")
+
+	// A request's id used as the key of an approval is not taken for a replay of the request.
+	code, out := ce.call(t, aliceUser, "POST", p, map[string]string{"action": "rollback"})
+	require.Equal(t, 200, code, out)
+	rid := request(out)["request_id"].(string)
+	status, raw = callResourceWith(t, ce.a, bobUser, "POST", p+"/"+rid+"/approve", nil, map[string]string{"X-Idempotency-Key": rid})
+	assert.Equal(t, 403, status, raw)
+
+	// The action is changed in the catalog after it was requested: approving it does not run the new one.
+	jd, sec := catalog(ce.bot, ce.slow)
+	actions := jd["containment"].(map[string]any)["supportbot"].([]any)
+	actions[1].(map[string]any)["url"] = ce.bot.url + "/containment/disable"
+	jd["clickhouse"] = map[string]string{"address": ce.ch.TCPAddr(), "database": ce.db}
+	jd["receiver"] = map[string]string{"url": ce.recv}
+	rawJD, err := json.Marshal(jd)
+	require.NoError(t, err)
+	sec["receiverApiToken"] = "plugin-token"
+	changed := newTestApp(t, appSettings(string(rawJD), sec))
+	require.NoError(t, changed.settingsErr)
+	status, raw = callResource(t, changed, adminUser, "POST", p+"/"+rid+"/approve", nil)
+	assert.Equal(t, 409, status, raw)
+	assert.Contains(t, raw, "was changed in the catalog since it was requested")
+	assert.Equal(t, float64(0), ce.bot.status(t)["config_version"], "nothing ran")
+}

@@ -17,7 +17,7 @@ import (
 func TestShippedProvisioningFilesAreValidSettings(t *testing.T) {
 	env := map[string]string{"CLICKHOUSE_DB": "firebreak", "CLICKHOUSE_USER": "firebreak", "CLICKHOUSE_PASSWORD": "pw",
 		"FIREBREAK_API_TOKEN": "api-token", "SUPPORTBOT_URL": "http://host.docker.internal:9100",
-		"SUPPORTBOT_CONTAINMENT_SECRET": "s1", "DEMO_CONTAINMENT_SECRET": "s2"}
+		"SUPPORTBOT_CONTAINMENT_SECRET": "supportbot-secret-1", "DEMO_CONTAINMENT_SECRET": "demo-secret-0123456"}
 	getenv := func(k string) string { return env[k] }
 
 	// The stack's file is a template: fill it as scripts/stack does.

@@ -151,8 +151,8 @@ func LoadSettings(s backend.AppInstanceSettings) (*Settings, error) {
 		errs = append(errs, err)
 	}
 	if p := strings.TrimRight(strings.TrimSpace(j.Prometheus.URL), "/"); p != "" {
-		if u, err := url.Parse(p); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-			errs = append(errs, fmt.Errorf("jsonData.prometheus.url: %q is not an http(s) URL of Prometheus (without credentials)", containment.Redact(p)))
+		if u, err := url.Parse(p); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
+			errs = append(errs, fmt.Errorf("jsonData.prometheus.url: %q is not an http(s) URL of Prometheus (without credentials or query)", containment.Redact(p)))
 		}
 		out.PrometheusURL = p
 	}
