@@ -90,34 +90,7 @@ var migrations = []migration{
 		PARTITION BY toYYYYMM(declared_at)
 		ORDER BY (incident_id, seq)`,
 
-		`CREATE TABLE IF NOT EXISTS {db}.incident_state (
-			incident_id UUID,
-			version UInt32,
-			updated_at DateTime,
-			title String,
-			description String,
-			ai_system String,
-			category String,
-			severity Enum8('SEV1' = 1, 'SEV2' = 2, 'SEV3' = 3),
-			status Enum8('declared' = 1, 'acknowledged' = 2, 'contained' = 3, 'resolved' = 4, 'closed' = 5),
-			declared_by String,
-			declared_via String,
-			group_key String,
-			drill UInt8,
-			started_at DateTime,
-			declared_at DateTime,
-			acknowledged_at Nullable(DateTime),
-			contained_at Nullable(DateTime),
-			resolved_at Nullable(DateTime),
-			closed_at Nullable(DateTime),
-			alert_count UInt32,
-			firing_alert_count UInt32,
-			incident_lead String,
-			reported_via String,
-			review_complete UInt8,
-			regulatory_due_at Nullable(DateTime),
-			action_items_due Array(DateTime),
-			last_hash String
+		`CREATE TABLE IF NOT EXISTS {db}.incident_state (` + stateColumns + `
 		) ENGINE = ReplacingMergeTree(version)
 		PARTITION BY toYYYYMM(declared_at)
 		ORDER BY incident_id`,
@@ -149,11 +122,7 @@ var migrations = []migration{
 		FROM {db}.ingest`,
 
 		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.incident_state_mv TO {db}.incident_state AS
-		SELECT incident_id, seq AS version, recorded_at AS updated_at, title, description, ai_system, category,
-			severity, status, declared_by, declared_via, group_key, drill, started_at, declared_at, acknowledged_at,
-			contained_at, resolved_at, closed_at, alert_count, firing_alert_count, incident_lead, reported_via,
-			review_complete, regulatory_due_at, action_items_due, hash AS last_hash
-		FROM {db}.ingest WHERE write_state = 1`,
+		` + stateSelect,
 
 		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.alerts_mv TO {db}.alerts AS
 		SELECT incident_id, alert_key, seq AS version, alert_fingerprint AS fingerprint, alert_name AS alertname,
