@@ -265,14 +265,14 @@ func executeContainment(c *Command, inc *Incident, now time.Time, add func(Kind,
 	switch c.Kind {
 	case CmdContainmentApprove, CmdContainmentReject:
 		d := *c.ContainmentDecision
-		verb, kind := "approve", KindContainmentApproved
+		kind := KindContainmentApproved
 		if c.Kind == CmdContainmentReject {
-			verb, kind = "reject", KindContainmentRejected
+			kind = KindContainmentRejected
 		}
 		if err := inc.CheckDecision(c.Actor, req, kind); err != nil {
 			return err
 		}
-		msg := fmt.Sprintf("%s %sd %q requested by %s", login, verb, req.Label, req.RequestedBy)
+		msg := fmt.Sprintf("%s %sd %q requested by %s", login, verb(kind), req.Label, req.RequestedBy)
 		if d.Reason != "" {
 			msg += ": " + d.Reason
 		}
@@ -310,18 +310,15 @@ func executeContainment(c *Command, inc *Incident, now time.Time, add func(Kind,
 // CheckDecision says whether actor may approve (kind containment_approved) or reject req now: it must wait for
 // approval (*ErrTransition), and the actor must be the incident lead or an Admin, never the requester (*ErrForbidden).
 func (inc *Incident) CheckDecision(actor Actor, req *ContainmentRequest, kind Kind) error {
-	verb := "approve"
-	if kind == KindContainmentRejected {
-		verb = "reject"
-	}
+	what := verb(kind)
 	if req.State != ContainmentPending {
 		return &ErrTransition{Kind: kind, From: inc.Status, Detail: fmt.Sprintf("containment request %s is %s, not waiting for approval", req.RequestID, req.State)}
 	}
 	if actor.Login == req.RequestedBy {
-		return &ErrForbidden{Reason: fmt.Sprintf("%s requested %q: nobody may %s their own containment request", actor.Login, req.Label, verb)}
+		return &ErrForbidden{Reason: fmt.Sprintf("%s requested %q: nobody may %s their own containment request", actor.Login, req.Label, what)}
 	}
 	if !actor.Role.atLeast(Editor) || (actor.Role != Admin && inc.Lead() != actor.Login) {
-		return &ErrForbidden{Reason: fmt.Sprintf("only the incident lead or an Admin may %s a containment request; %s", verb, leadIs(inc))}
+		return &ErrForbidden{Reason: fmt.Sprintf("only the incident lead or an Admin may %s a containment request; %s", what, leadIs(inc))}
 	}
 	return nil
 }

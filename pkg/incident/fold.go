@@ -70,6 +70,16 @@ func verb(k Kind) string {
 		return "change the severity"
 	case KindReviewUpdated:
 		return "update the review"
+	case KindContainmentRequested:
+		return "request containment on this incident"
+	case KindContainmentApproved:
+		return "approve"
+	case KindContainmentRejected:
+		return "reject"
+	case KindContainmentStarted:
+		return "start"
+	case KindContainmentSucceeded, KindContainmentFailed:
+		return "record the outcome"
 	}
 	return string(k)
 }
