@@ -45,10 +45,17 @@ const (
 
 var errNoSecret = errors.New("containment disabled: no secret configured")
 
-// signature returns the X-Firebreak-Signature of body signed at timestamp:
-// "sha256=" followed by the hex of HMAC-SHA256(secret, timestamp + "." + body).
+// signature returns the X-Firebreak-Signature of content signed at timestamp:
+// "sha256=" followed by the hex of HMAC-SHA256(secret, timestamp + "." + content), where content is
+// signedContent of the request: its method and URI are signed with the body, so a signed request (a dry run, say)
+// cannot be replayed against another endpoint.
 func signature(secret []byte, timestamp string, body []byte) string {
 	return signaturePrefix + hex.EncodeToString(signatureMAC(secret, timestamp, body))
+}
+
+// signedContent is what a request's signature covers besides the timestamp: "METHOD request-URI\n" + body.
+func signedContent(method, requestURI string, body []byte) []byte {
+	return append([]byte(method+" "+requestURI+"\n"), body...)
 }
 
 func signatureMAC(secret []byte, timestamp string, body []byte) []byte {
@@ -86,7 +93,7 @@ func verifySignature(secret []byte, timestamp, sig string, body []byte, now time
 		return fmt.Errorf("%s is %ds in the future, more than %v (clock skew?)", headerTimestamp, -age, maxSignatureAge)
 	}
 	if !hmac.Equal(got, signatureMAC(secret, timestamp, body)) {
-		return fmt.Errorf("%s does not match the request (wrong secret or altered body)", headerSignature)
+		return fmt.Errorf("%s does not match the request (wrong secret, or altered method, URI or body)", headerSignature)
 	}
 	return nil
 }
@@ -479,7 +486,8 @@ func (c *containment) handle(w http.ResponseWriter, r *http.Request) reply {
 		}
 		return errorReply(errStatus(http.StatusBadRequest, "read request body: %v", err))
 	}
-	if err := verifySignature(c.secret, r.Header.Get(headerTimestamp), r.Header.Get(headerSignature), body, c.now()); err != nil {
+	content := signedContent(r.Method, r.URL.RequestURI(), body)
+	if err := verifySignature(c.secret, r.Header.Get(headerTimestamp), r.Header.Get(headerSignature), content, c.now()); err != nil {
 		c.logger.Warn("containment request rejected", "path", r.URL.Path, "remote_addr", r.RemoteAddr, "error", err.Error())
 		return errorReply(errStatus(http.StatusUnauthorized, "%v", err))
 	}

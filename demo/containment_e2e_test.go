@@ -44,7 +44,7 @@ func TestEndToEndRollbackResolvesAlert(t *testing.T) {
 	req, err := http.NewRequest(http.MethodPost, demoURL+"/containment/rollback", strings.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set(headerTimestamp, ts)
-	req.Header.Set(headerSignature, signature([]byte(testSecret), ts, []byte(body)))
+	req.Header.Set(headerSignature, signature([]byte(testSecret), ts, signedContent(http.MethodPost, "/containment/rollback", []byte(body))))
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	answer, _ := io.ReadAll(resp.Body)

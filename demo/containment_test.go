@@ -43,7 +43,7 @@ func TestVerifySignature(t *testing.T) {
 		{name: "exactly 5m old", timestamp: at(-300 * time.Second), sig: signature([]byte(testSecret), at(-300*time.Second), body), body: body},
 		{name: "5m ahead", timestamp: at(300 * time.Second), sig: signature([]byte(testSecret), at(300*time.Second), body), body: body},
 		{name: "wrong secret", secret: "another-secret", timestamp: ts, sig: good, body: body,
-			wantErr: "X-Firebreak-Signature does not match the request (wrong secret or altered body)"},
+			wantErr: "X-Firebreak-Signature does not match the request (wrong secret, or altered method, URI or body)"},
 		{name: "tampered body", timestamp: ts, sig: good, body: []byte(`{"share": 0}`), wantErr: "does not match"},
 		{name: "body dropped", timestamp: ts, sig: good, wantErr: "does not match"},
 		{name: "timestamp changed", timestamp: at(time.Second), sig: good, body: body, wantErr: "does not match"},
@@ -90,15 +90,15 @@ func TestVerifySignature(t *testing.T) {
 
 // The signature is what the README's openssl command computes.
 func TestSignatureMatchesOpenSSL(t *testing.T) {
-	// printf '%s.%s' 1790000000 '{"share": 1}' | openssl dgst -sha256 -hmac test-containment-secret
-	want := "sha256=237e9639c601b10b176e7739e27533f2527bc25a0b3f01d27fceae9229998ca8"
-	assert.Equal(t, want, signature([]byte(testSecret), "1790000000", []byte(`{"share": 1}`)))
+	// printf '%s.%s %s\n%s' 1790000000 POST /containment/disable '{"share": 1}' | openssl dgst -sha256 -hmac test-containment-secret
+	want := "sha256=0d87dcf19e79de6934d990c7ece62d7bb82490000bdc08ba26e865a0ffc47f0a"
+	assert.Equal(t, want, signature([]byte(testSecret), "1790000000", signedContent("POST", "/containment/disable", []byte(`{"share": 1}`))))
 	if _, err := exec.LookPath("openssl"); err != nil {
 		t.Log("openssl not installed: the command of the README is not run")
 		return
 	}
 	cmd := exec.Command("sh", "-c", `ts=1790000000; body='{"share": 1}'; secret=test-containment-secret
-printf 'sha256=%s' "$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$secret" | awk '{print $NF}')"`)
+printf 'sha256=%s' "$(printf '%s.%s %s\n%s' "$ts" POST /containment/disable "$body" | openssl dgst -sha256 -hmac "$secret" | awk '{print $NF}')"`)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Equal(t, want, string(out))
@@ -187,7 +187,7 @@ func (sr signedRequest) build() *http.Request {
 	if !sr.unsigned {
 		ts := strconv.FormatInt(time.Now().Add(-sr.age).Unix(), 10)
 		r.Header.Set(headerTimestamp, ts)
-		r.Header.Set(headerSignature, signature([]byte(secret), ts, []byte(sr.body)))
+		r.Header.Set(headerSignature, signature([]byte(secret), ts, signedContent(method, r.URL.RequestURI(), []byte(sr.body))))
 	}
 	if sr.idemKey != "" {
 		r.Header.Set(headerIdempotencyKey, sr.idemKey)

@@ -26,11 +26,12 @@ const (
 	HeaderIdempotency = "Idempotency-Key"
 )
 
-// Sign returns the X-Firebreak-Signature value of a body sent at ts.
-func Sign(secret string, ts time.Time, body []byte) string {
+// Sign returns the X-Firebreak-Signature value of a request sent at ts: "sha256=" and the hex of
+// HMAC-SHA256(secret, timestamp + "." + method + " " + requestURI + "\n" + body). The method and URI are signed with
+// the body, so a signed request (a dry run, a status read) cannot be replayed against another endpoint.
+func Sign(secret string, ts time.Time, method, requestURI string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(strconv.FormatInt(ts.Unix(), 10)))
-	m.Write([]byte{'.'})
+	fmt.Fprintf(m, "%d.%s %s\n", ts.Unix(), method, requestURI)
 	m.Write(body)
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
@@ -205,7 +206,7 @@ func (c *Caller) newRequest(ctx context.Context, a *Action, method, target strin
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(HeaderSignature, Sign(a.Secret, now, body))
+	req.Header.Set(HeaderSignature, Sign(a.Secret, now, method, req.URL.RequestURI(), body))
 	if idempotencyKey != "" {
 		req.Header.Set(HeaderIdempotency, idempotencyKey)
 	}

@@ -200,14 +200,23 @@ func TestSignatureHeaders(t *testing.T) {
 	out := c.Do(context.Background(), Call{Action: a, Body: []byte(`{"a":1}`), IdempotencyKey: "req-9"})
 	require.True(t, out.Succeeded, out.Error)
 	assert.Equal(t, "1800000000", got.Get(HeaderTimestamp))
-	assert.Equal(t, Sign("k", now, gotBody), got.Get(HeaderSignature))
+	assert.Equal(t, Sign("k", now, "POST", "/", gotBody), got.Get(HeaderSignature))
 	assert.Equal(t, "req-9", got.Get(HeaderIdempotency))
 	assert.Equal(t, "ml", got.Get("X-Team"))
 	assert.Equal(t, "application/json", got.Get("Content-Type"))
-	// RFC 4231-style check of the construction: HMAC-SHA256("k", "1800000000.{\"a\":1}").
-	assert.Equal(t, "sha256=", Sign("k", now, gotBody)[:7])
-	assert.NotEqual(t, Sign("k", now, []byte(`{"a":2}`)), Sign("k", now, gotBody))
-	assert.NotEqual(t, Sign("k", now.Add(time.Second), gotBody), Sign("k", now, gotBody))
+	// Every part is signed: body, time, method and URI.
+	base := Sign("k", now, "POST", "/containment/rollback", gotBody)
+	assert.NotEqual(t, base, Sign("k", now, "POST", "/containment/rollback", []byte(`{"a":2}`)))
+	assert.NotEqual(t, base, Sign("k", now.Add(time.Second), "POST", "/containment/rollback", gotBody))
+	assert.NotEqual(t, base, Sign("k", now, "PUT", "/containment/rollback", gotBody))
+	assert.NotEqual(t, base, Sign("k", now, "POST", "/containment/dry-run/rollback", gotBody))
+}
+
+// The same known answer as the demo service's test and its README's openssl command:
+// printf '%s.%s %s\n%s' 1790000000 POST /containment/disable '{"share": 1}' | openssl dgst -sha256 -hmac test-containment-secret
+func TestSignKnownAnswer(t *testing.T) {
+	assert.Equal(t, "sha256=0d87dcf19e79de6934d990c7ece62d7bb82490000bdc08ba26e865a0ffc47f0a",
+		Sign("test-containment-secret", time.Unix(1790000000, 0), "POST", "/containment/disable", []byte(`{"share": 1}`)))
 }
 
 func must[T any](v T, err error) T {
