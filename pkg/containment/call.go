@@ -132,10 +132,7 @@ func NewHTTPClient() *http.Client {
 // Do runs the call and always returns an outcome; it never returns early unless ctx ends.
 func (c *Caller) Do(ctx context.Context, call Call) Outcome {
 	a := call.Action
-	target := a.URL
-	if call.DryRun {
-		target = a.DryRunURL
-	}
+	target := a.Target(call.DryRun)
 	tries := 1
 	if a.Retryable() {
 		tries += a.Retries

@@ -269,6 +269,22 @@ func (a *Action) Digest() string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
+// Target is the URL a run calls: the dry-run URL on a drill.
+func (a *Action) Target(dryRun bool) string {
+	if dryRun {
+		return a.DryRunURL
+	}
+	return a.URL
+}
+
+// DrillRefusal says why the action cannot run on a drill incident ("" if it can): a drill only calls dry-run URLs.
+func (a *Action) DrillRefusal(inc *incident.Incident) string {
+	if !inc.Drill || a.DryRunURL != "" {
+		return ""
+	}
+	return fmt.Sprintf("incident %s is a drill: it only runs dry-run URLs, and %q has none", inc.ID, a.Label)
+}
+
 // idempotentMethods may be retried safely whatever the endpoint does with the Idempotency-Key.
 var idempotentMethods = []string{http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions}
 

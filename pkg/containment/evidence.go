@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -103,10 +104,7 @@ type EvidenceInput struct {
 func (c *Collector) Take(ctx context.Context, in EvidenceInput) ([]byte, error) {
 	now := c.Caller.Now().UTC()
 	a := in.Action
-	target := a.URL
-	if in.DryRun {
-		target = a.DryRunURL
-	}
+	target := a.Target(in.DryRun)
 	s := Snapshot{SnapshotID: in.SnapshotID, IncidentID: in.Incident.ID, RequestID: in.Request.RequestID, Attempt: in.Attempt,
 		TakenAt: now, TakenBy: in.TakenBy, Incident: in.Incident, Alerts: in.Alerts, Request: in.Request,
 		Action: ActionRecord{System: a.System, ID: a.ID, Kind: a.Kind, Label: a.Label, Method: a.Method, Target: Redact(target),
@@ -220,7 +218,7 @@ func Expressions(alerts []incident.Alert) ([]Query, []string) {
 			byExpr[expr] = q
 			order = append(order, expr)
 		}
-		if !contains(q.Alerts, a.Name) {
+		if !slices.Contains(q.Alerts, a.Name) {
 			q.Alerts = append(q.Alerts, a.Name)
 		}
 	}
@@ -230,15 +228,6 @@ func Expressions(alerts []incident.Alert) ([]Query, []string) {
 		sort.Strings(out[i].Alerts)
 	}
 	return out, gaps
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // EvidenceRange is the time range the metrics are evaluated over: from 15 minutes before the incident (or its

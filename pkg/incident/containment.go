@@ -317,10 +317,16 @@ func (inc *Incident) CheckDecision(actor Actor, req *ContainmentRequest, kind Ki
 	if actor.Login == req.RequestedBy {
 		return &ErrForbidden{Reason: fmt.Sprintf("%s requested %q: nobody may %s their own containment request", actor.Login, req.Label, what)}
 	}
-	if !actor.Role.atLeast(Editor) || (actor.Role != Admin && inc.Lead() != actor.Login) {
+	if !inc.MayDecide(actor) {
 		return &ErrForbidden{Reason: fmt.Sprintf("only the incident lead or an Admin may %s a containment request; %s", what, leadIs(inc))}
 	}
 	return nil
+}
+
+// MayDecide reports whether actor may approve or reject containment requests on inc (other people's): the incident
+// lead or an Admin.
+func (inc *Incident) MayDecide(actor Actor) bool {
+	return actor.Role == Admin || (actor.Role.atLeast(Editor) && inc.Lead() != "" && inc.Lead() == actor.Login)
 }
 
 func (c *Command) requestIDOf() string {

@@ -115,9 +115,9 @@ func (a *App) listContainment(w http.ResponseWriter, r *http.Request) {
 	for _, act := range a.settings.Containment[inc.AISystem] {
 		v := viewAction(act)
 		v.MayRequest, v.WhyNot = act.MayRequest(actor, inc)
-		v.MayApprove = act.RequiresApproval && (actor.Role == incident.Admin || (actor.Role == incident.Editor && inc.Lead() == actor.Login))
-		if v.MayRequest && inc.Drill && act.DryRunURL == "" {
-			v.MayRequest, v.WhyNot = false, "this is a drill and the action has no dry-run URL"
+		v.MayApprove = act.RequiresApproval && inc.MayDecide(actor)
+		if why := act.DrillRefusal(inc); v.MayRequest && why != "" {
+			v.MayRequest, v.WhyNot = false, why
 		}
 		actions = append(actions, v)
 	}
@@ -142,13 +142,26 @@ func (a *App) listContainment(w http.ResponseWriter, r *http.Request) {
 		"actions": actions, "requests": requests})
 }
 
+// actionOf is the catalog's action of a request, or nil and why not.
+func (a *App) actionOf(inc *incident.Incident, req *incident.ContainmentRequest) (*containment.Action, string) {
+	if act := a.settings.Containment.Lookup(inc.AISystem, req.Action); act != nil {
+		return act, ""
+	}
+	return nil, fmt.Sprintf("the action %q is no longer in the catalog of %s", req.Action, inc.AISystem)
+}
+
 // mayRun: whoever may request an action may (re)start an attempt of it.
 func (a *App) mayRun(actor incident.Actor, inc *incident.Incident, req *incident.ContainmentRequest) (bool, string) {
-	act := a.settings.Containment.Lookup(inc.AISystem, req.Action)
+	act, why := a.actionOf(inc, req)
 	if act == nil {
-		return false, fmt.Sprintf("the action %q is no longer in the catalog of %s", req.Action, inc.AISystem)
+		return false, why
 	}
 	return act.MayRequest(actor, inc)
+}
+
+// writeConflict answers 409 with the reason and the incident's status, as the receiver's conflicts do.
+func writeConflict(w http.ResponseWriter, why string, inc *incident.Incident) {
+	writeJSON(w, http.StatusConflict, map[string]string{"error": why, "status": string(inc.Status)})
 }
 
 type containmentBody struct {
@@ -185,9 +198,8 @@ func (a *App) requestContainment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, why)
 		return
 	}
-	if inc.Drill && act.DryRunURL == "" {
-		writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("incident %s is a drill: it only runs dry-run URLs, and %q has none", inc.ID, act.Label),
-			"status": string(inc.Status)})
+	if why := act.DrillRefusal(inc); why != "" {
+		writeConflict(w, why, inc)
 		return
 	}
 	key, ok := idempotencyKey(w, r)
@@ -273,7 +285,7 @@ func (a *App) retryContainment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ok, why := req.CanStart(a.now()); !ok {
-		writeJSON(w, http.StatusConflict, map[string]string{"error": why, "status": string(inc.Status)})
+		writeConflict(w, why, inc)
 		return
 	}
 	a.runContainment(w, r, actor, inc, req)
@@ -283,20 +295,20 @@ func (a *App) retryContainment(w http.ResponseWriter, r *http.Request) {
 // records the outcome. Two people starting the same request at once cannot both call: the timeline accepts one
 // start per attempt number.
 func (a *App) runContainment(w http.ResponseWriter, r *http.Request, actor incident.Actor, inc *incident.Incident, req *incident.ContainmentRequest) {
-	act := a.settings.Containment.Lookup(inc.AISystem, req.Action)
+	act, why := a.actionOf(inc, req)
 	if act == nil {
-		writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("the action %q is no longer in the catalog of %s", req.Action, inc.AISystem)})
+		writeConflict(w, why, inc)
 		return
 	}
 	if req.ActionDigest != "" && req.ActionDigest != act.Digest() {
-		writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("the action %q of %s was changed in the catalog since it was requested: request it again", req.Action, inc.AISystem)})
+		writeConflict(w, fmt.Sprintf("the action %q of %s was changed in the catalog since it was requested: request it again", req.Action, inc.AISystem), inc)
+		return
+	}
+	if why := act.DrillRefusal(inc); why != "" {
+		writeConflict(w, why, inc)
 		return
 	}
 	dryRun := inc.Drill
-	if dryRun && act.DryRunURL == "" {
-		writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("incident %s is a drill: it only runs dry-run URLs, and %q has none", inc.ID, act.Label)})
-		return
-	}
 	// The run goes on even if the person closes the page: a kill switch half-recorded is worse. Each stage has its
 	// own budget: the evidence, the call (bounded by the deadline recorded on the timeline, so that a retry never
 	// overlaps it), and the outcome's record.
@@ -318,16 +330,12 @@ func (a *App) runContainment(w http.ResponseWriter, r *http.Request, actor incid
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	target := act.URL
-	if dryRun {
-		target = act.DryRunURL
-	}
 	deadline := act.Deadline(a.now()).Add(commandBudget) // the start's own round trip included
 	// Unique per run: two people starting the same attempt send two commands, and the timeline takes one.
 	start := &incident.Command{ID: fmt.Sprintf("%s/attempt-%d/start/%s", req.RequestID, attempt, snapshotID), Kind: incident.CmdContainmentStart,
 		IncidentID: inc.ID, Actor: actor, ContainmentStart: &incident.ContainmentStartRequest{
 			ContainmentStartBody: incident.ContainmentStartBody{RequestID: req.RequestID, Attempt: attempt, DryRun: dryRun,
-				Target: act.Method + " " + containment.Redact(target), Deadline: deadline,
+				Target: act.Method + " " + containment.Redact(act.Target(dryRun)), Deadline: deadline,
 				Evidence: incident.EvidenceRef{ID: snapshotID, SHA256: incident.SnapshotSHA256(snapshot), Bytes: len(snapshot)}},
 			Snapshot: snapshot}}
 	sctx, cancelStart := context.WithTimeout(base, commandBudget)
@@ -337,7 +345,7 @@ func (a *App) runContainment(w http.ResponseWriter, r *http.Request, actor incid
 		return
 	}
 	if !startedBy(started, snapshotID) {
-		writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("attempt %d of containment request %s was started by someone else", attempt, req.RequestID)})
+		writeConflict(w, fmt.Sprintf("attempt %d of containment request %s was started by someone else", attempt, req.RequestID), started.Incident)
 		return
 	}
 	cctx, cancelCall := context.WithDeadline(base, deadline)

@@ -334,18 +334,9 @@ func (a *App) sendCommand(w http.ResponseWriter, r *http.Request, kind incident.
 			return
 		}
 	}
-	if err := c.Validate(); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
+	if ans, ok := a.command(w, r, c); ok {
+		writeJSON(w, http.StatusOK, ans)
 	}
-	status, body, err := a.receiver.send(r.Context(), c)
-	if err != nil {
-		writeError(w, http.StatusBadGateway, err.Error())
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(body)
 }
 
 func decodeStrict(r *http.Request, v any) error {

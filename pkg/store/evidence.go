@@ -72,12 +72,10 @@ func (s *Store) EvidenceList(ctx context.Context, incidentID string) ([]Evidence
 	defer rows.Close()
 	out := []Evidence{}
 	for rows.Next() {
-		var ev Evidence
-		var n uint64
-		if err := rows.Scan(&ev.IncidentID, &ev.SnapshotID, &ev.RequestID, &ev.Attempt, &ev.TakenAt, &ev.TakenBy, &ev.SHA256, &n); err != nil {
+		ev, err := scanEvidence(rows.Scan)
+		if err != nil {
 			return nil, fmt.Errorf("read evidence of %s: %w", incidentID, err)
 		}
-		ev.Bytes, ev.TakenAt = int(n), ev.TakenAt.UTC()
 		out = append(out, ev)
 	}
 	return out, rows.Err()
@@ -98,12 +96,23 @@ func (s *Store) EvidenceSnapshot(ctx context.Context, incidentID, snapshotID str
 	if !rows.Next() {
 		return nil, rows.Err()
 	}
-	var ev Evidence
-	var n uint64
 	var content string
-	if err := rows.Scan(&ev.IncidentID, &ev.SnapshotID, &ev.RequestID, &ev.Attempt, &ev.TakenAt, &ev.TakenBy, &ev.SHA256, &n, &content); err != nil {
+	ev, err := scanEvidence(rows.Scan, &content)
+	if err != nil {
 		return nil, fmt.Errorf("read evidence %s of %s: %w", snapshotID, incidentID, err)
 	}
-	ev.Bytes, ev.TakenAt, ev.Content = int(n), ev.TakenAt.UTC(), []byte(content)
+	ev.Content = []byte(content)
 	return &ev, nil
+}
+
+// scanEvidence reads the evidenceColumns of a row, then any more columns into more.
+func scanEvidence(scan func(dest ...any) error, more ...any) (Evidence, error) {
+	var ev Evidence
+	var n uint64
+	dest := append([]any{&ev.IncidentID, &ev.SnapshotID, &ev.RequestID, &ev.Attempt, &ev.TakenAt, &ev.TakenBy, &ev.SHA256, &n}, more...)
+	if err := scan(dest...); err != nil {
+		return ev, err
+	}
+	ev.Bytes, ev.TakenAt = int(n), ev.TakenAt.UTC()
+	return ev, nil
 }
