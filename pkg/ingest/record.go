@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"io"
 	"sync"
 	"time"
 
@@ -28,6 +29,33 @@ func NotificationRecord(receivedAt time.Time, body []byte) []byte {
 	rec[0] = recordNotification
 	binary.BigEndian.PutUint64(rec[1:], uint64(receivedAt.UnixNano()))
 	return append(rec, body...)
+}
+
+// ReadNotificationRecord reads a notification body from r straight into its spool record (as NotificationRecord
+// makes it), so the body is not copied again. sizeHint is the expected length (Content-Length), or negative if
+// unknown. It returns the record and the body within it.
+func ReadNotificationRecord(r io.Reader, sizeHint int64, receivedAt time.Time) (record, body []byte, err error) {
+	size := 512
+	if sizeHint >= 0 {
+		size = int(sizeHint) + 1 // room to read EOF without growing
+	}
+	rec := make([]byte, notificationHeader, notificationHeader+size)
+	for {
+		if len(rec) == cap(rec) {
+			rec = append(rec, 0)[:len(rec)]
+		}
+		n, err := r.Read(rec[len(rec):cap(rec)])
+		rec = rec[:len(rec)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	rec[0] = recordNotification
+	binary.BigEndian.PutUint64(rec[1:], uint64(receivedAt.UnixNano()))
+	return rec, rec[notificationHeader:], nil
 }
 
 // DecodeRecord reads a spool record of any version.

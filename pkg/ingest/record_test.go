@@ -1,8 +1,11 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -89,4 +92,17 @@ func TestDecodedHandsOverOnce(t *testing.T) {
 	env, err = none.Decode(rec)
 	require.NoError(t, err)
 	assert.Equal(t, "abc", env.Notification.Alerts[0].Fingerprint)
+}
+
+func TestReadNotificationRecord(t *testing.T) {
+	at := time.Date(2026, 11, 25, 12, 0, 0, 123, time.UTC)
+	body := bytes.Repeat([]byte(`{"a":1}`), 300)
+	for _, hint := range []int64{-1, 0, 10, int64(len(body)), int64(len(body)) + 100} {
+		rec, got, err := ReadNotificationRecord(iotest.OneByteReader(bytes.NewReader(body)), hint, at)
+		require.NoError(t, err, "hint %d", hint)
+		assert.Equal(t, body, got, "hint %d", hint)
+		assert.Equal(t, NotificationRecord(at, body), rec, "hint %d", hint)
+	}
+	_, _, err := ReadNotificationRecord(iotest.ErrReader(errors.New("connection reset")), -1, at)
+	assert.ErrorContains(t, err, "connection reset")
 }

@@ -99,7 +99,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "missing or wrong credentials: send Authorization: Bearer <token> or basic auth")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	record, body, err := ingest.ReadNotificationRecord(http.MaxBytesReader(w, r.Body, s.maxBody), min(r.ContentLength, s.maxBody), start)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -118,7 +118,6 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	source := string(n.Source)
-	record := ingest.NotificationRecord(start, body)
 	s.decoded.Put(record, n)
 	if err = s.spool.Append(r.Context(), record); err != nil {
 		s.decoded.Forget(record)

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"time"
@@ -107,13 +106,12 @@ func errorf(field, format string, args ...any) *Error {
 
 // Decode parses and validates a webhook body.
 func Decode(body []byte) (*Notification, error) {
-	var n Notification
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&n); err != nil {
-		return nil, jsonError(err)
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, &Error{Problem: "empty body: expected a JSON object"}
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &Error{Problem: "unexpected data after the JSON object"}
+	var n Notification
+	if err := json.Unmarshal(body, &n); err != nil {
+		return nil, jsonError(err)
 	}
 	if err := n.normalize(); err != nil {
 		return nil, err
@@ -125,10 +123,10 @@ func jsonError(err error) *Error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
-	case errors.Is(err, io.EOF):
-		return &Error{Problem: "empty body: expected a JSON object"}
-	case errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &syntax) && syntax.Error() == "unexpected end of JSON input":
 		return &Error{Problem: "invalid JSON: body ends in the middle of a value"}
+	case errors.As(err, &syntax) && strings.HasSuffix(syntax.Error(), "after top-level value"):
+		return &Error{Problem: fmt.Sprintf("unexpected data after the JSON object at byte %d", syntax.Offset)}
 	case errors.As(err, &syntax):
 		return &Error{Problem: fmt.Sprintf("invalid JSON at byte %d: %s", syntax.Offset, syntax.Error())}
 	case errors.As(err, &typ):
