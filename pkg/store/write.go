@@ -35,10 +35,10 @@ func (s *Store) Write(ctx context.Context, records []Record) error {
 	if err != nil {
 		return fmt.Errorf("write events: prepare: %w", err)
 	}
-	for i := range records {
-		if err := batch.Append(ingestRow(&records[i])...); err != nil {
+	for i, col := range newIngestBlock(records).columns() {
+		if err := batch.Column(i).Append(col); err != nil {
 			_ = batch.Abort()
-			return fmt.Errorf("write events: incident %s event %d: %w", records[i].Event.IncidentID, records[i].Event.Seq, err)
+			return fmt.Errorf("write events: column %d: %w", i, err)
 		}
 	}
 	if err := batch.Send(); err != nil {
@@ -47,28 +47,131 @@ func (s *Store) Write(ctx context.Context, records []Record) error {
 	return nil
 }
 
-func ingestRow(r *Record) []any {
-	e, st := &r.Event, &r.State
-	row := []any{
-		uuid.MustParse(e.IncidentID), e.Seq, e.At, uint32(e.At.Nanosecond()), e.RecordedAt, string(e.Kind), e.Actor,
-		e.Message, string(e.Body), e.Cause, e.PrevHash, e.Hash, boolToUInt8(r.WriteState),
-		st.Title, st.Description, st.AISystem, string(st.Category), st.Severity.String(), string(st.Status),
-		st.DeclaredBy, st.DeclaredVia, st.GroupKey, boolToUInt8(st.Drill), st.StartedAt, st.DeclaredAt,
-		nullableTime(st.AcknowledgedAt), nullableTime(st.ContainedAt), nullableTime(st.ResolvedAt),
-		nullableTime(st.ClosedAt), uint32(st.AlertCount), uint32(st.FiringCount),
-		st.Lead(), st.ReportedVia, boolToUInt8(st.Review != nil && len(st.Review.Missing()) == 0),
-		nullableTime(st.NextRegulatoryDue()), actionItemDues(st.Review),
+// ingestBlock holds records column by column, in the order of ingestColumns: the driver takes a column as one
+// slice, where a row of boxed values would cost an allocation per value.
+type ingestBlock struct {
+	incidentID                                               []uuid.UUID
+	seq                                                      []uint32
+	at, recordedAt                                           []time.Time
+	atNs                                                     []uint32
+	kind, actor, message, body, cause, prevHash, hash        []string
+	writeState                                               []uint8
+	title, description, aiSystem, category                   []string
+	severity, status                                         []string
+	declaredBy, declaredVia, groupKey                        []string
+	drill                                                    []uint8
+	startedAt, declaredAt                                    []time.Time
+	acknowledgedAt, containedAt, resolvedAt, closedAt        []*time.Time
+	alertCount, firingCount                                  []uint32
+	lead, reportedVia                                        []string
+	reviewComplete                                           []uint8
+	regulatoryDue                                            []*time.Time
+	actionItemsDue                                           [][]time.Time
+	alertKey, fingerprint, alertName, alertStatus            []string
+	alertStartsAt                                            []time.Time
+	alertEndsAt                                              []*time.Time
+	labelKeys, labelValues, annotationKeys, annotationValues [][]string
+	generatorURL                                             []string
+	valueKeys                                                [][]string
+	values                                                   [][]float64
+	source                                                   []string
+}
+
+// The state columns only count on rows with write_state = 1 (incident_state_mv and incident_state_by_time_mv
+// select those); the others carry zero values, which keeps the block small. declared_at is on every row: events,
+// alerts and incident_index are partitioned or keyed by it.
+var (
+	noState incident.Incident
+	noAlert incident.Alert
+)
+
+func newIngestBlock(records []Record) *ingestBlock {
+	b := &ingestBlock{}
+	unix0 := time.Unix(0, 0)
+	for i := range records {
+		r := &records[i]
+		e, st := &r.Event, &r.State
+		b.incidentID = append(b.incidentID, uuid.MustParse(e.IncidentID))
+		b.seq = append(b.seq, e.Seq)
+		b.at = append(b.at, e.At)
+		b.atNs = append(b.atNs, uint32(e.At.Nanosecond()))
+		b.recordedAt = append(b.recordedAt, e.RecordedAt)
+		b.kind = append(b.kind, string(e.Kind))
+		b.actor = append(b.actor, e.Actor)
+		b.message = append(b.message, e.Message)
+		b.body = append(b.body, string(e.Body))
+		b.cause = append(b.cause, e.Cause)
+		b.prevHash = append(b.prevHash, e.PrevHash)
+		b.hash = append(b.hash, e.Hash)
+		b.writeState = append(b.writeState, boolToUInt8(r.WriteState))
+		b.severity = append(b.severity, st.Severity.String())
+		b.status = append(b.status, string(st.Status))
+		b.declaredAt = append(b.declaredAt, st.DeclaredAt)
+		if !r.WriteState {
+			st = &noState
+		}
+		b.title = append(b.title, st.Title)
+		b.description = append(b.description, st.Description)
+		b.aiSystem = append(b.aiSystem, st.AISystem)
+		b.category = append(b.category, string(st.Category))
+		b.declaredBy = append(b.declaredBy, st.DeclaredBy)
+		b.declaredVia = append(b.declaredVia, st.DeclaredVia)
+		b.groupKey = append(b.groupKey, st.GroupKey)
+		b.drill = append(b.drill, boolToUInt8(st.Drill))
+		b.startedAt = append(b.startedAt, laterTime(st.StartedAt, unix0))
+		b.acknowledgedAt = append(b.acknowledgedAt, nullableTime(st.AcknowledgedAt))
+		b.containedAt = append(b.containedAt, nullableTime(st.ContainedAt))
+		b.resolvedAt = append(b.resolvedAt, nullableTime(st.ResolvedAt))
+		b.closedAt = append(b.closedAt, nullableTime(st.ClosedAt))
+		b.alertCount = append(b.alertCount, uint32(st.AlertCount))
+		b.firingCount = append(b.firingCount, uint32(st.FiringCount))
+		b.lead = append(b.lead, st.Lead())
+		b.reportedVia = append(b.reportedVia, st.ReportedVia)
+		b.reviewComplete = append(b.reviewComplete, boolToUInt8(st.Review != nil && len(st.Review.Missing()) == 0))
+		b.regulatoryDue = append(b.regulatoryDue, nullableTime(st.NextRegulatoryDue()))
+		b.actionItemsDue = append(b.actionItemsDue, actionItemDues(st.Review))
+
+		a := r.Alert
+		if a == nil {
+			a = &noAlert
+		}
+		lk, lv := SortedPairs(a.Labels)
+		ak, av := SortedPairs(a.Annotations)
+		vk, vv := SortedPairs(a.Values)
+		b.alertKey = append(b.alertKey, a.Key)
+		b.fingerprint = append(b.fingerprint, a.Fingerprint)
+		b.alertName = append(b.alertName, a.Name)
+		b.alertStatus = append(b.alertStatus, a.Status)
+		b.alertStartsAt = append(b.alertStartsAt, laterTime(a.StartsAt, unix0))
+		b.alertEndsAt = append(b.alertEndsAt, nullableTime(a.EndsAt))
+		b.labelKeys, b.labelValues = append(b.labelKeys, lk), append(b.labelValues, lv)
+		b.annotationKeys, b.annotationValues = append(b.annotationKeys, ak), append(b.annotationValues, av)
+		b.generatorURL = append(b.generatorURL, a.GeneratorURL)
+		b.valueKeys, b.values = append(b.valueKeys, vk), append(b.values, vv)
+		b.source = append(b.source, a.Source)
 	}
-	a := r.Alert
-	if a == nil {
-		return append(row, "", "", "", "", time.Unix(0, 0), nil, []string{}, []string{}, []string{}, []string{}, "",
-			[]string{}, []float64{}, "")
+	return b
+}
+
+// columns returns the block's columns in the order of ingestColumns.
+func (b *ingestBlock) columns() []any {
+	return []any{
+		b.incidentID, b.seq, b.at, b.atNs, b.recordedAt, b.kind, b.actor, b.message, b.body, b.cause, b.prevHash,
+		b.hash, b.writeState, b.title, b.description, b.aiSystem, b.category, b.severity, b.status, b.declaredBy,
+		b.declaredVia, b.groupKey, b.drill, b.startedAt, b.declaredAt, b.acknowledgedAt, b.containedAt,
+		b.resolvedAt, b.closedAt, b.alertCount, b.firingCount, b.lead, b.reportedVia, b.reviewComplete,
+		b.regulatoryDue, b.actionItemsDue, b.alertKey, b.fingerprint, b.alertName, b.alertStatus, b.alertStartsAt,
+		b.alertEndsAt, b.labelKeys, b.labelValues, b.annotationKeys, b.annotationValues, b.generatorURL,
+		b.valueKeys, b.values, b.source,
 	}
-	lk, lv := SortedPairs(a.Labels)
-	ak, av := SortedPairs(a.Annotations)
-	vk, vv := SortedPairs(a.Values)
-	return append(row, a.Key, a.Fingerprint, a.Name, a.Status, a.StartsAt, nullableTime(a.EndsAt), lk, lv, ak, av,
-		a.GeneratorURL, vk, vv, a.Source)
+}
+
+// laterTime is t, or floor when t is before it (a zero time, which a DateTime cannot hold).
+func laterTime(t, floor time.Time) time.Time {
+	if t.Before(floor) {
+		return floor
+	}
+	return t
 }
 
 func boolToUInt8(b bool) uint8 {
