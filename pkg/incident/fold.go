@@ -146,7 +146,7 @@ func (inc *Incident) applyBody(e Event) error {
 		inc.DeclaredBy, inc.DeclaredVia, inc.GroupKey, inc.Drill = b.DeclaredBy, b.DeclaredVia, b.GroupKey, b.Drill
 		inc.ReportedVia, inc.Roles = b.ReportedVia, map[string]string{}
 		inc.StartedAt, inc.DeclaredAt = b.StartedAt.UTC(), e.At
-		inc.firing = map[string]bool{}
+		inc.episodes = map[Digest]episode{}
 	case KindAlertFired, KindAlertResolved:
 		var b AlertBody
 		if err := decodeBody(e, &b); err != nil {
@@ -155,12 +155,14 @@ func (inc *Incident) applyBody(e Event) error {
 		if b.Alert.Key == "" {
 			return fmt.Errorf("alert without key")
 		}
-		if inc.firing == nil {
-			inc.firing = map[string]bool{}
+		if inc.episodes == nil {
+			inc.episodes = map[Digest]episode{}
 		}
 		firing := e.Kind == KindAlertFired
-		was, known := inc.firing[b.Alert.Key]
-		inc.firing[b.Alert.Key] = firing
+		key := DigestOf(b.Alert.Key)
+		ep, known := inc.episodes[key]
+		was := ep.firing
+		inc.episodes[key] = episode{fingerprint: DigestOf(b.Alert.Fingerprint), firing: firing}
 		if !known {
 			inc.AlertCount++
 		}

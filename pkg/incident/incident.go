@@ -5,8 +5,11 @@
 package incident
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"iter"
+	"maps"
 	"strings"
 	"time"
 )
@@ -159,21 +162,30 @@ type Incident struct {
 	LastHash       string                `json:"last_hash"`
 	UpdatedAt      time.Time             `json:"updated_at"`
 
-	firing      map[string]bool // alert key -> currently firing; drives AlertCount and FiringCount
-	truncations map[string]bool // digests of recorded alerts_truncated events
-	causes      map[string]bool // ids of the commands on the timeline
+	episodes    map[Digest]episode // alert episodes attached, by digest of their key; drive AlertCount and FiringCount
+	truncations map[string]bool    // digests of recorded alerts_truncated events
+	causes      map[string]bool    // ids of the commands on the timeline
 }
 
 // HasCause reports whether a command with this id already produced events on the timeline.
 func (inc *Incident) HasCause(commandID string) bool { return inc.causes[commandID] }
 
-// AlertKeys lists the keys of every alert episode attached to the incident, in no particular order.
-func (inc *Incident) AlertKeys() []string {
-	keys := make([]string, 0, len(inc.firing))
-	for k := range inc.firing {
-		keys = append(keys, k)
+// episode is what an incident keeps of an alert episode attached to it.
+type episode struct {
+	fingerprint Digest // of the alert's fingerprint
+	firing      bool
+}
+
+// Episodes yields the digests of the key and of the fingerprint of every alert episode attached, in no
+// particular order.
+func (inc *Incident) Episodes() iter.Seq2[Digest, Digest] {
+	return func(yield func(key, fingerprint Digest) bool) {
+		for k, ep := range inc.episodes {
+			if !yield(k, ep.fingerprint) {
+				return
+			}
+		}
 	}
-	return keys
 }
 
 // HasTruncation reports whether an alerts_truncated event with this digest is on the timeline.
@@ -181,17 +193,19 @@ func (inc *Incident) HasTruncation(digest string) bool { return inc.truncations[
 
 // AlertFiring reports whether the alert with the given key is attached and firing; known reports whether it is attached.
 func (inc *Incident) AlertFiring(key string) (firing, known bool) {
-	firing, known = inc.firing[key]
-	return firing, known
+	return inc.EpisodeFiring(DigestOf(key))
+}
+
+// EpisodeFiring is AlertFiring by the digest of the alert's key.
+func (inc *Incident) EpisodeFiring(key Digest) (firing, known bool) {
+	ep, known := inc.episodes[key]
+	return ep.firing, known
 }
 
 // Clone returns a deep copy, so a caller can try events on it without touching the original.
 func (inc *Incident) Clone() *Incident {
 	c := *inc
-	c.firing = make(map[string]bool, len(inc.firing))
-	for k, v := range inc.firing {
-		c.firing[k] = v
-	}
+	c.episodes = maps.Clone(inc.episodes)
 	c.Roles = make(map[string]string, len(inc.Roles))
 	for k, v := range inc.Roles {
 		c.Roles[k] = v
@@ -239,6 +253,18 @@ type Alert struct {
 // cluster sends the same fingerprint and startsAt for it, so this is the identity used to deduplicate.
 func AlertKey(fingerprint string, startsAt time.Time) string {
 	return fingerprint + "@" + fmt.Sprint(startsAt.UTC().UnixMilli())
+}
+
+// Digest stands for an alert key or fingerprint in memory: the first 128 bits of its SHA-256. Incidents and the
+// ingest hold a few per alert of every open incident; fixed-size values without pointers keep that small and out
+// of the garbage collector's way, where strings and maps of strings were twice the size and all scanned. Two
+// strings sharing a digest is as likely as a 128-bit hash collision.
+type Digest [16]byte
+
+// DigestOf returns the digest of s.
+func DigestOf(s string) Digest {
+	sum := sha256.Sum256([]byte(s))
+	return Digest(sum[:16])
 }
 
 // jsonString is a helper for building small machine-readable bodies.

@@ -35,16 +35,13 @@ func CommandIncidentID(c *incident.Command) string {
 	return c.IncidentID
 }
 
-// Has reports whether the state holds the incident.
-func (s *State) Has(id string) bool { _, ok := s.incidents[id]; return ok }
-
 // ApplyCommand executes a person's command. The caller must first Load the incident if the store has it.
 func (s *State) ApplyCommand(env Envelope) ([]store.Record, CommandResult) {
 	c := env.Command
 	now := env.ReceivedAt.UTC()
 	if c.Kind == incident.CmdDeclare {
 		id := DeclaredIncidentID(c.ID)
-		if inc, ok := s.incidents[id]; ok {
+		if inc := s.incident(id); inc != nil {
 			return nil, CommandResult{Incident: inc.Clone()}
 		}
 		inc, e, err := incident.DeclareByHand(c, id, now)
@@ -54,8 +51,8 @@ func (s *State) ApplyCommand(env Envelope) ([]store.Record, CommandResult) {
 		s.track(inc)
 		return []store.Record{{Event: e, State: *inc, WriteState: true}}, CommandResult{Incident: inc.Clone(), Events: []incident.Event{e}}
 	}
-	inc, ok := s.incidents[c.IncidentID]
-	if !ok {
+	inc := s.incident(c.IncidentID)
+	if inc == nil {
 		return nil, CommandResult{Err: fmt.Errorf("%w: %s", ErrNotFound, c.IncidentID)}
 	}
 	events, err := incident.Execute(c, inc, now)

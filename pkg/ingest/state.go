@@ -33,13 +33,18 @@ const maxTitle = 300
 
 // State is what the ingest needs to know of recent incidents to turn notifications into events. It is owned by
 // one goroutine: the single writer of incident timelines.
+//
+// It indexes every alert episode of the incidents it holds, which under a storm of alerts is most of the
+// receiver's heap. The indexes hold digests and slot numbers, nothing the garbage collector has to scan.
 type State struct {
-	mapping       *incident.Mapping
-	incidents     map[string]*incident.Incident // incident id -> state
-	keysOf        map[string][]string           // incident id -> alert keys attached
-	openByGroup   map[string]string             // group key -> open incident it declared
-	episodes      map[string]string             // alert key (fingerprint@startsAt) -> incident id
-	byFingerprint map[string]string             // fingerprint -> incident of its latest episode
+	mapping     *incident.Mapping
+	slots       []*incident.Incident // slot -> incident (nil: free)
+	slotOf      map[string]int32     // incident id -> slot
+	freeSlots   []int32
+	openByGroup map[string]string         // group key -> open incident it declared
+	episodes    map[incident.Digest]int32 // alert key digest -> slot of its incident
+	// fingerprint digest -> slot of the incident of its latest episode
+	byFingerprint map[incident.Digest]int32
 	lastSweep     time.Time
 }
 
@@ -47,30 +52,55 @@ type State struct {
 func NewState(m *incident.Mapping) *State {
 	return &State{
 		mapping:       m,
-		incidents:     map[string]*incident.Incident{},
-		keysOf:        map[string][]string{},
+		slotOf:        map[string]int32{},
 		openByGroup:   map[string]string{},
-		episodes:      map[string]string{},
-		byFingerprint: map[string]string{},
+		episodes:      map[incident.Digest]int32{},
+		byFingerprint: map[incident.Digest]int32{},
 	}
 }
 
 // Load adds incidents folded from the store (see store.LoadActive).
 func (s *State) Load(incidents []*incident.Incident) {
 	for _, inc := range incidents {
-		s.track(inc)
-		for _, k := range inc.AlertKeys() {
-			s.attachKey(inc.ID, k)
+		slot := s.track(inc)
+		for key, fp := range inc.Episodes() {
+			s.attach(slot, key, fp)
 		}
 	}
 }
 
 // Size returns how many incidents the state holds, and how many alert episodes.
-func (s *State) Size() (incidents, episodes int) { return len(s.incidents), len(s.episodes) }
+func (s *State) Size() (incidents, episodes int) { return len(s.slotOf), len(s.episodes) }
 
-func (s *State) track(inc *incident.Incident) {
-	s.incidents[inc.ID] = inc
+// Has reports whether the state holds the incident.
+func (s *State) Has(id string) bool {
+	_, ok := s.slotOf[id]
+	return ok
+}
+
+// incident returns the incident with this id, or nil.
+func (s *State) incident(id string) *incident.Incident {
+	if slot, ok := s.slotOf[id]; ok {
+		return s.slots[slot]
+	}
+	return nil
+}
+
+// track adds inc (or replaces the incident with its id) and returns its slot.
+func (s *State) track(inc *incident.Incident) int32 {
+	slot, ok := s.slotOf[inc.ID]
+	switch {
+	case ok:
+	case len(s.freeSlots) > 0:
+		slot = s.freeSlots[len(s.freeSlots)-1]
+		s.freeSlots = s.freeSlots[:len(s.freeSlots)-1]
+	default:
+		slot = int32(len(s.slots))
+		s.slots = append(s.slots, nil)
+	}
+	s.slots[slot], s.slotOf[inc.ID] = inc, slot
 	s.syncGroup(inc)
+	return slot
 }
 
 // syncGroup keeps openByGroup pointing at the open incident of inc's group: inc claims its group while it is open
@@ -87,12 +117,9 @@ func (s *State) syncGroup(inc *incident.Incident) {
 	}
 }
 
-func (s *State) attachKey(id, key string) {
-	s.episodes[key] = id
-	s.keysOf[id] = append(s.keysOf[id], key)
-	if fp, _, ok := strings.Cut(key, "@"); ok {
-		s.byFingerprint[fp] = id
-	}
+func (s *State) attach(slot int32, key, fingerprint incident.Digest) {
+	s.episodes[key] = slot
+	s.byFingerprint[fingerprint] = slot
 }
 
 // batch collects the records one Apply produces.
@@ -135,7 +162,7 @@ func (s *State) Apply(env Envelope) ([]store.Record, Outcome) {
 		s.applyTruncation(b, n)
 	}
 	for _, id := range b.touched {
-		s.maybeAutoResolve(b, s.incidents[id])
+		s.maybeAutoResolve(b, s.incident(id))
 	}
 	for _, i := range b.last {
 		b.records[i].WriteState = true
@@ -146,9 +173,10 @@ func (s *State) Apply(env Envelope) ([]store.Record, Outcome) {
 
 func (s *State) applyAlert(b *batch, n *webhook.Notification, a *webhook.Alert) {
 	key := incident.AlertKey(a.Fingerprint, a.StartsAt)
-	if id, known := s.episodes[key]; known {
-		inc := s.incidents[id]
-		firing, _ := inc.AlertFiring(key)
+	keyDigest := incident.DigestOf(key)
+	if slot, known := s.episodes[keyDigest]; known {
+		inc := s.slots[slot]
+		firing, _ := inc.EpisodeFiring(keyDigest)
 		if a.Firing() || !firing {
 			b.outcome.Duplicates++ // a retry, an HA peer or a repeat notification: already recorded
 			return
@@ -156,12 +184,12 @@ func (s *State) applyAlert(b *batch, n *webhook.Notification, a *webhook.Alert) 
 		alert := toAlert(key, n, a)
 		b.add(inc, incident.KindAlertResolved, a.EndsAt, incident.RuleActor(alert.Name),
 			fmt.Sprintf("Alert %s resolved", alert.Name), incident.AlertBody{Alert: alert}, &alert)
-		b.resolved[id] = laterOf(b.resolved[id], a.EndsAt)
+		b.resolved[inc.ID] = laterOf(b.resolved[inc.ID], a.EndsAt)
 		return
 	}
 	alert := toAlert(key, n, a)
-	inc := s.target(b, n, &alert)
-	s.attachKey(inc.ID, key)
+	inc, slot := s.target(b, n, &alert)
+	s.attach(slot, keyDigest, incident.DigestOf(a.Fingerprint))
 	fired := alert
 	fired.Status, fired.EndsAt = webhook.StatusFiring, time.Time{}
 	b.add(inc, incident.KindAlertFired, alert.StartsAt, incident.RuleActor(alert.Name),
@@ -179,12 +207,12 @@ func (s *State) applyAlert(b *batch, n *webhook.Notification, a *webhook.Alert) 
 }
 
 // target finds the incident a new alert episode belongs to, reopening or declaring one if needed.
-func (s *State) target(b *batch, n *webhook.Notification, a *incident.Alert) *incident.Incident {
-	if id, ok := s.byFingerprint[a.Fingerprint]; ok {
-		inc := s.incidents[id]
+func (s *State) target(b *batch, n *webhook.Notification, a *incident.Alert) (*incident.Incident, int32) {
+	if slot, ok := s.byFingerprint[incident.DigestOf(a.Fingerprint)]; ok {
+		inc := s.slots[slot]
 		switch {
 		case inc.Status.Open():
-			return inc
+			return inc, slot
 		case inc.Status == incident.Resolved && !a.StartsAt.After(inc.ResolvedAt.Add(s.mapping.ReopenWindow)):
 			b.add(inc, incident.KindReopened, a.StartsAt, incident.RuleActor(a.Name),
 				fmt.Sprintf("Reopened: alert %s fired again within %s of the resolution", a.Name, s.mapping.ReopenWindow),
@@ -192,16 +220,18 @@ func (s *State) target(b *batch, n *webhook.Notification, a *incident.Alert) *in
 			if _, taken := s.openByGroup[n.GroupKey]; !taken {
 				s.openByGroup[n.GroupKey] = inc.ID
 			}
-			return inc
+			return inc, slot
 		}
 	}
-	if id, ok := s.openByGroup[n.GroupKey]; ok && s.incidents[id].Status.Open() {
-		return s.incidents[id]
+	if id, ok := s.openByGroup[n.GroupKey]; ok {
+		if slot := s.slotOf[id]; s.slots[slot].Status.Open() {
+			return s.slots[slot], slot
+		}
 	}
 	return s.declare(b, n, a)
 }
 
-func (s *State) declare(b *batch, n *webhook.Notification, a *incident.Alert) *incident.Incident {
+func (s *State) declare(b *batch, n *webhook.Notification, a *incident.Alert) (*incident.Incident, int32) {
 	id := uuid.NewSHA1(incidentNamespace, []byte(n.GroupKey+"\n"+a.Key)).String()
 	system := s.mapping.AISystem(a.Labels)
 	if system == "" {
@@ -222,10 +252,10 @@ func (s *State) declare(b *batch, n *webhook.Notification, a *incident.Alert) *i
 	b.add(inc, incident.KindDeclared, b.at, body.DeclaredBy,
 		fmt.Sprintf("Declared %s %s incident on %s by alert rule %s via %s (receiver %q)", body.Severity, body.Category,
 			system, a.Name, n.Source, n.Receiver), body, nil)
-	s.track(inc)
+	slot := s.track(inc)
 	s.openByGroup[n.GroupKey] = id
 	b.outcome.Declared = append(b.outcome.Declared, inc)
-	return inc
+	return inc, slot
 }
 
 func title(n *webhook.Notification, a *incident.Alert, system string) string {
@@ -261,10 +291,10 @@ func (s *State) applyTruncation(b *batch, n *webhook.Notification) {
 	sort.Strings(keys)
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\n%d\n%s", n.GroupKey, n.TruncatedAlerts, strings.Join(keys, ","))))
 	digest := hex.EncodeToString(sum[:16])
-	if s.incidents[id].HasTruncation(digest) {
+	if s.incident(id).HasTruncation(digest) {
 		return
 	}
-	b.add(s.incidents[id], incident.KindAlertsTruncated, b.at, incident.SystemActor,
+	b.add(s.incident(id), incident.KindAlertsTruncated, b.at, incident.SystemActor,
 		fmt.Sprintf("Alertmanager left %d alerts out of a notification (max_alerts): they are not recorded here", n.TruncatedAlerts),
 		incident.TruncatedBody{Truncated: int(n.TruncatedAlerts), GroupKey: n.GroupKey, Receiver: n.Receiver, Digest: digest}, nil)
 }
@@ -290,22 +320,30 @@ func (s *State) sweep(now time.Time) {
 		return
 	}
 	s.lastSweep = now
-	for id, inc := range s.incidents {
-		if inc.Status.Open() {
+	var forget []int32
+	for slot, inc := range s.slots {
+		if inc == nil || inc.Status.Open() {
 			continue
 		}
 		s.syncGroup(inc)
 		if inc.FiringCount > 0 || (inc.Status == incident.Resolved && now.Sub(inc.ResolvedAt) <= s.mapping.ReopenWindow) {
 			continue
 		}
-		for _, k := range s.keysOf[id] {
-			delete(s.episodes, k)
-			if fp, _, _ := strings.Cut(k, "@"); s.byFingerprint[fp] == id {
+		forget = append(forget, int32(slot))
+	}
+	for _, slot := range forget {
+		inc := s.slots[slot]
+		for key, fp := range inc.Episodes() {
+			if s.episodes[key] == slot {
+				delete(s.episodes, key)
+			}
+			if s.byFingerprint[fp] == slot {
 				delete(s.byFingerprint, fp)
 			}
 		}
-		delete(s.keysOf, id)
-		delete(s.incidents, id)
+		delete(s.slotOf, inc.ID)
+		s.slots[slot] = nil
+		s.freeSlots = append(s.freeSlots, slot)
 	}
 }
 

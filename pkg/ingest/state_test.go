@@ -157,7 +157,7 @@ func TestClosedIncidentIsNeverReopenedByAlerts(t *testing.T) {
 	s := NewState(incident.DefaultMapping())
 	a := alertSpec{fp: "f1", name: "X", severity: "info", start: t0}
 	recs := apply(s, env(t0, note("g", a)))
-	inc := s.incidents[recs[0].Event.IncidentID]
+	inc := s.incident(recs[0].Event.IncidentID)
 	for _, k := range []incident.Kind{incident.KindResolved, incident.KindClosed} {
 		_, err := inc.Append(k, t0.Add(time.Minute), t0, "user:alice", "", incident.StatusBody{})
 		require.NoError(t, err)
@@ -253,6 +253,14 @@ func TestSweepForgetsFinishedIncidents(t *testing.T) {
 	incs, eps = s.Size()
 	assert.Equal(t, 1, incs, "the resolved SEV3 incident is forgotten after the reopen window")
 	assert.Equal(t, 1, eps)
+
+	// The forgotten incident's slot is reused; nothing of its alerts leads to the incident now in it.
+	third := apply(s, env(t0.Add(3*time.Hour+time.Second), note("third", alertSpec{fp: "f3", name: "Z", severity: "warning", start: t0.Add(3 * time.Hour)})))
+	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindAlertFired}, kinds(third))
+	assert.Len(t, s.slots, 2, "the freed slot is reused")
+	refire := apply(s, env(t0.Add(3*time.Hour+2*time.Second), note("g", alertSpec{fp: "f1", name: "X", severity: "info", start: t0.Add(3 * time.Hour)})))
+	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindAlertFired}, kinds(refire))
+	assert.NotEqual(t, third[0].Event.IncidentID, refire[0].Event.IncidentID)
 }
 
 func apply(s *State, e Envelope) []store.Record {
