@@ -3,12 +3,9 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -176,28 +173,24 @@ type loadResult struct {
 // latePaceLimit is how far behind schedule a paced run may fall at its end before it stops sending the rest.
 const latePaceLimit = 5 * time.Second
 
-func newClient(concurrency int) *http.Client {
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			Proxy:               nil,
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        2 * concurrency,
-			MaxIdleConnsPerHost: 2 * concurrency,
-			IdleConnTimeout:     90 * time.Second,
-			DisableCompression:  true,
-		},
-	}
-}
-
 // run drives the load. A paced run is open loop: request i is due at start + i/rate whatever happened before, and
 // its latency is measured from that due time, so time spent waiting for a free connection counts (no coordinated
 // omission). A closed-loop run sends the next request on a connection as soon as the previous answer arrived and
 // measures from the send.
 func (r loadRun) run(ctx context.Context) loadResult {
-	client := newClient(r.concurrency)
-	defer client.CloseIdleConnections()
-	warm(ctx, client, r.url, r.concurrency)
+	// The connections are open before the clock starts, as a long-running sender has them open.
+	conns := make([]*postConn, r.concurrency)
+	for k := range conns {
+		c, err := newPostConn(r.url+"/api/v1/webhook", 30*time.Second)
+		if err == nil {
+			err = c.dial()
+		}
+		if err != nil {
+			panic(fmt.Sprintf("load generator: %v", err))
+		}
+		conns[k] = c
+		defer c.close()
+	}
 
 	res := loadResult{mode: "closed loop", rate: r.rate, duration: r.duration, concurrency: r.concurrency,
 		codes: map[int]int64{}}
@@ -215,7 +208,6 @@ func (r loadRun) run(ctx context.Context) loadResult {
 	if r.rate > 0 {
 		perWorker = int(res.intended)/r.concurrency + 1024
 	}
-	url := r.url + "/api/v1/webhook"
 	startWall := time.Now()
 	start := startWall // monotonic
 	done := make(chan struct{})
@@ -237,7 +229,7 @@ func (r loadRun) run(ctx context.Context) loadResult {
 			}
 		}()
 	}
-	for range r.concurrency {
+	for _, conn := range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -268,18 +260,8 @@ func (r loadRun) run(ctx context.Context) loadResult {
 				}
 				var fp string
 				buf, fp = r.payloads.body(buf[:0], i, startWall.Add(due).Add(-30*time.Second))
-				req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(buf))
-				if err != nil {
-					panic(err)
-				}
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("User-Agent", "Alertmanager/0.28.1")
 				sent.Add(1)
-				resp, err := client.Do(req)
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
+				code, err := conn.post(buf)
 				end := time.Since(start)
 				lastDone.Store(int64(end))
 				if err != nil {
@@ -289,16 +271,16 @@ func (r loadRun) run(ctx context.Context) loadResult {
 					}
 					continue
 				}
-				local = append(local, sample{off: due, lat: end - due, code: resp.StatusCode})
-				if resp.StatusCode == http.StatusOK {
+				local = append(local, sample{off: due, lat: end - due, code: code})
+				if code == http.StatusOK {
 					ok.Add(1)
 					if r.onAccepted != nil {
 						r.onAccepted(i, fp, start.Add(end))
 					}
 				} else {
-					codes[resp.StatusCode]++
+					codes[code]++
 					if firstErr == "" {
-						firstErr = fmt.Sprintf("HTTP %d", resp.StatusCode)
+						firstErr = fmt.Sprintf("HTTP %d", code)
 					}
 				}
 			}
@@ -323,23 +305,6 @@ func (r loadRun) run(ctx context.Context) loadResult {
 	}
 	slices.Sort(res.lat)
 	return res
-}
-
-// warm opens the connections before the clock starts, as a long-running sender has them open.
-func warm(ctx context.Context, client *http.Client, url string, n int) {
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/-/ready", nil)
-			if resp, err := client.Do(req); err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // rate is the accepted notifications per second over the run.

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +31,7 @@ const (
 	envSampleEvery = "FIREBREAK_VIEW_SAMPLE_EVERY" // alert-to-view latency of every Nth alert, default 100
 	envOut         = "FIREBREAK_BENCH_OUT"         // write the markdown summary here
 	envFlags       = "FIREBREAK_RECEIVER_FLAGS"    // extra receiver flags, space-separated
+	envCPUProfile  = "FIREBREAK_LOAD_CPUPROFILE"   // write the receiver's CPU profile of the closed-loop run here
 )
 
 // The targets.
@@ -49,11 +52,13 @@ type settings struct {
 	sampleEvery           int
 	out                   string
 	receiverFlags         []string
+	cpuProfile            string
 }
 
 func loadSettings(b *testing.B) settings {
 	s := settings{duration: 60 * time.Second, maxDuration: 15 * time.Second, rate: 6000, concurrency: 64, groups: 50,
-		sampleEvery: 100, out: os.Getenv(envOut), receiverFlags: strings.Fields(os.Getenv(envFlags))}
+		sampleEvery: 100, out: os.Getenv(envOut), receiverFlags: strings.Fields(os.Getenv(envFlags)),
+		cpuProfile: os.Getenv(envCPUProfile)}
 	dur := func(env string, p *time.Duration) {
 		if v := os.Getenv(env); v != "" {
 			d, err := time.ParseDuration(v)
@@ -156,13 +161,26 @@ func BenchmarkReceiverLoad(b *testing.B) {
 		rep.pacedStore.after.Round(time.Millisecond), rep.peakRSS>>20)
 
 	// 2. Closed loop against a fresh receiver.
-	recv2, db2 := startReceiver(b, ch, receiverBin, cfg.receiverFlags)
+	flags2 := cfg.receiverFlags
+	if cfg.cpuProfile != "" {
+		flags2 = append(slices.Clone(flags2), "--enable-pprof")
+	}
+	recv2, db2 := startReceiver(b, ch, receiverBin, flags2)
 	progress("closed-loop run against the receiver for %s", cfg.maxDuration)
 	pids2 := map[string]int{"receiver": recv2.pid(), "clickhouse-server": chPid, "load generator (benchmark)": os.Getpid()}
+	profiled := make(chan error, 1)
+	if cfg.cpuProfile != "" {
+		go func() { profiled <- cpuProfile(recv2.url, cfg.maxDuration-time.Second, cfg.cpuProfile) }()
+	} else {
+		profiled <- nil
+	}
 	c0 := snapCPU(pids2)
 	rep.max = loadRun{url: recv2.url, duration: cfg.maxDuration, concurrency: cfg.concurrency,
 		payloads: newPayloads(2, cfg.groups), progress: progress}.run(context.Background())
 	rep.maxCPU = splitCPU(c0, snapCPU(pids2))
+	if err := <-profiled; err != nil {
+		b.Errorf("receiver CPU profile: %v", err)
+	}
 	progress("receiver closed loop: %.0f/s, p99 %s; waiting for ClickHouse", rep.max.achieved(), quantile(rep.max.lat, 0.99))
 	rep.maxStore = waitStored(b, ch, db2, rep.max, cfg.groups, time.Now())
 	rep.maxPeakRSS, _ = procStatusKB(recv2.pid(), "VmHWM")
@@ -225,6 +243,27 @@ func revision(root string) string {
 		rev += " (with uncommitted changes to receiver/, pkg/ or go.mod)"
 	}
 	return rev
+}
+
+// cpuProfile saves the receiver's CPU profile over the next d (it must run with --enable-pprof).
+func cpuProfile(url string, d time.Duration, path string) error {
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", url, max(1, int(d.Seconds()))))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /debug/pprof/profile: %s", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
