@@ -49,3 +49,13 @@ func TestQuantile(t *testing.T) {
 	assert.Equal(t, time.Duration(10), quantile(d, 1))
 	assert.Equal(t, time.Duration(0), quantile(nil, 0.5))
 }
+
+func TestBucketQuantile(t *testing.T) {
+	m := map[string]float64{
+		`x_bucket{le="0.001"}`: 10, `x_bucket{le="0.002"}`: 95, `x_bucket{le="0.004"}`: 99,
+		`x_bucket{le="0.008"}`: 100, `x_bucket{le="+Inf"}`: 100, `x_count`: 100,
+	}
+	assert.Equal(t, fmtMs(2*time.Millisecond), bucketQuantile(m, "x", 0.9))
+	assert.Equal(t, fmtMs(4*time.Millisecond), bucketQuantile(m, "x", 0.99))
+	assert.Equal(t, "-", bucketQuantile(m, "y", 0.99))
+}

@@ -31,7 +31,7 @@ const (
 	envSampleEvery = "FIREBREAK_VIEW_SAMPLE_EVERY" // alert-to-view latency of every Nth alert, default 100
 	envOut         = "FIREBREAK_BENCH_OUT"         // write the markdown summary here
 	envFlags       = "FIREBREAK_RECEIVER_FLAGS"    // extra receiver flags, space-separated
-	envCPUProfile  = "FIREBREAK_LOAD_CPUPROFILE"   // write the receiver's CPU profile of the closed-loop run here
+	envCPUProfile  = "FIREBREAK_LOAD_CPUPROFILE"   // write the receiver's CPU profile of the closed-loop run here (and its heap profile at the end to <file>.heap)
 )
 
 // The targets.
@@ -181,6 +181,11 @@ func BenchmarkReceiverLoad(b *testing.B) {
 	if err := <-profiled; err != nil {
 		b.Errorf("receiver CPU profile: %v", err)
 	}
+	if cfg.cpuProfile != "" {
+		if err := saveProfile(recv2.url+"/debug/pprof/heap", cfg.cpuProfile+".heap"); err != nil {
+			b.Errorf("receiver heap profile: %v", err)
+		}
+	}
 	progress("receiver closed loop: %.0f/s, p99 %s; waiting for ClickHouse", rep.max.achieved(), quantile(rep.max.lat, 0.99))
 	rep.maxStore = waitStored(b, ch, db2, rep.max, cfg.groups, time.Now())
 	rep.maxPeakRSS, _ = procStatusKB(recv2.pid(), "VmHWM")
@@ -247,7 +252,11 @@ func revision(root string) string {
 
 // cpuProfile saves the receiver's CPU profile over the next d (it must run with --enable-pprof).
 func cpuProfile(url string, d time.Duration, path string) error {
-	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", url, max(1, int(d.Seconds()))))
+	return saveProfile(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", url, max(1, int(d.Seconds()))), path)
+}
+
+func saveProfile(url, path string) error {
+	resp, err := http.Get(url)
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,13 @@
 package bench
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -252,6 +255,42 @@ func (r *report) receiverMetrics(b *strings.Builder) {
 		sum(m, "firebreak_store_write_errors_total"), sum(m, "firebreak_spool_records_undecodable_total"),
 		sum(m, "firebreak_ingest_state_alert_episodes"), sum(m, "firebreak_spool_pending_records"),
 		avg("firebreak_webhook_accept_duration_seconds"), strings.ReplaceAll(r.pacedParts, "\t", " / "))
+	fmt.Fprintf(b, "Spool: %.0f write+fsync rounds, %.1f notifications each on average, mean %s, 99%% within %s; "+
+		"server-side accept latency 99%% within %s (histogram bucket bounds).\n",
+		sum(m, "firebreak_spool_sync_duration_seconds_count"),
+		sum(m, "firebreak_webhook_accept_duration_seconds_count")/max(1, sum(m, "firebreak_spool_sync_duration_seconds_count")),
+		avg("firebreak_spool_sync_duration_seconds"), bucketQuantile(m, "firebreak_spool_sync_duration_seconds", 0.99),
+		bucketQuantile(m, "firebreak_webhook_accept_duration_seconds", 0.99))
+}
+
+// bucketQuantile is the upper bound of the histogram bucket holding quantile q of the metric's observations.
+func bucketQuantile(m map[string]float64, name string, q float64) string {
+	type bucket struct{ le, count float64 }
+	var buckets []bucket
+	for series, v := range m {
+		le, ok := strings.CutPrefix(series, name+`_bucket{le="`)
+		if !ok {
+			continue
+		}
+		bound, err := strconv.ParseFloat(strings.TrimSuffix(le, `"}`), 64)
+		if err == nil {
+			buckets = append(buckets, bucket{bound, v})
+		}
+	}
+	slices.SortFunc(buckets, func(a, b bucket) int { return cmp.Compare(a.le, b.le) })
+	if len(buckets) == 0 || buckets[len(buckets)-1].count == 0 {
+		return "-"
+	}
+	want := q * buckets[len(buckets)-1].count
+	for _, bk := range buckets {
+		if bk.count >= want {
+			if math.IsInf(bk.le, 1) {
+				return "more than the largest bucket"
+			}
+			return fmtMs(time.Duration(bk.le * float64(time.Second)))
+		}
+	}
+	return "-"
 }
 
 func (r *report) logSummary(b *strings.Builder, run, log string, exit error) {

@@ -36,7 +36,16 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 	} else {
 		log.Info("webhook authentication enabled", "bearer", cfg.token != "", "basic", cfg.basic != "")
 	}
-	sp, err := spool.Open(spool.Options{Dir: cfg.SpoolDir, MaxBytes: cfg.SpoolMaxBytes, Logger: log})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	syncDuration := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "firebreak_spool_sync_duration_seconds",
+		Help:    "Write and fsync of one batch of spooled notifications: what accepting a notification waits for.",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+	})
+	reg.MustRegister(syncDuration)
+	sp, err := spool.Open(spool.Options{Dir: cfg.SpoolDir, MaxBytes: cfg.SpoolMaxBytes, Logger: log,
+		ObserveSync: func(d time.Duration) { syncDuration.Observe(d.Seconds()) }})
 	if err != nil {
 		return fmt.Errorf("spool %s: %w", cfg.SpoolDir, err)
 	}
@@ -50,8 +59,6 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 	}
 	defer st.Close()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	waiters, decoded := &ingest.Waiters{}, &ingest.Decoded{}
 	proc := &ingest.Processor{Spool: sp, Store: st, Mapping: mapping, Metrics: ingest.NewMetrics(reg), Log: log,
 		Linger: cfg.BatchLinger, Waiters: waiters, Decoded: decoded}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Options configures a Spool. Zero values select the defaults.
@@ -30,6 +31,9 @@ type Options struct {
 	MaxRecordBytes int
 	// Logger receives recovery warnings and I/O errors. May be nil.
 	Logger *slog.Logger
+	// ObserveSync, if set, is told how long each write-and-fsync of a batch of records took: what every Append of
+	// the batch waited for.
+	ObserveSync func(time.Duration)
 }
 
 const (
@@ -371,6 +375,9 @@ func (s *Spool) writeBatch(b *batch) {
 }
 
 func (s *Spool) writeChunk(chunk []byte) error {
+	if s.opts.ObserveSync != nil {
+		defer func(start time.Time) { s.opts.ObserveSync(time.Since(start)) }(time.Now())
+	}
 	if _, err := s.wf.WriteAt(chunk, s.wSize); err != nil {
 		err = fmt.Errorf("spool: write %s: %w", s.wf.Name(), err)
 		// Drop whatever part was written so the next write starts clean.

@@ -110,8 +110,11 @@ func Decode(body []byte) (*Notification, error) {
 		return nil, &Error{Problem: "empty body: expected a JSON object"}
 	}
 	var n Notification
-	if err := json.Unmarshal(body, &n); err != nil {
-		return nil, jsonError(err)
+	if !decodeFast(body, &n) {
+		n = Notification{}
+		if err := json.Unmarshal(body, &n); err != nil {
+			return nil, jsonError(err)
+		}
 	}
 	if err := n.normalize(); err != nil {
 		return nil, err
