@@ -24,7 +24,7 @@ import (
 // Settings, from the environment.
 const (
 	envDuration    = "FIREBREAK_LOAD_DURATION"     // paced run, default 60s
-	envRate        = "FIREBREAK_LOAD_RATE"         // paced run's target notifications/s, default 6000
+	envRate        = "FIREBREAK_LOAD_RATE"         // paced run's target notifications/s, default 5000 (the target)
 	envConcurrency = "FIREBREAK_LOAD_CONCURRENCY"  // connections, default 64
 	envMaxDuration = "FIREBREAK_LOAD_MAX_DURATION" // each closed-loop run (receiver, bare handler), default 15s
 	envGroups      = "FIREBREAK_LOAD_GROUPS"       // Alertmanager groups (one open incident each), default 50
@@ -56,7 +56,7 @@ type settings struct {
 }
 
 func loadSettings(b *testing.B) settings {
-	s := settings{duration: 60 * time.Second, maxDuration: 15 * time.Second, rate: 6000, concurrency: 64, groups: 50,
+	s := settings{duration: 60 * time.Second, maxDuration: 15 * time.Second, rate: 5000, concurrency: 64, groups: 50,
 		sampleEvery: 100, out: os.Getenv(envOut), receiverFlags: strings.Fields(os.Getenv(envFlags)),
 		cpuProfile: os.Getenv(envCPUProfile)}
 	dur := func(env string, p *time.Duration) {

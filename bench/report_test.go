@@ -255,12 +255,14 @@ func (r *report) receiverMetrics(b *strings.Builder) {
 		sum(m, "firebreak_store_write_errors_total"), sum(m, "firebreak_spool_records_undecodable_total"),
 		sum(m, "firebreak_ingest_state_alert_episodes"), sum(m, "firebreak_spool_pending_records"),
 		avg("firebreak_webhook_accept_duration_seconds"), strings.ReplaceAll(r.pacedParts, "\t", " / "))
-	fmt.Fprintf(b, "Spool: %.0f write+fsync rounds, %.1f notifications each on average, mean %s, 99%% within %s; "+
-		"server-side accept latency 99%% within %s (histogram bucket bounds).\n",
+	fmt.Fprintf(b, "Spool: %.0f write+fsync rounds, %.1f notifications each on average, mean %s, 99%% / 99.9%% within %s / %s; "+
+		"server-side accept latency 99%% / 99.9%% within %s / %s (histogram bucket bounds).\n",
 		sum(m, "firebreak_spool_sync_duration_seconds_count"),
 		sum(m, "firebreak_webhook_accept_duration_seconds_count")/max(1, sum(m, "firebreak_spool_sync_duration_seconds_count")),
 		avg("firebreak_spool_sync_duration_seconds"), bucketQuantile(m, "firebreak_spool_sync_duration_seconds", 0.99),
-		bucketQuantile(m, "firebreak_webhook_accept_duration_seconds", 0.99))
+		bucketQuantile(m, "firebreak_spool_sync_duration_seconds", 0.999),
+		bucketQuantile(m, "firebreak_webhook_accept_duration_seconds", 0.99),
+		bucketQuantile(m, "firebreak_webhook_accept_duration_seconds", 0.999))
 }
 
 // bucketQuantile is the upper bound of the histogram bucket holding quantile q of the metric's observations.

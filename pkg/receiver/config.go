@@ -68,7 +68,7 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		"soft limit of the Go heap; the garbage collector works harder near it (0 for none)")
 	str(&c.RulesFile, "rules", "FIREBREAK_RULES", "", "YAML file mapping alert labels to severity, category and AI system (default: built-in)")
 	str(&maxBody, "max-body-bytes", "FIREBREAK_MAX_BODY_BYTES", "8MiB", "largest webhook body accepted (413 beyond)")
-	str(&linger, "batch-linger", "FIREBREAK_BATCH_LINGER", "500ms", "how long to gather notifications into one ClickHouse write")
+	str(&linger, "batch-linger", "FIREBREAK_BATCH_LINGER", "1s", "how long to gather notifications into one ClickHouse write")
 	str(&level, "log-level", "FIREBREAK_LOG_LEVEL", "info", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "FIREBREAK_LOG_FORMAT", "text", "text or json")
 	envOf["enable-pprof"] = "FIREBREAK_ENABLE_PPROF"
