@@ -30,19 +30,33 @@ import (
 //
 // FIREBREAK_SEED_INCIDENTS / FIREBREAK_SEED_EVENTS scale the volume; FIREBREAK_PLUGIN_BENCH_N sets the samples per
 // operation (default 100); FIREBREAK_BENCH_OUT also writes the markdown summary to a file.
+// FIREBREAK_PLUGIN_BENCH_REUSE="<native port> <http port> <database>" uses a database seeded before (by an earlier
+// run's seed command) on a running server instead of seeding one: for iterating on the read path.
 func BenchmarkPluginAPI(b *testing.B) {
 	incidents, events, n := envInt(b, "FIREBREAK_SEED_INCIDENTS", 1_000_000), envInt(b, "FIREBREAK_SEED_EVENTS", 10_000_000),
 		envInt(b, "FIREBREAK_PLUGIN_BENCH_N", 100)
-	ch := testenv.StartClickHouse(b)
-	db := ch.NewDatabase(b)
-
-	seedStart := time.Now()
-	seed := exec.Command(testenv.GoBuild(b, "cmd/firebreak-seed"), "--clickhouse-http", ch.HTTPURL(), "--clickhouse-dsn",
-		ch.DSN(db), "--database", db, "--incidents", strconv.Itoa(incidents), "--events", strconv.Itoa(events))
-	if out, err := seed.CombinedOutput(); err != nil {
-		b.Fatalf("seed: %v\n%s", err, out)
+	var (
+		ch       *testenv.ClickHouse
+		db       string
+		seedTook time.Duration
+	)
+	if reuse := os.Getenv("FIREBREAK_PLUGIN_BENCH_REUSE"); reuse != "" {
+		var tcpPort, httpPort int
+		if _, err := fmt.Sscan(reuse, &tcpPort, &httpPort, &db); err != nil {
+			b.Fatalf("FIREBREAK_PLUGIN_BENCH_REUSE=%q: want \"<native port> <http port> <database>\": %v", reuse, err)
+		}
+		ch = testenv.RunningClickHouse(tcpPort, httpPort)
+	} else {
+		ch = testenv.StartClickHouse(b)
+		db = ch.NewDatabase(b)
+		seedStart := time.Now()
+		seed := exec.Command(testenv.GoBuild(b, "cmd/firebreak-seed"), "--clickhouse-http", ch.HTTPURL(), "--clickhouse-dsn",
+			ch.DSN(db), "--database", db, "--incidents", strconv.Itoa(incidents), "--events", strconv.Itoa(events))
+		if out, err := seed.CombinedOutput(); err != nil {
+			b.Fatalf("seed: %v\n%s", err, out)
+		}
+		seedTook = time.Since(seedStart)
 	}
-	seedTook := time.Since(seedStart)
 	q := func(sql string) string { return strings.TrimSpace(ch.Query(b, strings.ReplaceAll(sql, "{db}", db))) }
 	big := q("SELECT toString(incident_id) FROM {db}.events GROUP BY incident_id HAVING count() = 1000 LIMIT 1")
 	if big == "" {
@@ -124,7 +138,7 @@ func BenchmarkPluginAPI(b *testing.B) {
 				countIf(status IN ('declared', 'acknowledged', 'contained') AND isNull(acknowledged_at))
 				FROM {db}.incident_state FINAL WHERE drill = 0 AND declared_at >= toDateTime({from}) GROUP BY severity, status, category`}},
 	}
-	q("CREATE TABLE {db}.ack_baseline AS {db}.events")
+	q("CREATE TABLE IF NOT EXISTS {db}.ack_baseline AS {db}.events")
 
 	var report strings.Builder
 	fmt.Fprintf(&report, "#### Plugin API on %d incidents / %d events (seeded in %s; receiver ready for commands %s after start), %d samples each\n\n",

@@ -68,8 +68,9 @@ func (p *Processor) Run(ctx context.Context) error {
 		var records []store.Record
 		var oldest time.Time
 		type done struct {
-			id  string
-			res CommandResult
+			id         string
+			res        CommandResult
+			afterWrite bool
 		}
 		var results []done
 		for _, rec := range batch {
@@ -85,7 +86,7 @@ func (p *Processor) Run(ctx context.Context) error {
 				}
 				recs, res := state.ApplyCommand(env)
 				records = append(records, recs...)
-				results = append(results, done{env.Command.ID, res})
+				results = append(results, done{env.Command.ID, res, env.Command.ContainmentStart != nil})
 				continue
 			}
 			if oldest.IsZero() || env.ReceivedAt.Before(oldest) {
@@ -100,16 +101,23 @@ func (p *Processor) Run(ctx context.Context) error {
 					"category", inc.Category, "ai_system", inc.AISystem, "title", inc.Title)
 			}
 		}
+		// A command is answered once it is applied: it is durable in the spool, and the state it was applied to is
+		// what every later command sees, so the answer cannot change. Its events reach ClickHouse with this batch's
+		// write, right after (a replay after a crash writes them, the reloaded state making it a no-op otherwise).
+		// The exception is a containment start: the action it starts is called on the answer, and only once its
+		// evidence snapshot is stored, so it is answered after the write.
+		deliver := func(afterWrite bool) {
+			for _, d := range results {
+				if d.afterWrite == afterWrite && p.Waiters != nil {
+					p.Waiters.deliver(d.id, d.res)
+				}
+			}
+		}
+		deliver(false)
 		if err := p.write(ctx, records); err != nil {
 			return err
 		}
-		// The events are in ClickHouse: the people waiting get their answer now, not after the spool's checkpoint
-		// (two fsyncs). Were the commit to fail, the batch would be replayed, which the reloaded state makes a no-op.
-		if p.Waiters != nil {
-			for _, d := range results {
-				p.Waiters.deliver(d.id, d.res)
-			}
-		}
+		deliver(true)
 		if err := p.Spool.Commit(batch[len(batch)-1].Pos); err != nil {
 			return err
 		}

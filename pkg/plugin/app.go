@@ -40,6 +40,7 @@ type App struct {
 	receiver    *receiverClient
 	caller      *containment.Caller
 	collector   *containment.Collector
+	written     recentWrites // changes made here that ClickHouse may not show yet
 	now         func() time.Time
 }
 

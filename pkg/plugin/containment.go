@@ -83,7 +83,7 @@ func (a *App) loadTimeline(w http.ResponseWriter, r *http.Request) (*incident.In
 	if !ok {
 		return nil, nil
 	}
-	events, err := a.store.Events(r.Context(), id)
+	events, err := a.events(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
 		return nil, nil
@@ -423,6 +423,9 @@ func (a *App) commandCtx(ctx context.Context, w http.ResponseWriter, c *incident
 		writeError(w, http.StatusBadGateway, "the Firebreak receiver's answer is not a command result")
 		return nil, false
 	}
+	if len(ans.Events) > 0 {
+		a.written.add(ans.Incident, a.now())
+	}
 	return &ans, true
 }
 
@@ -554,7 +557,7 @@ func (a *App) getEvidence(w http.ResponseWriter, r *http.Request) {
 		w.Write(ev.Content)
 		return
 	}
-	events, err := a.store.Events(r.Context(), id)
+	events, err := a.events(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
 		return

@@ -67,6 +67,7 @@ func (a *App) listIncidents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	a.awaitRecentWrites(r.Context())
 	page, err := a.store.ListIncidents(r.Context(), f)
 	if errors.Is(err, store.ErrBadCursor) {
 		writeError(w, http.StatusBadRequest, "cursor: not a cursor of this API (take next_cursor from the previous page)")
@@ -232,7 +233,7 @@ func (a *App) verify(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	events, err := a.store.Events(r.Context(), id)
+	events, err := a.events(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
 		return
@@ -271,6 +272,7 @@ func (a *App) stats(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "from: must be before to")
 		return
 	}
+	a.awaitRecentWrites(r.Context())
 	st, err := a.store.Stats(r.Context(), from, to, a.settings.SLA, now)
 	if err != nil {
 		a.storeError(w, err)

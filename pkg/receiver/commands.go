@@ -20,7 +20,8 @@ const (
 
 // command serves POST /api/v1/commands: a person's change to an incident, sent by the Grafana plugin on their
 // behalf. It goes through the spool like every notification, so the processor is the one writer of timelines; the
-// answer comes once the events are in ClickHouse.
+// answer comes once the command is durable and applied (its events reach ClickHouse right after; a containment
+// start's, with its evidence, before the answer).
 func (s *Server) command(w http.ResponseWriter, r *http.Request) {
 	if !s.api.hasToken {
 		writeError(w, http.StatusForbidden, "the command API is disabled: start the receiver with --api-token-file")
@@ -65,8 +66,8 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request) {
 		writeCommandResult(w, res)
 	case <-time.After(commandTimeout):
 		s.waiters.Cancel(c.ID)
-		writeError(w, http.StatusServiceUnavailable, "the command is stored but ClickHouse has not confirmed it yet; "+
-			"it will be applied when ClickHouse is back (sending the same id again is safe)")
+		writeError(w, http.StatusServiceUnavailable, "the command is stored but not applied yet (the receiver is waiting "+
+			"for ClickHouse); it will be applied when ClickHouse is back (sending the same id again is safe)")
 	case <-r.Context().Done():
 		s.waiters.Cancel(c.ID)
 	}

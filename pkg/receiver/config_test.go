@@ -22,7 +22,7 @@ func TestParseConfigDefaultsAndPrecedence(t *testing.T) {
 	assert.Equal(t, int64(1<<30), c.SpoolMaxBytes)
 	assert.Equal(t, int64(8<<20), c.MaxBodyBytes)
 	assert.Equal(t, int64(200<<20), c.MemoryLimit)
-	assert.Equal(t, 500*time.Millisecond, c.BatchLinger)
+	assert.Equal(t, time.Second, c.BatchLinger)
 	assert.False(t, c.AuthEnabled())
 
 	env := envMap(map[string]string{"FIREBREAK_LISTEN": ":1111", "FIREBREAK_SPOOL_DIR": "/env/spool", "FIREBREAK_TOKEN": " s3cret\n"})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -160,4 +161,47 @@ func (s *Store) LoadIncident(ctx context.Context, incidentID string) (*incident.
 		return nil, err
 	}
 	return incident.Fold(events)
+}
+
+// IncidentKey names an incident with its declaration time, which finds its state rows through the primary key of
+// incident_state_by_time.
+type IncidentKey struct {
+	ID         string
+	DeclaredAt time.Time
+}
+
+// StateVersions returns the newest state version (the seq of its last event) ClickHouse has of each incident;
+// incidents it has no state of are missing from the map.
+func (s *Store) StateVersions(ctx context.Context, keys []IncidentKey) (map[string]uint32, error) {
+	out := map[string]uint32{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, 2*len(keys))
+	for _, k := range keys {
+		id, err := uuid.Parse(k.ID)
+		if err != nil {
+			return nil, fmt.Errorf("incident id %q: %w", k.ID, err)
+		}
+		args = append(args, id)
+	}
+	for _, k := range keys {
+		args = append(args, clampDateTime(k.DeclaredAt))
+	}
+	marks := strings.Repeat(", ?", len(keys)-1)
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), max(version) FROM {db}.incident_state_by_time
+		WHERE incident_id IN (?`+marks+`) AND declared_at IN (?`+marks+`) GROUP BY incident_id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read state versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var version uint32
+		if err := rows.Scan(&id, &version); err != nil {
+			return nil, fmt.Errorf("read state versions: %w", err)
+		}
+		out[id] = version
+	}
+	return out, rows.Err()
 }

@@ -228,6 +228,12 @@ func (c *ClickHouse) HTTPURL() string {
 	return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(c.httpPort))
 }
 
+// RunningClickHouse returns a ClickHouse for a server started elsewhere (for example one a benchmark seeded
+// before), by its native and HTTP ports on 127.0.0.1. Nothing stops it.
+func RunningClickHouse(tcpPort, httpPort int) *ClickHouse {
+	return &ClickHouse{tcpPort: tcpPort, httpPort: httpPort}
+}
+
 // DSN returns a native protocol DSN for clickhouse.ParseDSN, as
 // "clickhouse://127.0.0.1:port/database".
 func (c *ClickHouse) DSN(database string) string {

@@ -1,0 +1,124 @@
+package plugin
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/store"
+)
+
+// The receiver answers a command once it is durable and applied, and writes its events to ClickHouse right after
+// (typically within 50 ms). So that whoever made a change through this plugin sees it in the next read, the plugin
+// remembers its recent changes and, before a read, waits until ClickHouse shows them: at most readYourWritesWait,
+// after which the read returns what ClickHouse has. Changes older than recentWriteTTL are no longer waited for.
+const (
+	readYourWritesWait = 2 * time.Second
+	readYourWritesPoll = 5 * time.Millisecond
+	recentWriteTTL     = 10 * time.Second
+)
+
+// recentWrites are the changes this plugin instance made that ClickHouse may not show yet.
+type recentWrites struct {
+	mu      sync.Mutex
+	pending map[string]recentWrite // incident id -> its latest change
+}
+
+type recentWrite struct {
+	key store.IncidentKey
+	seq uint32 // the change's last event
+	at  time.Time
+}
+
+// add records that inc changed, up to its event LastSeq.
+func (r *recentWrites) add(inc *incident.Incident, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pending == nil {
+		r.pending = map[string]recentWrite{}
+	}
+	if w, ok := r.pending[inc.ID]; !ok || inc.LastSeq > w.seq {
+		r.pending[inc.ID] = recentWrite{key: store.IncidentKey{ID: inc.ID, DeclaredAt: inc.DeclaredAt}, seq: inc.LastSeq, at: now}
+	}
+}
+
+// of returns the pending changes (all of them when id is empty), forgetting those older than recentWriteTTL.
+func (r *recentWrites) of(id string, now time.Time) map[string]recentWrite {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]recentWrite{}
+	for k, w := range r.pending {
+		switch {
+		case now.Sub(w.at) > recentWriteTTL:
+			delete(r.pending, k)
+		case id == "" || k == id:
+			out[k] = w
+		}
+	}
+	return out
+}
+
+// seen forgets the change of incident id once ClickHouse shows its event seq.
+func (r *recentWrites) seen(id string, seq uint32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if w, ok := r.pending[id]; ok && seq >= w.seq {
+		delete(r.pending, id)
+	}
+}
+
+// awaitRecentWrites waits until ClickHouse's state rows (what lists and statistics read) show every recent change,
+// or readYourWritesWait passed.
+func (a *App) awaitRecentWrites(ctx context.Context) {
+	deadline := a.now().Add(readYourWritesWait)
+	for {
+		pending := a.written.of("", a.now())
+		if len(pending) == 0 {
+			return
+		}
+		keys := make([]store.IncidentKey, 0, len(pending))
+		for _, w := range pending {
+			keys = append(keys, w.key)
+		}
+		versions, err := a.store.StateVersions(ctx, keys)
+		if err != nil {
+			return // the read that follows reports the problem
+		}
+		for k, v := range versions {
+			a.written.seen(k, v)
+		}
+		if a.now().After(deadline) || len(a.written.of("", a.now())) == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(readYourWritesPoll):
+		}
+	}
+}
+
+// events reads an incident's timeline, waiting (see above) until it shows this plugin's latest change of it.
+func (a *App) events(ctx context.Context, id string) ([]incident.Event, error) {
+	deadline := a.now().Add(readYourWritesWait)
+	for {
+		events, err := a.store.Events(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		var last uint32
+		if len(events) > 0 {
+			last = events[len(events)-1].Seq
+		}
+		a.written.seen(id, last)
+		if len(a.written.of(id, a.now())) == 0 || a.now().After(deadline) {
+			return events, nil
+		}
+		select {
+		case <-ctx.Done():
+			return events, nil
+		case <-time.After(readYourWritesPoll):
+		}
+	}
+}
