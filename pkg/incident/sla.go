@@ -62,3 +62,50 @@ func late(due, reached, now time.Time) bool {
 	}
 	return reached.After(due)
 }
+
+// Deadlines are the clocks of an incident that can come due however long ago it was declared: its SLA targets
+// while it is open, its earliest unreported regulatory deadline, the due dates of its review's open action items.
+type Deadlines struct {
+	Severity       Severity    `json:"severity"`
+	Open           bool        `json:"open"`
+	DeclaredAt     time.Time   `json:"declared_at"`
+	Acknowledged   bool        `json:"acknowledged"`
+	Contained      bool        `json:"contained"` // or resolved, or closed
+	RegulatoryDue  time.Time   `json:"regulatory_due,omitzero"`
+	Title          string      `json:"title,omitempty"` // only with a regulatory deadline, to list it
+	ActionItemDues []time.Time `json:"action_item_dues,omitempty"`
+	Drill          bool        `json:"drill,omitempty"`
+}
+
+// Deadlines returns the incident's deadlines.
+func (inc *Incident) Deadlines() Deadlines {
+	d := Deadlines{Severity: inc.Severity, Open: inc.Status.Open(), DeclaredAt: inc.DeclaredAt,
+		Acknowledged: !inc.AcknowledgedAt.IsZero(), Contained: !inc.containedOrResolvedAt().IsZero(),
+		RegulatoryDue: inc.NextRegulatoryDue(), Drill: inc.Drill}
+	if !d.RegulatoryDue.IsZero() {
+		d.Title = inc.Title
+	}
+	if inc.Review != nil {
+		d.ActionItemDues = inc.Review.OpenActionItemDues()
+	}
+	return d
+}
+
+// Pending reports whether any of the deadlines can still come due (or be overdue): what is worth keeping an eye on.
+func (d Deadlines) Pending() bool {
+	return !d.Drill && (d.Open || !d.RegulatoryDue.IsZero() || len(d.ActionItemDues) > 0)
+}
+
+// SLABreachedAt reports whether, at now, an open incident has passed its acknowledge or contain target (for its
+// current severity) without reaching it. Targets count in whole seconds, rounded up, as in the statistics' SQL.
+func (t SLATargets) SLABreachedAt(d Deadlines, now time.Time) bool {
+	if !d.Open {
+		return false
+	}
+	target := t[d.Severity]
+	passed := func(after time.Duration) bool {
+		secs := int64((after + time.Second - 1) / time.Second)
+		return after > 0 && d.DeclaredAt.Unix()+secs < now.Unix()
+	}
+	return (!d.Acknowledged && passed(target.Acknowledge)) || (!d.Contained && passed(target.Contain))
+}

@@ -28,6 +28,8 @@ type Processor struct {
 	Linger   time.Duration // wait this long for a batch to fill (default 100ms)
 	Waiters  *Waiters      // receive command results once their events are stored (may be nil)
 	Decoded  *Decoded      // notifications already decoded by the HTTP handler (may be nil)
+	// Deadlines, if set, is loaded at start and kept current with every change (see DeadlineIndex).
+	Deadlines *DeadlineIndex
 
 	readyOnce sync.Once
 	ready     chan struct{}
@@ -47,6 +49,10 @@ func (p *Processor) readyChan() chan struct{} {
 }
 
 // Run processes until ctx ends. It returns only ctx's error or a spool failure.
+//
+// Applying a batch and writing it are a pipeline: while one batch is written to ClickHouse, the next is applied,
+// so a command is answered without waiting for the write of the batch before it. Writes, and the spool commits
+// after them, stay in order.
 func (p *Processor) Run(ctx context.Context) error {
 	ready := p.readyChan()
 	if p.MaxBatch <= 0 {
@@ -60,74 +66,203 @@ func (p *Processor) Run(ctx context.Context) error {
 		return err
 	}
 	close(ready)
+	w := newWriter(p)
+	go w.run(ctx)
+	defer w.stop()
 	for {
 		batch, err := p.next(ctx)
 		if err != nil {
 			return err
 		}
-		var records []store.Record
-		var oldest time.Time
-		type done struct {
-			id         string
-			res        CommandResult
-			afterWrite bool
-		}
-		var results []done
-		for _, rec := range batch {
-			env, err := p.Decoded.Decode(rec.Data)
-			if err != nil {
-				p.Metrics.DroppedRecords.Inc()
-				p.Log.Error("spool record cannot be decoded; skipping it", "position", rec.Pos.String(), "err", err)
-				continue
-			}
-			if env.Command != nil {
-				if err := p.ensureLoaded(ctx, state, CommandIncidentID(env.Command)); err != nil {
-					return err
-				}
-				recs, res := state.ApplyCommand(env)
-				records = append(records, recs...)
-				results = append(results, done{env.Command.ID, res, env.Command.ContainmentStart != nil})
-				continue
-			}
-			if oldest.IsZero() || env.ReceivedAt.Before(oldest) {
-				oldest = env.ReceivedAt
-			}
-			recs, out := state.Apply(env)
-			records = append(records, recs...)
-			p.Metrics.Duplicates.Add(float64(out.Duplicates))
-			for _, inc := range out.Declared {
-				p.Metrics.Declared.WithLabelValues(inc.Severity.String(), string(inc.Category)).Inc()
-				p.Log.Info("incident declared", "incident_id", inc.ID, "severity", inc.Severity.String(),
-					"category", inc.Category, "ai_system", inc.AISystem, "title", inc.Title)
-			}
-		}
-		// A command is answered once it is applied: it is durable in the spool, and the state it was applied to is
-		// what every later command sees, so the answer cannot change. Its events reach ClickHouse with this batch's
-		// write, right after (a replay after a crash writes them, the reloaded state making it a no-op otherwise).
-		// The exception is a containment start: the action it starts is called on the answer, and only once its
-		// evidence snapshot is stored, so it is answered after the write.
-		deliver := func(afterWrite bool) {
-			for _, d := range results {
-				if d.afterWrite == afterWrite && p.Waiters != nil {
-					p.Waiters.deliver(d.id, d.res)
-				}
-			}
-		}
-		deliver(false)
-		if err := p.write(ctx, records); err != nil {
+		job, err := p.apply(ctx, state, batch, w)
+		if err != nil {
 			return err
 		}
-		deliver(true)
-		if err := p.Spool.Commit(batch[len(batch)-1].Pos); err != nil {
+		if err := w.send(job); err != nil {
 			return err
 		}
-		if !oldest.IsZero() {
-			p.Metrics.Lag.Observe(time.Since(oldest).Seconds())
-		}
-		incs, eps := state.Size()
-		p.Metrics.StateIncidents.Set(float64(incs))
-		p.Metrics.StateEpisodes.Set(float64(eps))
 	}
+}
+
+// done is the result of a command, for the person waiting for it.
+type done struct {
+	id         string
+	res        CommandResult
+	afterWrite bool
+}
+
+// writeJob is applied batches to write: their records, then the answers that wait for the write, then the spool
+// commit up to last.
+type writeJob struct {
+	records []store.Record
+	results []done
+	last    spool.Position
+	oldest  time.Time // receive time of the oldest notification
+}
+
+// apply turns a batch of spool records into the events to write, answering the commands that need not wait for
+// the write.
+func (p *Processor) apply(ctx context.Context, state *State, batch []spool.Record, w *writer) (writeJob, error) {
+	job := writeJob{last: batch[len(batch)-1].Pos}
+	for _, rec := range batch {
+		env, err := p.Decoded.Decode(rec.Data)
+		if err != nil {
+			p.Metrics.DroppedRecords.Inc()
+			p.Log.Error("spool record cannot be decoded; skipping it", "position", rec.Pos.String(), "err", err)
+			continue
+		}
+		if env.Command != nil {
+			if err := p.ensureLoaded(ctx, state, CommandIncidentID(env.Command), w); err != nil {
+				return writeJob{}, err
+			}
+			recs, res := state.ApplyCommand(env)
+			job.records = append(job.records, recs...)
+			job.results = append(job.results, done{env.Command.ID, res, env.Command.ContainmentStart != nil})
+			continue
+		}
+		if job.oldest.IsZero() || env.ReceivedAt.Before(job.oldest) {
+			job.oldest = env.ReceivedAt
+		}
+		recs, out := state.Apply(env)
+		job.records = append(job.records, recs...)
+		p.Metrics.Duplicates.Add(float64(out.Duplicates))
+		for _, inc := range out.Declared {
+			p.Metrics.Declared.WithLabelValues(inc.Severity.String(), string(inc.Category)).Inc()
+			p.Log.Info("incident declared", "incident_id", inc.ID, "severity", inc.Severity.String(),
+				"category", inc.Category, "ai_system", inc.AISystem, "title", inc.Title)
+		}
+	}
+	if p.Deadlines != nil {
+		for i := range job.records {
+			if r := &job.records[i]; r.WriteState {
+				p.Deadlines.Update(r.Event.IncidentID, r.State.Deadlines())
+			}
+		}
+	}
+	// A command is answered once it is applied: it is durable in the spool, and the state it was applied to is
+	// what every later command sees, so the answer cannot change. Its events reach ClickHouse with this batch's
+	// write, right after (a replay after a crash writes them, the reloaded state making it a no-op otherwise).
+	// The exception is a containment start: the action it starts is called on the answer, and only once its
+	// evidence snapshot is stored, so it is answered after the write.
+	p.deliver(job.results, false)
+	incs, eps := state.Size()
+	p.Metrics.StateIncidents.Set(float64(incs))
+	p.Metrics.StateEpisodes.Set(float64(eps))
+	return job, nil
+}
+
+func (p *Processor) deliver(results []done, afterWrite bool) {
+	if p.Waiters == nil {
+		return
+	}
+	for _, d := range results {
+		if d.afterWrite == afterWrite {
+			p.Waiters.deliver(d.id, d.res)
+		}
+	}
+}
+
+// writer is the pipeline's second stage: it writes applied batches in order and commits the spool after each
+// write. Batches applied while it writes are merged into its next write, so a burst of commands is one insert,
+// not one each; at most maxPendingRecords wait (beyond, the processor waits: ClickHouse is slow or down).
+type writer struct {
+	p    *Processor
+	mu   sync.Mutex
+	cond *sync.Cond
+	// pending is what was applied and not yet taken by the writer; busy says it is writing.
+	pending      *writeJob
+	busy, closed bool
+	err          error // why the writer stopped
+	done         chan struct{}
+}
+
+const maxPendingRecords = 50_000
+
+func newWriter(p *Processor) *writer {
+	w := &writer{p: p, done: make(chan struct{})}
+	w.cond = sync.NewCond(&w.mu)
+	return w
+}
+
+func (w *writer) run(ctx context.Context) {
+	defer close(w.done)
+	for {
+		w.mu.Lock()
+		for w.pending == nil && !w.closed {
+			w.cond.Wait()
+		}
+		job := w.pending
+		if job == nil { // closed and drained
+			w.mu.Unlock()
+			return
+		}
+		w.pending, w.busy = nil, true
+		w.cond.Broadcast()
+		w.mu.Unlock()
+
+		err := w.p.write(ctx, job.records)
+		if err == nil {
+			w.p.deliver(job.results, true)
+			err = w.p.Spool.Commit(job.last)
+		}
+		if err == nil && !job.oldest.IsZero() {
+			w.p.Metrics.Lag.Observe(time.Since(job.oldest).Seconds())
+		}
+		w.mu.Lock()
+		w.busy = false
+		if err != nil {
+			w.err = err
+		}
+		w.cond.Broadcast()
+		w.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// send hands an applied batch to the writer (merged into what waits), or returns why the writer stopped.
+func (w *writer) send(job writeJob) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.err == nil && w.pending != nil && len(w.pending.records)+len(job.records) > maxPendingRecords {
+		w.cond.Wait()
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if w.pending == nil {
+		w.pending = &job
+	} else {
+		w.pending.records = append(w.pending.records, job.records...)
+		w.pending.results = append(w.pending.results, job.results...)
+		w.pending.last = job.last
+		if w.pending.oldest.IsZero() || (!job.oldest.IsZero() && job.oldest.Before(w.pending.oldest)) {
+			w.pending.oldest = job.oldest
+		}
+	}
+	w.cond.Broadcast()
+	return nil
+}
+
+// drain waits until everything sent so far is written and committed.
+func (w *writer) drain() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.err == nil && (w.pending != nil || w.busy) {
+		w.cond.Wait()
+	}
+	return w.err
+}
+
+// stop lets the writer finish what it was given (a write interrupted by shutdown is replayed from the spool next
+// time) and waits for it.
+func (w *writer) stop() {
+	w.mu.Lock()
+	w.closed = true
+	w.cond.Broadcast()
+	w.mu.Unlock()
+	<-w.done
 }
 
 // next waits for spooled records, then lingers briefly so that a busy receiver writes few large batches.
@@ -175,18 +310,30 @@ func (p *Processor) loadState(ctx context.Context) (*State, error) {
 		state = NewState(p.Mapping)
 		state.Load(incs)
 		p.Log.Info("ingest state loaded", "incidents", len(incs))
+		if p.Deadlines != nil {
+			all, err := p.Store.LoadDeadlines(ctx)
+			if err != nil {
+				return err
+			}
+			p.Deadlines.Load(all)
+			p.Log.Info("deadline index loaded", "incidents_with_deadlines", len(all))
+		}
 		return nil
 	})
 	return state, err
 }
 
-// ensureLoaded brings an incident that alerts no longer touch (closed, long resolved) back into the state.
-func (p *Processor) ensureLoaded(ctx context.Context, state *State, id string) error {
+// ensureLoaded brings an incident that alerts no longer touch (closed, long resolved) back into the state. It reads
+// it from ClickHouse once the writer has written everything applied before, which may include its last changes.
+func (p *Processor) ensureLoaded(ctx context.Context, state *State, id string, w *writer) error {
 	if state.Has(id) {
 		return nil
 	}
 	if _, err := uuid.Parse(id); err != nil {
 		return nil // not an incident id: the command fails with not found
+	}
+	if err := w.drain(); err != nil {
+		return err
 	}
 	return p.retry(ctx, "load incident "+id, func() error {
 		inc, err := p.Store.LoadIncident(ctx, id)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 	"github.com/firebreak-dev/firebreak/pkg/store"
@@ -273,11 +274,27 @@ func (a *App) stats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.awaitRecentWrites(r.Context())
-	st, err := a.store.Stats(r.Context(), from, to, a.settings.SLA, now)
-	if err != nil {
+	// The period's numbers come from ClickHouse; the deadlines over all incidents from the receiver's index, or
+	// from ClickHouse (slower: the newest state of every incident) when the receiver cannot answer.
+	var (
+		deadlines store.Deadlines
+		dlErr     error
+		done      = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		if deadlines, dlErr = a.receiver.deadlines(r.Context(), now, a.settings.SLA); dlErr != nil {
+			log.DefaultLogger.Warn("deadlines from ClickHouse: the receiver did not give them", "error", dlErr.Error())
+			deadlines, dlErr = a.store.Deadlines(r.Context(), a.settings.SLA, now)
+		}
+	}()
+	st, err := a.store.PeriodStats(r.Context(), from, to)
+	<-done
+	if err = errors.Join(err, dlErr); err != nil {
 		a.storeError(w, err)
 		return
 	}
+	st.Deadlines = deadlines
 	due := make([]DueItem, len(st.RegulatoryDueSoon))
 	for i, d := range st.RegulatoryDueSoon {
 		due[i] = DueItem{IncidentID: d.IncidentID, Title: d.Title, Severity: d.Severity, DueAt: d.DueAt}

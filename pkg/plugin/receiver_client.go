@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/store"
 )
 
 // receiverClient sends people's commands to the Firebreak receiver, the single writer of incident timelines.
@@ -75,4 +78,36 @@ func (c *receiverClient) healthy(ctx context.Context) error {
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// deadlines asks the receiver what is due or overdue at now over all incidents (its in-memory index; see
+// ingest.DeadlineIndex), with the plugin's SLA targets.
+func (c *receiverClient) deadlines(ctx context.Context, now time.Time, targets incident.SLATargets) (store.Deadlines, error) {
+	q := url.Values{"now": {strconv.FormatInt(now.Unix(), 10)}}
+	for sev, t := range targets {
+		q.Set("ack."+sev.String(), strconv.FormatInt(int64((t.Acknowledge+time.Second-1)/time.Second), 10))
+		q.Set("contain."+sev.String(), strconv.FormatInt(int64((t.Contain+time.Second-1)/time.Second), 10))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url+"/api/v1/deadlines?"+q.Encode(), nil)
+	if err != nil {
+		return store.Deadlines{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return store.Deadlines{}, fmt.Errorf("Firebreak receiver at %s: %w", c.url, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+	if err != nil {
+		return store.Deadlines{}, fmt.Errorf("Firebreak receiver at %s: reading the answer: %w", c.url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return store.Deadlines{}, fmt.Errorf("Firebreak receiver at %s: GET /api/v1/deadlines: %s: %.200s", c.url, resp.Status, answer)
+	}
+	var d store.Deadlines
+	if err := json.Unmarshal(answer, &d); err != nil {
+		return store.Deadlines{}, fmt.Errorf("Firebreak receiver at %s: GET /api/v1/deadlines: %w", c.url, err)
+	}
+	return d, nil
 }

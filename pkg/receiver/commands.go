@@ -23,13 +23,7 @@ const (
 // answer comes once the command is durable and applied (its events reach ClickHouse right after; a containment
 // start's, with its evidence, before the answer).
 func (s *Server) command(w http.ResponseWriter, r *http.Request) {
-	if !s.api.hasToken {
-		writeError(w, http.StatusForbidden, "the command API is disabled: start the receiver with --api-token-file")
-		return
-	}
-	if !s.api.ok(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="firebreak"`)
-		writeError(w, http.StatusUnauthorized, "missing or wrong API token")
+	if !s.apiAllowed(w, r) {
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCommandBytes))
@@ -71,6 +65,20 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 		s.waiters.Cancel(c.ID)
 	}
+}
+
+// apiAllowed checks the API token of the plugin's API (commands, deadlines), answering when it is wrong.
+func (s *Server) apiAllowed(w http.ResponseWriter, r *http.Request) bool {
+	if !s.api.hasToken {
+		writeError(w, http.StatusForbidden, "the plugin API is disabled: start the receiver with --api-token-file")
+		return false
+	}
+	if !s.api.ok(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="firebreak"`)
+		writeError(w, http.StatusUnauthorized, "missing or wrong API token")
+		return false
+	}
+	return true
 }
 
 // CommandAnswer is the body of a successful command.

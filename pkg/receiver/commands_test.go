@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -134,13 +135,11 @@ func TestCommandsAgainstClickHouse(t *testing.T) {
 	assert.Equal(t, 409, code)
 	assert.Equal(t, "acknowledged", out["status"])
 
-	// The answer comes once the events are in ClickHouse (read your writes).
+	// The answer comes once the command is applied; its events reach ClickHouse right after.
 	st, err := store.Open(ch.DSN(db), nil)
 	require.NoError(t, err)
 	defer st.Close()
-	events, err := st.Events(context.Background(), id)
-	require.NoError(t, err)
-	require.Len(t, events, 2)
+	events := waitEvents(t, st, id, 2)
 	assert.Nil(t, incident.VerifyChain(events))
 	assert.Equal(t, incident.KindAcknowledged, events[1].Kind)
 
@@ -153,10 +152,22 @@ func TestCommandsAgainstClickHouse(t *testing.T) {
 		code, out = sendCommand(t, r.url, lead, apiToken)
 		require.Equal(t, 200, code, out)
 	}
-	events, err = st.Events(context.Background(), id)
-	require.NoError(t, err)
-	assert.Len(t, events, 3)
+	waitEvents(t, st, id, 3)
 	waitQuery(t, ch, "SELECT incident_lead, status FROM "+db+".incidents", "alice\tacknowledged\n")
+}
+
+// waitEvents waits until ClickHouse holds n events of the incident, and fails if it ever holds more.
+func waitEvents(t *testing.T, st *store.Store, id string, n int) []incident.Event {
+	t.Helper()
+	var events []incident.Event
+	testenv.WaitFor(t, 10*time.Second, 10*time.Millisecond, func() (bool, string) {
+		var err error
+		events, err = st.Events(context.Background(), id)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(events), n)
+		return len(events) == n, fmt.Sprintf("%d of %d events", len(events), n)
+	})
+	return events
 }
 
 // Alerts and people write to the same incident; the receiver serializes them into one unbroken chain.
@@ -203,4 +214,47 @@ func TestAlertsAndCommandsShareOneTimeline(t *testing.T) {
 	folded, err := incident.Fold(events)
 	require.NoError(t, err)
 	assert.Equal(t, 21, folded.AlertCount)
+}
+
+// GET /api/v1/deadlines answers from the processor's index, which changes with every command at once.
+func TestDeadlinesAPI(t *testing.T) {
+	ch := testenv.SharedClickHouse(t)
+	db := ch.NewDatabase(t)
+	r := startReceiver(t, map[string]string{"FIREBREAK_API_TOKEN": apiToken}, "--spool-dir", filepath.Join(t.TempDir(), "spool"),
+		"--clickhouse-dsn", ch.DSN(db))
+	get := func(query, token string) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodGet, r.url+"/api/v1/deadlines?"+query, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		return resp.StatusCode, out
+	}
+	code, _ := get("now=1", "")
+	assert.Equal(t, http.StatusUnauthorized, code)
+	for query, want := range map[string]string{"": "now: missing", "now=soon": "now: want", "now=1&ack.SEV1=-5": "ack.SEV1: want"} {
+		code, out := get(query, apiToken)
+		assert.Equal(t, http.StatusBadRequest, code, query)
+		assert.Contains(t, out["error"], want, query)
+	}
+
+	code, out := sendCommand(t, r.url, declareCmd("declare-d"), apiToken)
+	require.Equal(t, 200, code, out)
+	id := out["incident"].(map[string]any)["incident_id"].(string)
+	later := strconv.FormatInt(time.Now().Add(5*time.Hour).Unix(), 10)
+	testenv.WaitFor(t, 10*time.Second, 20*time.Millisecond, func() (bool, string) {
+		code, out := get("now="+later+"&ack.SEV2=14400", apiToken)
+		return code == 200 && out["open_sla_breaches"] == float64(1), fmt.Sprintf("%d %v", code, out)
+	})
+	code, _ = sendCommand(t, r.url, ack("ack-d", id, "bob", incident.Editor), apiToken)
+	require.Equal(t, 200, code)
+	code, out = get("now="+later+"&ack.SEV2=14400", apiToken)
+	assert.Equal(t, 200, code)
+	assert.Equal(t, float64(0), out["open_sla_breaches"], "acknowledged: the index changed with the answer")
+	code, out = get("now="+later+"&ack.SEV2=14400&contain.SEV2=3600", apiToken)
+	assert.Equal(t, float64(1), out["open_sla_breaches"], "not contained within the hour")
 }

@@ -59,11 +59,11 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 	}
 	defer st.Close()
 
-	waiters, decoded := &ingest.Waiters{}, &ingest.Decoded{}
+	waiters, decoded, deadlines := &ingest.Waiters{}, &ingest.Decoded{}, &ingest.DeadlineIndex{}
 	proc := &ingest.Processor{Spool: sp, Store: st, Mapping: mapping, Metrics: ingest.NewMetrics(reg), Log: log,
-		Linger: cfg.BatchLinger, Waiters: waiters, Decoded: decoded}
+		Linger: cfg.BatchLinger, Waiters: waiters, Decoded: decoded, Deadlines: deadlines}
 	srv := &http.Server{
-		Handler:           NewServer(cfg, sp, waiters, decoded, reg, log),
+		Handler:           NewServer(cfg, sp, waiters, decoded, deadlines, reg, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -25,18 +25,19 @@ import (
 
 // Server is the receiver's HTTP API.
 type Server struct {
-	spool    *spool.Spool
-	auth     authenticator
-	api      authenticator // the command API; disabled when no token is set
-	waiters  *ingest.Waiters
-	decoded  *ingest.Decoded
-	maxBody  int64
-	log      *slog.Logger
-	spoolMax int64
-	lastFull atomic.Int64 // unix nanos of the last notification refused because the spool was full
-	now      func() time.Time
-	m        serverMetrics
-	mux      *http.ServeMux
+	spool         *spool.Spool
+	auth          authenticator
+	api           authenticator // the command API; disabled when no token is set
+	waiters       *ingest.Waiters
+	decoded       *ingest.Decoded
+	deadlineIndex *ingest.DeadlineIndex
+	maxBody       int64
+	log           *slog.Logger
+	spoolMax      int64
+	lastFull      atomic.Int64 // unix nanos of the last notification refused because the spool was full
+	now           func() time.Time
+	m             serverMetrics
+	mux           *http.ServeMux
 }
 
 type serverMetrics struct {
@@ -46,8 +47,9 @@ type serverMetrics struct {
 }
 
 // NewServer builds the HTTP API.
-func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *ingest.Decoded, reg *prometheus.Registry, log *slog.Logger) *Server {
-	s := &Server{
+func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *ingest.Decoded, deadlines *ingest.DeadlineIndex,
+	reg *prometheus.Registry, log *slog.Logger) *Server {
+	s := &Server{deadlineIndex: deadlines,
 		spool: sp, auth: newAuthenticator(cfg.token, cfg.basic), maxBody: cfg.MaxBodyBytes, log: log,
 		api: newAuthenticator(cfg.apiToken, ""), waiters: waiters, decoded: decoded,
 		spoolMax: cfg.SpoolMaxBytes, now: time.Now, mux: http.NewServeMux(),
@@ -76,6 +78,7 @@ func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *i
 	)
 	s.mux.HandleFunc("POST /api/v1/webhook", s.webhook)
 	s.mux.HandleFunc("POST /api/v1/commands", s.command)
+	s.mux.HandleFunc("GET /api/v1/deadlines", s.deadlines)
 	s.mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "Healthy\n") })
 	s.mux.HandleFunc("GET /-/ready", s.readiness)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))

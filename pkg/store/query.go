@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -398,31 +398,59 @@ type Stats struct {
 	// Mean seconds from declaration to acknowledged / contained (or resolved) / resolved, per current severity, over
 	// the incidents declared in [From, To) that got there; a severity is absent when none did.
 	MTTA, MTTC, MTTR map[string]float64
-	// Open incidents (any declared_at) whose acknowledge or contain target, for their current severity, has passed
-	// at now without being reached.
-	OpenSLABreaches   uint64
-	RegulatoryDueSoon []DueItem // unreported regulatory deadline in [now, now+72h], earliest first, at most 100
-	RegulatoryOverdue uint64    // unreported regulatory deadline before now
-	// Open action items of reviews due before now, over all incidents.
-	OverdueActionItems uint64
+	Deadlines
+}
+
+// Deadlines are what is due or overdue at a moment over all incidents, however old (drills excluded).
+type Deadlines struct {
+	// Open incidents whose acknowledge or contain target, for their current severity, has passed without being
+	// reached.
+	OpenSLABreaches   uint64    `json:"open_sla_breaches"`
+	RegulatoryDueSoon []DueItem `json:"regulatory_due_soon"` // unreported regulatory deadline in [now, now+72h], earliest first, at most 100
+	RegulatoryOverdue uint64    `json:"regulatory_overdue"`  // unreported regulatory deadline before now
+	// Open action items of reviews due before now.
+	OverdueActionItems uint64 `json:"overdue_action_items"`
 }
 
 // DueItem is an incident with a regulatory report due soon.
 type DueItem struct {
-	IncidentID, Title string
-	Severity          string
-	DueAt             time.Time
+	IncidentID string    `json:"incident_id"`
+	Title      string    `json:"title"`
+	Severity   string    `json:"severity"`
+	DueAt      time.Time `json:"due_at"`
 }
 
 const (
-	regulatoryDueSoonWindow = 72 * time.Hour
+	// RegulatoryDueSoonWindow is how far ahead Deadlines lists regulatory deadlines.
+	RegulatoryDueSoonWindow = 72 * time.Hour
 	regulatoryDueSoonMax    = 100
 )
 
-// Stats computes the dashboard numbers in ClickHouse: one aggregate over incident_state, then the regulatory
-// deadlines due soon (and their titles). now is taken to the second.
+// Stats computes the dashboard numbers in ClickHouse: the period's (PeriodStats) and the deadlines over all
+// incidents (Deadlines), at once.
 func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.SLATargets, now time.Time) (Stats, error) {
-	from, to, now = clampDateTime(from), clampDateTime(to), clampDateTime(now)
+	var (
+		dl    Deadlines
+		dlErr error
+		done  = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		dl, dlErr = s.Deadlines(ctx, targets, now)
+	}()
+	st, err := s.PeriodStats(ctx, from, to)
+	<-done
+	if err := errors.Join(err, dlErr); err != nil {
+		return Stats{}, err
+	}
+	st.Deadlines = dl
+	return st, nil
+}
+
+// PeriodStats computes the numbers of the incidents declared in [from, to): counts, MTTA, MTTC, MTTR. The
+// Deadlines of the result are empty.
+func (s *Store) PeriodStats(ctx context.Context, from, to time.Time) (Stats, error) {
+	from, to = clampDateTime(from), clampDateTime(to)
 	st := Stats{
 		From: from, To: to,
 		BySeverity: map[string]uint64{}, ByStatus: map[string]uint64{}, ByCategory: map[string]uint64{},
@@ -483,7 +511,44 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.
 		means[m.name] = ms
 	}
 
+	// The period's range of incident_state_by_time (ordered by declared_at), with FINAL.
+	inRange := s.sql(`SELECT ` + strings.Join(cols, ",\n\t") + `
+		FROM (
+			SELECT severity, status, category, declared_at, acknowledged_at, contained_at, resolved_at, closed_at,
+				1 AS in_range
+			FROM {db}.incident_state_by_time FINAL
+			WHERE drill = 0 AND declared_at >= ? AND declared_at < ?
+		)`)
+	if err := s.conn.QueryRow(ctx, inRange, append(args, from, to)...).Scan(dest...); err != nil {
+		return Stats{}, fmt.Errorf("incident statistics: %w", err)
+	}
+	for i, v := range sevNames {
+		st.BySeverity[v] = bySev[i]
+	}
+	for i, v := range statusNames {
+		st.ByStatus[v] = byStatus[i]
+	}
+	for i, v := range categoryNames {
+		st.ByCategory[v] = byCategory[i]
+	}
+	for name, m := range map[string]map[string]float64{"mtta": st.MTTA, "mttc": st.MTTC, "mttr": st.MTTR} {
+		for i, v := range sevNames {
+			if means[name][i].n > 0 {
+				m[v] = means[name][i].avg
+			}
+		}
+	}
+	return st, nil
+}
+
+// Deadlines computes, in ClickHouse, what is due or overdue at now (to the second) over all incidents, from the
+// newest state of each: all of incident_state_by_time with FINAL, one query per monthly partition in one UNION ALL
+// so that the server merges them (FINAL is single-threaded per query on 18.16) in parallel. The receiver keeps the
+// same numbers in memory (ingest.DeadlineIndex); this is the way without it.
+func (s *Store) Deadlines(ctx context.Context, targets incident.SLATargets, now time.Time) (Deadlines, error) {
+	now = clampDateTime(now)
 	nowUnix := now.Unix()
+	severities := []incident.Severity{incident.SEV1, incident.SEV2, incident.SEV3}
 	targetSeconds := func(get func(incident.SLATarget) time.Duration) []any {
 		out := make([]any, 0, 5)
 		for i, sev := range severities {
@@ -498,27 +563,14 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.
 		}
 		return out
 	}
-	// The period's numbers read the period's range of incident_state_by_time (ordered by declared_at); the
-	// counters over all incidents and the deadlines due soon read all of it, one query per monthly partition in
-	// one UNION ALL so that the server merges them (FINAL is single-threaded per query on 18.16) in parallel.
-	// Both run at once.
-	inRange := s.sql(`SELECT ` + strings.Join(cols, ",\n\t") + `
-		FROM (
-			SELECT severity, status, category, declared_at, acknowledged_at, contained_at, resolved_at, closed_at,
-				1 AS in_range
-			FROM {db}.incident_state_by_time FINAL
-			WHERE drill = 0 AND declared_at >= ? AND declared_at < ?
-		)`)
-	inRangeArgs := append(args, from, to)
-
 	partitions, err := s.statePartitions(ctx)
 	if err != nil {
-		return Stats{}, fmt.Errorf("incident statistics: %w", err)
+		return Deadlines{}, fmt.Errorf("incident deadlines: %w", err)
 	}
 	var (
 		branches   []string
 		allArgs    []any
-		soonWindow = now.Add(regulatoryDueSoonWindow).Unix()
+		soonWindow = now.Add(RegulatoryDueSoonWindow).Unix()
 	)
 	targetArgs := append(targetSeconds(func(t incident.SLATarget) time.Duration { return t.Acknowledge }),
 		targetSeconds(func(t incident.SLATarget) time.Duration { return t.Contain })...)
@@ -549,75 +601,81 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.
 		allArgs = append(allArgs, nowUnix, soonWindow)
 		allArgs = append(allArgs, w.args...)
 	}
+	var dl Deadlines
+	if len(branches) == 0 {
+		return dl, nil
+	}
+	rows, err := s.conn.Query(ctx, s.sql(strings.Join(branches, "\n\t\tUNION ALL\n\t\t")), allArgs...)
+	if err != nil {
+		return Deadlines{}, fmt.Errorf("incident deadlines: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			breaches, overdue, items uint64
+			dueIDs, titles, sevs     []string
+			dues                     []uint32
+		)
+		if err := rows.Scan(&breaches, &overdue, &items, &dueIDs, &titles, &sevs, &dues); err != nil {
+			return Deadlines{}, fmt.Errorf("incident deadlines: %w", err)
+		}
+		dl.OpenSLABreaches += breaches
+		dl.RegulatoryOverdue += overdue
+		dl.OverdueActionItems += items
+		for i := range dueIDs {
+			if i < len(titles) && i < len(sevs) && i < len(dues) {
+				dl.RegulatoryDueSoon = append(dl.RegulatoryDueSoon, DueItem{IncidentID: dueIDs[i], Title: titles[i],
+					Severity: sevs[i], DueAt: time.Unix(int64(dues[i]), 0).UTC()})
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Deadlines{}, fmt.Errorf("incident deadlines: %w", err)
+	}
+	dl.RegulatoryDueSoon = EarliestDueItems(dl.RegulatoryDueSoon)
+	return dl, nil
+}
 
-	var wg sync.WaitGroup
-	var errRange error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := s.conn.QueryRow(ctx, inRange, inRangeArgs...).Scan(dest...); err != nil {
-			errRange = fmt.Errorf("incident statistics: %w", err)
+// SummarizeDeadlines computes Deadlines from the deadlines of incidents (by id) as Store.Deadlines does in SQL:
+// at now, to the second, over the incidents whose deadlines are Pending (the others count for nothing).
+func SummarizeDeadlines(all iter.Seq2[string, incident.Deadlines], now time.Time, targets incident.SLATargets) Deadlines {
+	var sum Deadlines
+	now = clampDateTime(now)
+	soon := now.Add(RegulatoryDueSoonWindow)
+	for id, d := range all {
+		if !d.Pending() {
+			continue
 		}
-	}()
-	errAll := func() error {
-		if len(branches) == 0 {
-			return nil
+		if targets.SLABreachedAt(d, now) {
+			sum.OpenSLABreaches++
 		}
-		rows, err := s.conn.Query(ctx, s.sql(strings.Join(branches, "\n\t\tUNION ALL\n\t\t")), allArgs...)
-		if err != nil {
-			return fmt.Errorf("incident statistics: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				breaches, overdue, items uint64
-				dueIDs, titles, sevs     []string
-				dues                     []uint32
-			)
-			if err := rows.Scan(&breaches, &overdue, &items, &dueIDs, &titles, &sevs, &dues); err != nil {
-				return fmt.Errorf("incident statistics: %w", err)
-			}
-			st.OpenSLABreaches += breaches
-			st.RegulatoryOverdue += overdue
-			st.OverdueActionItems += items
-			for i := range dueIDs {
-				if i < len(titles) && i < len(sevs) && i < len(dues) {
-					st.RegulatoryDueSoon = append(st.RegulatoryDueSoon, DueItem{IncidentID: dueIDs[i], Title: titles[i],
-						Severity: sevs[i], DueAt: time.Unix(int64(dues[i]), 0).UTC()})
-				}
+		if due := d.RegulatoryDue.Truncate(time.Second); !due.IsZero() { // ClickHouse keeps whole seconds
+			switch {
+			case due.Before(now):
+				sum.RegulatoryOverdue++
+			case !due.After(soon):
+				sum.RegulatoryDueSoon = append(sum.RegulatoryDueSoon, DueItem{IncidentID: id, Title: d.Title,
+					Severity: d.Severity.String(), DueAt: due.UTC()})
 			}
 		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("incident statistics: %w", err)
-		}
-		return nil
-	}()
-	wg.Wait()
-	if err := errors.Join(errRange, errAll); err != nil {
-		return Stats{}, err
-	}
-	sortDueItems(st.RegulatoryDueSoon)
-	if len(st.RegulatoryDueSoon) > regulatoryDueSoonMax {
-		st.RegulatoryDueSoon = st.RegulatoryDueSoon[:regulatoryDueSoonMax]
-	}
-	for i, v := range sevNames {
-		st.BySeverity[v] = bySev[i]
-	}
-	for i, v := range statusNames {
-		st.ByStatus[v] = byStatus[i]
-	}
-	for i, v := range categoryNames {
-		st.ByCategory[v] = byCategory[i]
-	}
-	for name, m := range map[string]map[string]float64{"mtta": st.MTTA, "mttc": st.MTTC, "mttr": st.MTTR} {
-		for i, v := range sevNames {
-			if means[name][i].n > 0 {
-				m[v] = means[name][i].avg
+		for _, due := range d.ActionItemDues {
+			if due.Before(now) {
+				sum.OverdueActionItems++
 			}
 		}
 	}
+	sum.RegulatoryDueSoon = EarliestDueItems(sum.RegulatoryDueSoon)
+	return sum
+}
 
-	return st, nil
+// EarliestDueItems orders deadlines earliest first, then by incident id (as the list of them is shown), and keeps
+// the first 100.
+func EarliestDueItems(items []DueItem) []DueItem {
+	sortDueItems(items)
+	if len(items) > regulatoryDueSoonMax {
+		items = items[:regulatoryDueSoonMax]
+	}
+	return items
 }
 
 // sortDueItems orders deadlines earliest first, then by incident id (as the list of them is shown).

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"testing"
 	"time"
@@ -453,6 +454,26 @@ func TestStats(t *testing.T) {
 	assert.Empty(t, st.MTTC)
 	assert.Empty(t, st.MTTR)
 	assert.Equal(t, uint64(4), st.OpenSLABreaches, "not bound to the range")
+
+	// The receiver's way to the same deadlines: each incident's Deadlines (kept as it changes, or loaded with
+	// LoadDeadlines) summarized in Go. Both agree with the SQL at several moments and targets.
+	loaded, err := s.LoadDeadlines(ctx)
+	require.NoError(t, err)
+	live := map[string]incident.Deadlines{}
+	for _, b := range []*tl{A, B, C, D, E, F, G, H, I, J, K, L, M} {
+		if d := b.inc.Deadlines(); d.Pending() {
+			live[b.inc.ID] = d
+		}
+	}
+	assert.Len(t, loaded, len(live), "LoadDeadlines reads the incidents with a pending deadline")
+	for _, targets := range []incident.SLATargets{incident.DefaultSLATargets(), custom, nil} {
+		for _, at := range []time.Time{now, now.Add(-3 * day), now.Add(5 * day), now.Add(time.Second / 2)} {
+			want, err := s.Deadlines(ctx, targets, at)
+			require.NoError(t, err)
+			assert.Equal(t, want, SummarizeDeadlines(maps.All(loaded), at, targets), "loaded, at %s, %v", at, targets)
+			assert.Equal(t, want, SummarizeDeadlines(maps.All(live), at, targets), "kept, at %s, %v", at, targets)
+		}
+	}
 }
 
 // Before the tables merge, incident_state holds several versions of an incident: only the newest counts.

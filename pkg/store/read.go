@@ -205,3 +205,48 @@ func (s *Store) StateVersions(ctx context.Context, keys []IncidentKey) (map[stri
 	}
 	return out, rows.Err()
 }
+
+// LoadDeadlines reads the deadlines (incident.Deadlines) of every incident that has one pending (open, an
+// unreported regulatory deadline, open action items), drills excluded, from the newest state of each, for the
+// receiver's ingest.DeadlineIndex. It aggregates by version rather than filtering a FINAL read: on 18.16 a WHERE
+// on a column that changes between versions may be moved to PREWHERE, ahead of FINAL, and keep an old version.
+func (s *Store) LoadDeadlines(ctx context.Context) (map[string]incident.Deadlines, error) {
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT toString(incident_id), argMax(toString(severity), version) AS sev,
+			argMax(toString(status), version) IN ('declared', 'acknowledged', 'contained') AS open, any(declared_at),
+			argMax(isNotNull(acknowledged_at), version),
+			argMax(isNotNull(coalesce(contained_at, resolved_at, closed_at)), version),
+			argMax(ifNull(toUInt32(regulatory_due_at), 0), version) AS regulatory_due,
+			argMax(title, version), argMax(action_items_due, version) AS items
+		FROM {db}.incident_state_by_time
+		WHERE drill = 0
+		GROUP BY incident_id
+		HAVING open OR regulatory_due > 0 OR notEmpty(items)`))
+	if err != nil {
+		return nil, fmt.Errorf("load deadlines: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]incident.Deadlines{}
+	for rows.Next() {
+		var (
+			id, sev, title         string
+			open, acked, contained uint8
+			declaredAt             time.Time
+			regulatoryDue          uint32
+			items                  []time.Time
+		)
+		if err := rows.Scan(&id, &sev, &open, &declaredAt, &acked, &contained, &regulatoryDue, &title, &items); err != nil {
+			return nil, fmt.Errorf("load deadlines: %w", err)
+		}
+		severity, err := incident.ParseSeverity(sev)
+		if err != nil {
+			return nil, fmt.Errorf("load deadlines: incident %s: %w", id, err)
+		}
+		d := incident.Deadlines{Severity: severity, Open: open == 1, DeclaredAt: declaredAt.UTC(), Acknowledged: acked == 1,
+			Contained: contained == 1, ActionItemDues: items}
+		if regulatoryDue > 0 {
+			d.RegulatoryDue, d.Title = time.Unix(int64(regulatoryDue), 0).UTC(), title
+		}
+		out[id] = d
+	}
+	return out, rows.Err()
+}
