@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -148,8 +149,8 @@ func (inc *Incident) applyBody(e Event) error {
 		inc.StartedAt, inc.DeclaredAt = b.StartedAt.UTC(), e.At
 		inc.episodes = map[Digest]episode{}
 	case KindAlertFired, KindAlertResolved:
-		var b AlertBody
-		if err := decodeBody(e, &b); err != nil {
+		b, err := alertRefOf(e)
+		if err != nil {
 			return err
 		}
 		if b.Alert.Key == "" {
@@ -271,6 +272,65 @@ func firstTime(cur, t time.Time) time.Time {
 // decodeBody fills v from the event's body. An event being appended still carries the value its body was made from,
 // which is used as it is (the receiver appends thousands of events a second; decoding what was just encoded is
 // its largest cost). The value survives the JSON round trip unchanged, so state is the same either way.
+// alertRef is the part of an AlertBody folding needs: an incident page folds hundreds of alert events, and decoding
+// their labels and annotations into maps was most of the work.
+type alertRef struct {
+	Alert struct {
+		Key         string `json:"key"`
+		Fingerprint string `json:"fingerprint"`
+	} `json:"alert"`
+}
+
+func alertRefOf(e Event) (alertRef, error) {
+	var r alertRef
+	if b, ok := e.typed.(AlertBody); ok { // appended here: no decoding
+		r.Alert.Key, r.Alert.Fingerprint = b.Alert.Key, b.Alert.Fingerprint
+		return r, nil
+	}
+	if key, fp, ok := alertRefPrefix(e.Body); ok {
+		r.Alert.Key, r.Alert.Fingerprint = key, fp
+		return r, nil
+	}
+	return r, decodeBody(e, &r)
+}
+
+// alertRefPrefix reads the key and fingerprint from the start of an alert event's body as encoding/json writes
+// an AlertBody: {"alert":{"key":"...","fingerprint":"...",... (the fields in their declared order). It gives up
+// (ok false) on anything else, escapes included; then the body is decoded. The rest of the body is not looked at:
+// folding does not use it.
+func alertRefPrefix(body []byte) (key, fingerprint string, ok bool) {
+	rest, found := bytes.CutPrefix(body, []byte(`{"alert":{"key":"`))
+	if !found {
+		return "", "", false
+	}
+	key, rest, ok = plainJSONString(rest)
+	if !ok {
+		return "", "", false
+	}
+	if rest, found = bytes.CutPrefix(rest, []byte(`,"fingerprint":"`)); !found {
+		return "", "", false
+	}
+	fingerprint, rest, ok = plainJSONString(rest)
+	if !ok || len(rest) == 0 || (rest[0] != ',' && rest[0] != '}') {
+		return "", "", false
+	}
+	return key, fingerprint, true
+}
+
+// plainJSONString reads the rest of a JSON string whose opening quote is consumed, if it has no escapes and only
+// printable ASCII, and returns it and what follows its closing quote.
+func plainJSONString(b []byte) (s string, rest []byte, ok bool) {
+	for i, c := range b {
+		switch {
+		case c == '"':
+			return string(b[:i]), b[i+1:], true
+		case c == '\\' || c < 0x20 || c >= 0x7f:
+			return "", nil, false
+		}
+	}
+	return "", nil, false
+}
+
 func decodeBody(e Event, v any) error {
 	if e.typed != nil {
 		if target := reflect.ValueOf(v).Elem(); reflect.TypeOf(e.typed) == target.Type() {

@@ -306,7 +306,7 @@ func TestAlerts(t *testing.T) {
 
 	// A third alert without annotations or values, starting earlier.
 	a0 := incident.Alert{Key: incident.AlertKey("0000", t0.Add(-time.Hour)), Fingerprint: "0000", Name: "Y",
-		Status: "firing", StartsAt: t0.Add(-time.Hour).Truncate(time.Second), Labels: map[string]string{"alertname": "Y"},
+		Status: "firing", StartsAt: t0.Add(-time.Hour).Truncate(time.Second), Labels: map[string]string{"alertname": "Y", "x": "3:abc2:", "ü": ""},
 		Source: "grafana"}
 	e, err := inc.Append(incident.KindAlertFired, t0.Add(time.Hour), t0.Add(time.Hour), "rule:Y", "", incident.AlertBody{Alert: a0})
 	require.NoError(t, err)

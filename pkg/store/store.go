@@ -17,10 +17,11 @@ import (
 
 // Store is a connection pool to one Firebreak database.
 type Store struct {
-	conn driver.Conn
-	db   string // quoted identifier
-	name string
-	log  *slog.Logger
+	conn     driver.Conn
+	db       string // quoted identifier
+	name     string
+	log      *slog.Logger
+	declared declarationTimes
 }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

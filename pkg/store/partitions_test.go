@@ -1,0 +1,42 @@
+package store
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+)
+
+func TestDeclarationTimesBounded(t *testing.T) {
+	var c declarationTimes
+	t0 := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	first := uuid.New()
+	c.put(first, t0)
+	got, ok := c.get(first)
+	assert.True(t, ok)
+	assert.Equal(t, t0, got)
+	for i := range declarationTimesMax + 10 {
+		c.put(uuid.New(), t0.Add(time.Duration(i)*time.Second))
+	}
+	assert.Len(t, c.m, declarationTimesMax, "full: one forgotten for each new one")
+	c.put(first, t0) // known ids do not evict
+	assert.LessOrEqual(t, len(c.m), declarationTimesMax)
+}
+
+func TestSplitLengthPrefixed(t *testing.T) {
+	for in, want := range map[string][]string{
+		"":            nil,
+		"0:":          {""},
+		"3:foo0:2:ab": {"foo", "", "ab"},
+		"5:a:1:b2:ü":  {"a:1:b", "ü"},
+	} {
+		got, err := splitLengthPrefixed(in)
+		assert.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"x", ":a", "3:ab", "-1:", "2", "1:ax"} {
+		_, err := splitLengthPrefixed(bad)
+		assert.Error(t, err, bad)
+	}
+}
