@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
 func TestDeclarationTimesBounded(t *testing.T) {
@@ -39,4 +41,11 @@ func TestSplitLengthPrefixed(t *testing.T) {
 		_, err := splitLengthPrefixed(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+func TestOnePerSeq(t *testing.T) {
+	ev := func(seq uint32, msg string) incident.Event { return incident.Event{Seq: seq, Message: msg} }
+	got := onePerSeq([]incident.Event{ev(3, "c"), ev(1, "a"), ev(2, "b"), ev(1, "a"), ev(3, "c")})
+	assert.Equal(t, []incident.Event{ev(1, "a"), ev(2, "b"), ev(3, "c")}, got)
+	assert.Empty(t, onePerSeq(nil))
 }

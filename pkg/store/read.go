@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,8 +51,11 @@ func (s *Store) Events(ctx context.Context, incidentID string) ([]incident.Event
 	if err != nil || !found {
 		return nil, err
 	}
-	rows, err := s.conn.Query(ctx, s.sql("SELECT "+eventColumns+" FROM {db}.events WHERE incident_id = ? AND declared_at = ? "+
-		"ORDER BY seq LIMIT 1 BY seq"), id, at)
+	// The rows come in no particular order (one run per part) and are ordered, one per seq, here: ClickHouse's
+	// ORDER BY and LIMIT BY took a fifth of the query. The id is known: no UUID-to-string per row.
+	columns := strings.Replace(eventColumns, "toString(incident_id)", "? AS id", 1)
+	rows, err := s.conn.Query(ctx, s.sql("SELECT "+columns+" FROM {db}.events WHERE incident_id = ? AND declared_at = ?"),
+		id.String(), id, at)
 	if err != nil {
 		return nil, fmt.Errorf("read events of %s: %w", incidentID, err)
 	}
@@ -63,7 +68,16 @@ func (s *Store) Events(ctx context.Context, incidentID string) ([]incident.Event
 		}
 		events = append(events, e)
 	}
-	return events, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events of %s: %w", incidentID, err)
+	}
+	return onePerSeq(events), nil
+}
+
+// onePerSeq orders events by seq and keeps one of each seq (rows of the same seq are the same event written twice).
+func onePerSeq(events []incident.Event) []incident.Event {
+	slices.SortStableFunc(events, func(a, b incident.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+	return slices.CompactFunc(events, func(a, b incident.Event) bool { return a.Seq == b.Seq })
 }
 
 // LoadActive folds, from their timelines, every incident that incoming alerts may still change: those not resolved
