@@ -74,11 +74,11 @@ func (p *Processor) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		job, err := p.apply(ctx, state, batch, w)
-		if err != nil {
+		// A writer that stopped (the spool failed) is noticed before anything more is applied and answered.
+		if err := w.failed(); err != nil {
 			return err
 		}
-		if err := w.send(job); err != nil {
+		if err := p.apply(ctx, state, batch, w); err != nil {
 			return err
 		}
 	}
@@ -100,24 +100,32 @@ type writeJob struct {
 	oldest  time.Time // receive time of the oldest notification
 }
 
-// apply turns a batch of spool records into the events to write, answering the commands that need not wait for
-// the write.
-func (p *Processor) apply(ctx context.Context, state *State, batch []spool.Record, w *writer) (writeJob, error) {
-	job := writeJob{last: batch[len(batch)-1].Pos}
+// apply turns a batch of spool records into the events to write and hands them to the writer (see hand).
+func (p *Processor) apply(ctx context.Context, state *State, batch []spool.Record, w *writer) error {
+	var job writeJob
 	for _, rec := range batch {
 		env, err := p.Decoded.Decode(rec.Data)
 		if err != nil {
 			p.Metrics.DroppedRecords.Inc()
 			p.Log.Error("spool record cannot be decoded; skipping it", "position", rec.Pos.String(), "err", err)
+			job.last = rec.Pos
 			continue
 		}
 		if env.Command != nil {
-			if err := p.ensureLoaded(ctx, state, CommandIncidentID(env.Command), w); err != nil {
-				return writeJob{}, err
+			id := CommandIncidentID(env.Command)
+			if p.mustLoad(state, id) {
+				// What this batch applied so far may change the incident: written first, then read.
+				if err := p.hand(&job, state, w); err != nil {
+					return err
+				}
+				if err := p.load(ctx, state, id, w); err != nil {
+					return err
+				}
 			}
 			recs, res := state.ApplyCommand(env)
 			job.records = append(job.records, recs...)
 			job.results = append(job.results, done{env.Command.ID, res, env.Command.ContainmentStart != nil})
+			job.last = rec.Pos
 			continue
 		}
 		if job.oldest.IsZero() || env.ReceivedAt.Before(job.oldest) {
@@ -125,6 +133,7 @@ func (p *Processor) apply(ctx context.Context, state *State, batch []spool.Recor
 		}
 		recs, out := state.Apply(env)
 		job.records = append(job.records, recs...)
+		job.last = rec.Pos
 		p.Metrics.Duplicates.Add(float64(out.Duplicates))
 		for _, inc := range out.Declared {
 			p.Metrics.Declared.WithLabelValues(inc.Severity.String(), string(inc.Category)).Inc()
@@ -132,23 +141,37 @@ func (p *Processor) apply(ctx context.Context, state *State, batch []spool.Recor
 				"category", inc.Category, "ai_system", inc.AISystem, "title", inc.Title)
 		}
 	}
-	if p.Deadlines != nil {
-		for i := range job.records {
-			if r := &job.records[i]; r.WriteState {
+	return p.hand(&job, state, w)
+}
+
+// hand passes what was applied to the writer and starts a new job. The state rows are frozen first: the records
+// share maps and clocks with the live incidents, which the next batch changes while the writer reads them. The
+// deadline index takes the new states.
+//
+// A command is answered here, once it is applied: it is durable in the spool, and the state it was applied to is
+// what every later command sees, so the answer cannot change. Its events reach ClickHouse with the next write
+// (a replay after a crash writes them, the reloaded state making it a no-op otherwise). The exception is a
+// containment start: the action it starts is called on the answer, and only once its evidence snapshot is
+// stored, so it is answered after the write.
+func (p *Processor) hand(job *writeJob, state *State, w *writer) error {
+	if job.last == (spool.Position{}) {
+		return nil // nothing read since the last hand-off
+	}
+	for i := range job.records {
+		if r := &job.records[i]; r.WriteState {
+			r.Freeze()
+			if p.Deadlines != nil {
 				p.Deadlines.Update(r.Event.IncidentID, r.State.Deadlines())
 			}
 		}
 	}
-	// A command is answered once it is applied: it is durable in the spool, and the state it was applied to is
-	// what every later command sees, so the answer cannot change. Its events reach ClickHouse with this batch's
-	// write, right after (a replay after a crash writes them, the reloaded state making it a no-op otherwise).
-	// The exception is a containment start: the action it starts is called on the answer, and only once its
-	// evidence snapshot is stored, so it is answered after the write.
 	p.deliver(job.results, false)
 	incs, eps := state.Size()
 	p.Metrics.StateIncidents.Set(float64(incs))
 	p.Metrics.StateEpisodes.Set(float64(eps))
-	return job, nil
+	err := w.send(*job)
+	*job = writeJob{}
+	return err
 }
 
 func (p *Processor) deliver(results []done, afterWrite bool) {
@@ -245,6 +268,13 @@ func (w *writer) send(job writeJob) error {
 	return nil
 }
 
+// failed returns why the writer stopped, or nil while it runs.
+func (w *writer) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
 // drain waits until everything sent so far is written and committed.
 func (w *writer) drain() error {
 	w.mu.Lock()
@@ -323,15 +353,19 @@ func (p *Processor) loadState(ctx context.Context) (*State, error) {
 	return state, err
 }
 
-// ensureLoaded brings an incident that alerts no longer touch (closed, long resolved) back into the state. It reads
-// it from ClickHouse once the writer has written everything applied before, which may include its last changes.
-func (p *Processor) ensureLoaded(ctx context.Context, state *State, id string, w *writer) error {
+// mustLoad reports whether a command's incident must be read from ClickHouse first: one alerts no longer touch
+// (closed, long resolved) is not in the state.
+func (p *Processor) mustLoad(state *State, id string) bool {
 	if state.Has(id) {
-		return nil
+		return false
 	}
-	if _, err := uuid.Parse(id); err != nil {
-		return nil // not an incident id: the command fails with not found
-	}
+	_, err := uuid.Parse(id)
+	return err == nil // not an incident id: the command fails with not found
+}
+
+// load reads an incident into the state, once the writer has written everything applied before (which may include
+// its last changes).
+func (p *Processor) load(ctx context.Context, state *State, id string, w *writer) error {
 	if err := w.drain(); err != nil {
 		return err
 	}

@@ -224,7 +224,7 @@ func (s *State) target(b *batch, n *webhook.Notification, a *incident.Alert) (*i
 		}
 	}
 	if id, ok := s.openByGroup[n.GroupKey]; ok {
-		if slot := s.slotOf[id]; s.slots[slot].Status.Open() {
+		if slot, held := s.slotOf[id]; held && s.slots[slot].Status.Open() {
 			return s.slots[slot], slot
 		}
 	}
@@ -277,6 +277,10 @@ func title(n *webhook.Notification, a *incident.Alert, system string) string {
 
 func (s *State) applyTruncation(b *batch, n *webhook.Notification) {
 	id, ok := s.openByGroup[n.GroupKey]
+	if ok && !s.Has(id) {
+		delete(s.openByGroup, n.GroupKey) // an incident forgotten since (see sweep)
+		ok = false
+	}
 	if !ok {
 		if len(b.touched) == 0 {
 			return // every alert was known and nothing is open for the group: a repeat of an old gap
@@ -343,6 +347,12 @@ func (s *State) sweep(now time.Time) {
 		}
 		delete(s.slotOf, inc.ID)
 		s.slots[slot] = nil
+		// A reopening may have made it the open incident of a group besides its own.
+		for group, id := range s.openByGroup {
+			if id == inc.ID {
+				delete(s.openByGroup, group)
+			}
+		}
 		s.freeSlots = append(s.freeSlots, slot)
 	}
 }

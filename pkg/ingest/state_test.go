@@ -278,3 +278,26 @@ func TestOutcome(t *testing.T) {
 	assert.Empty(t, out.Declared)
 	assert.Equal(t, 2, out.Duplicates)
 }
+
+// An incident reopened by an alert of another group is that group's open incident too; once it is forgotten, a new
+// alert of that group declares a new incident instead of joining whatever took its place.
+func TestForgottenIncidentLeavesEveryGroup(t *testing.T) {
+	s := NewState(incident.DefaultMapping())
+	first := apply(s, env(t0, note("g1", alertSpec{fp: "f1", name: "X", severity: "info", start: t0})))
+	x := first[0].Event.IncidentID
+	apply(s, env(t0.Add(10*time.Minute), note("g1", alertSpec{fp: "f1", name: "X", severity: "info", start: t0, end: t0.Add(5 * time.Minute)})))
+	again := alertSpec{fp: "f1", name: "X", severity: "info", start: t0.Add(20 * time.Minute)}
+	reopened := apply(s, env(again.start, note("g2", again)))
+	require.Equal(t, incident.KindReopened, reopened[0].Event.Kind)
+	require.Equal(t, x, reopened[0].Event.IncidentID)
+	again.end = t0.Add(25 * time.Minute)
+	apply(s, env(t0.Add(30*time.Minute), note("g2", again)))
+
+	later := t0.Add(3 * time.Hour)
+	y := apply(s, env(later, note("h", alertSpec{fp: "f9", name: "Y", severity: "warning", start: later})))[0].Event.IncidentID
+	require.False(t, s.Has(x), "forgotten")
+	z := apply(s, env(later.Add(time.Second), note("k", alertSpec{fp: "f10", name: "Z", severity: "warning", start: later})))[0].Event.IncidentID
+	recs := apply(s, env(later.Add(2*time.Second), note("g2", alertSpec{fp: "f11", name: "W", severity: "warning", start: later})))
+	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindAlertFired}, kinds(recs))
+	assert.NotContains(t, []string{x, y, z}, recs[0].Event.IncidentID)
+}

@@ -14,9 +14,10 @@ import (
 // remembers its recent changes and, before a read, waits until ClickHouse shows them: at most readYourWritesWait,
 // after which the read returns what ClickHouse has. Changes older than recentWriteTTL are no longer waited for.
 const (
-	readYourWritesWait = 2 * time.Second
-	readYourWritesPoll = 5 * time.Millisecond
-	recentWriteTTL     = 10 * time.Second
+	readYourWritesWait    = 2 * time.Second
+	readYourWritesPoll    = 5 * time.Millisecond // the first wait, doubled each time up to readYourWritesMaxPoll
+	readYourWritesMaxPoll = 100 * time.Millisecond
+	recentWriteTTL        = 10 * time.Second
 )
 
 // recentWrites are the changes this plugin instance made that ClickHouse may not show yet.
@@ -71,7 +72,7 @@ func (r *recentWrites) seen(id string, seq uint32) {
 // awaitRecentWrites waits until ClickHouse's state rows (what lists and statistics read) show every recent change,
 // or readYourWritesWait passed.
 func (a *App) awaitRecentWrites(ctx context.Context) {
-	deadline := a.now().Add(readYourWritesWait)
+	deadline, poll := a.now().Add(readYourWritesWait), readYourWritesPoll
 	for {
 		pending := a.written.of("", a.now())
 		if len(pending) == 0 {
@@ -94,14 +95,15 @@ func (a *App) awaitRecentWrites(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(readYourWritesPoll):
+		case <-time.After(poll):
 		}
+		poll = min(2*poll, readYourWritesMaxPoll)
 	}
 }
 
 // events reads an incident's timeline, waiting (see above) until it shows this plugin's latest change of it.
 func (a *App) events(ctx context.Context, id string) ([]incident.Event, error) {
-	deadline := a.now().Add(readYourWritesWait)
+	deadline, poll := a.now().Add(readYourWritesWait), readYourWritesPoll
 	for {
 		events, err := a.store.Events(ctx, id)
 		if err != nil {
@@ -118,7 +120,8 @@ func (a *App) events(ctx context.Context, id string) ([]incident.Event, error) {
 		select {
 		case <-ctx.Done():
 			return events, nil
-		case <-time.After(readYourWritesPoll):
+		case <-time.After(poll):
 		}
+		poll = min(2*poll, readYourWritesMaxPoll)
 	}
 }

@@ -81,9 +81,11 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 	procCtx, stopProc := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var procErr error
+	procDone := make(chan struct{})
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer close(procDone)
 		procErr = proc.Run(procCtx)
 	}()
 	serveErr := make(chan error, 1)
@@ -92,6 +94,8 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:
+	case <-procDone: // the spool failed: stop, so that a supervisor restarts the receiver on its spool
+		log.Error("the processor stopped; shutting down", "err", procErr)
 	}
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)

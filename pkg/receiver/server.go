@@ -94,6 +94,10 @@ func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *i
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
+// maxBodyHint caps the buffer a notification's Content-Length reserves before its bytes arrive (a slow client
+// announcing the maximum would otherwise hold that much for the whole read timeout).
+const maxBodyHint = 64 << 10
+
 func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
 	if !s.auth.ok(r) {
@@ -102,7 +106,8 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "missing or wrong credentials: send Authorization: Bearer <token> or basic auth")
 		return
 	}
-	record, body, err := ingest.ReadNotificationRecord(http.MaxBytesReader(w, r.Body, s.maxBody), min(r.ContentLength, s.maxBody), start)
+	// The buffer grows as bytes arrive: a Content-Length alone reserves no more than maxBodyHint.
+	record, body, err := ingest.ReadNotificationRecord(http.MaxBytesReader(w, r.Body, s.maxBody), min(r.ContentLength, s.maxBody, maxBodyHint), start)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {

@@ -20,6 +20,36 @@ type Record struct {
 	WriteState bool
 	Alert      *incident.Alert
 	Evidence   *Evidence // the snapshot a containment_started event refers to
+
+	derived *derivedState // set by Freeze
+}
+
+// derivedState is what a state row holds beyond State's plain fields, computed from its maps, pointers and clocks.
+type derivedState struct {
+	lead           string
+	reviewComplete bool
+	regulatoryDue  time.Time
+	actionItemsDue []time.Time
+}
+
+// Freeze computes now, from State, the state row's values that come from the maps and pointers State shares with
+// the live incident it was copied from (roles, review, regulatory clocks). A caller that goes on changing the
+// incident while the record is written (the ingest writes one batch while it applies the next) freezes first.
+func (r *Record) Freeze() {
+	d := deriveState(&r.State)
+	r.derived = &d
+}
+
+func (r *Record) derivedState() derivedState {
+	if r.derived != nil {
+		return *r.derived
+	}
+	return deriveState(&r.State)
+}
+
+func deriveState(st *incident.Incident) derivedState {
+	return derivedState{lead: st.Lead(), reviewComplete: st.Review != nil && len(st.Review.Missing()) == 0,
+		regulatoryDue: st.NextRegulatoryDue(), actionItemsDue: actionItemDues(st.Review)}
 }
 
 // Write stores records in one INSERT (two when they carry evidence: the snapshots go first, so no event refers to a
@@ -107,8 +137,11 @@ func newIngestBlock(records []Record) *ingestBlock {
 		b.severity = append(b.severity, st.Severity.String())
 		b.status = append(b.status, string(st.Status))
 		b.declaredAt = append(b.declaredAt, st.DeclaredAt)
-		if !r.WriteState {
-			st = &noState
+		var d derivedState
+		if r.WriteState {
+			d = r.derivedState()
+		} else {
+			st, d.actionItemsDue = &noState, []time.Time{}
 		}
 		b.title = append(b.title, st.Title)
 		b.description = append(b.description, st.Description)
@@ -125,11 +158,11 @@ func newIngestBlock(records []Record) *ingestBlock {
 		b.closedAt = append(b.closedAt, nullableTime(st.ClosedAt))
 		b.alertCount = append(b.alertCount, uint32(st.AlertCount))
 		b.firingCount = append(b.firingCount, uint32(st.FiringCount))
-		b.lead = append(b.lead, st.Lead())
+		b.lead = append(b.lead, d.lead)
 		b.reportedVia = append(b.reportedVia, st.ReportedVia)
-		b.reviewComplete = append(b.reviewComplete, boolToUInt8(st.Review != nil && len(st.Review.Missing()) == 0))
-		b.regulatoryDue = append(b.regulatoryDue, nullableTime(st.NextRegulatoryDue()))
-		b.actionItemsDue = append(b.actionItemsDue, actionItemDues(st.Review))
+		b.reviewComplete = append(b.reviewComplete, boolToUInt8(d.reviewComplete))
+		b.regulatoryDue = append(b.regulatoryDue, nullableTime(d.regulatoryDue))
+		b.actionItemsDue = append(b.actionItemsDue, d.actionItemsDue)
 
 		a := r.Alert
 		if a == nil {
