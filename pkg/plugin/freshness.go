@@ -101,20 +101,17 @@ func (a *App) awaitRecentWrites(ctx context.Context) {
 	}
 }
 
-// events reads an incident's timeline, waiting (see above) until it shows this plugin's latest change of it.
+// events reads an incident's timeline, waiting (see above) until it shows this plugin's latest change of it. The
+// change stays remembered: the state rows lists read are written after the events, in the same insert.
 func (a *App) events(ctx context.Context, id string) ([]incident.Event, error) {
 	deadline, poll := a.now().Add(readYourWritesWait), readYourWritesPoll
+	want := a.written.of(id, a.now())[id].seq
 	for {
 		events, err := a.store.Events(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		var last uint32
-		if len(events) > 0 {
-			last = events[len(events)-1].Seq
-		}
-		a.written.seen(id, last)
-		if len(a.written.of(id, a.now())) == 0 || a.now().After(deadline) {
+		if want == 0 || (len(events) > 0 && events[len(events)-1].Seq >= want) || a.now().After(deadline) {
 			return events, nil
 		}
 		select {
