@@ -104,8 +104,11 @@ func (t SLATargets) SLABreachedAt(d Deadlines, now time.Time) bool {
 	}
 	target := t[d.Severity]
 	passed := func(after time.Duration) bool {
-		secs := int64((after + time.Second - 1) / time.Second)
-		return after > 0 && d.DeclaredAt.Unix()+secs < now.Unix()
+		return after > 0 && d.DeclaredAt.Unix()+WholeSeconds(after) < now.Unix()
 	}
 	return (!d.Acknowledged && passed(target.Acknowledge)) || (!d.Contained && passed(target.Contain))
 }
+
+// WholeSeconds is d in whole seconds, rounded up: how SLA targets count where times are whole seconds (ClickHouse's
+// DateTime, the receiver's deadline API).
+func WholeSeconds(d time.Duration) int64 { return int64((d + time.Second - 1) / time.Second) }

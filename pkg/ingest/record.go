@@ -26,9 +26,13 @@ const (
 // NotificationRecord is the spool record of a notification body received at receivedAt.
 func NotificationRecord(receivedAt time.Time, body []byte) []byte {
 	rec := make([]byte, notificationHeader, notificationHeader+len(body))
-	rec[0] = recordNotification
-	binary.BigEndian.PutUint64(rec[1:], uint64(receivedAt.UnixNano()))
+	putNotificationHeader(rec, receivedAt)
 	return append(rec, body...)
+}
+
+func putNotificationHeader(rec []byte, receivedAt time.Time) {
+	rec[0] = recordNotification
+	binary.BigEndian.PutUint64(rec[1:notificationHeader], uint64(receivedAt.UnixNano()))
 }
 
 // ReadNotificationRecord reads a notification body from r straight into its spool record (as NotificationRecord
@@ -53,8 +57,7 @@ func ReadNotificationRecord(r io.Reader, sizeHint int64, receivedAt time.Time) (
 			return nil, nil, err
 		}
 	}
-	rec[0] = recordNotification
-	binary.BigEndian.PutUint64(rec[1:], uint64(receivedAt.UnixNano()))
+	putNotificationHeader(rec, receivedAt)
 	return rec, rec[notificationHeader:], nil
 }
 

@@ -72,11 +72,10 @@ func (r *recentWrites) seen(id string, seq uint32) {
 // awaitRecentWrites waits until ClickHouse's state rows (what lists and statistics read) show every recent change,
 // or readYourWritesWait passed.
 func (a *App) awaitRecentWrites(ctx context.Context) {
-	deadline, poll := a.now().Add(readYourWritesWait), readYourWritesPoll
-	for {
+	a.pollUntilFresh(ctx, func() bool {
 		pending := a.written.of("", a.now())
 		if len(pending) == 0 {
-			return
+			return true
 		}
 		keys := make([]store.IncidentKey, 0, len(pending))
 		for _, w := range pending {
@@ -84,39 +83,34 @@ func (a *App) awaitRecentWrites(ctx context.Context) {
 		}
 		versions, err := a.store.StateVersions(ctx, keys)
 		if err != nil {
-			return // the read that follows reports the problem
+			return true // the read that follows reports the problem
 		}
 		for k, v := range versions {
 			a.written.seen(k, v)
 		}
-		if a.now().After(deadline) || len(a.written.of("", a.now())) == 0 {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(poll):
-		}
-		poll = min(2*poll, readYourWritesMaxPoll)
-	}
+		return len(a.written.of("", a.now())) == 0
+	})
 }
 
 // events reads an incident's timeline, waiting (see above) until it shows this plugin's latest change of it. The
 // change stays remembered: the state rows lists read are written after the events, in the same insert.
-func (a *App) events(ctx context.Context, id string) ([]incident.Event, error) {
-	deadline, poll := a.now().Add(readYourWritesWait), readYourWritesPoll
+func (a *App) events(ctx context.Context, id string) (events []incident.Event, err error) {
 	want := a.written.of(id, a.now())[id].seq
-	for {
-		events, err := a.store.Events(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if want == 0 || (len(events) > 0 && events[len(events)-1].Seq >= want) || a.now().After(deadline) {
-			return events, nil
-		}
+	a.pollUntilFresh(ctx, func() bool {
+		events, err = a.store.Events(ctx, id)
+		return err != nil || want == 0 || (len(events) > 0 && events[len(events)-1].Seq >= want)
+	})
+	return events, err
+}
+
+// pollUntilFresh calls fresh until it reports true, readYourWritesWait passed or ctx ended, waiting between calls
+// from readYourWritesPoll, doubled each time, up to readYourWritesMaxPoll.
+func (a *App) pollUntilFresh(ctx context.Context, fresh func() bool) {
+	deadline, poll := a.now().Add(readYourWritesWait), readYourWritesPoll
+	for !fresh() && !a.now().After(deadline) {
 		select {
 		case <-ctx.Done():
-			return events, nil
+			return
 		case <-time.After(poll):
 		}
 		poll = min(2*poll, readYourWritesMaxPoll)

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -298,25 +299,18 @@ func (a *App) stats(w http.ResponseWriter, r *http.Request) {
 	a.awaitRecentWrites(r.Context())
 	// The period's numbers come from ClickHouse; the deadlines over all incidents from the receiver's index, or
 	// from ClickHouse (slower: the newest state of every incident) when the receiver cannot answer.
-	var (
-		deadlines store.Deadlines
-		dlErr     error
-		done      = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		if deadlines, dlErr = a.receiver.deadlines(r.Context(), now, a.settings.SLA); dlErr != nil {
-			log.DefaultLogger.Warn("deadlines from ClickHouse: the receiver did not give them", "error", dlErr.Error())
-			deadlines, dlErr = a.store.Deadlines(r.Context(), a.settings.SLA, now)
+	st, err := a.store.StatsWith(r.Context(), from, to, func(ctx context.Context) (store.Deadlines, error) {
+		d, err := a.receiver.deadlines(ctx, now, a.settings.SLA)
+		if err != nil {
+			log.DefaultLogger.Warn("deadlines from ClickHouse: the receiver did not give them", "error", err.Error())
+			return a.store.Deadlines(ctx, a.settings.SLA, now)
 		}
-	}()
-	st, err := a.store.PeriodStats(r.Context(), from, to)
-	<-done
-	if err = errors.Join(err, dlErr); err != nil {
+		return d, nil
+	})
+	if err != nil {
 		a.storeError(w, err)
 		return
 	}
-	st.Deadlines = deadlines
 	due := make([]DueItem, len(st.RegulatoryDueSoon))
 	for i, d := range st.RegulatoryDueSoon {
 		due[i] = DueItem{IncidentID: d.IncidentID, Title: d.Title, Severity: d.Severity, DueAt: d.DueAt}

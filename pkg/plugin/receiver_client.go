@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
@@ -83,12 +81,7 @@ func mustJSON(v any) []byte {
 // deadlines asks the receiver what is due or overdue at now over all incidents (its in-memory index; see
 // ingest.DeadlineIndex), with the plugin's SLA targets.
 func (c *receiverClient) deadlines(ctx context.Context, now time.Time, targets incident.SLATargets) (store.Deadlines, error) {
-	q := url.Values{"now": {strconv.FormatInt(now.Unix(), 10)}}
-	for sev, t := range targets {
-		q.Set("ack."+sev.String(), strconv.FormatInt(int64((t.Acknowledge+time.Second-1)/time.Second), 10))
-		q.Set("contain."+sev.String(), strconv.FormatInt(int64((t.Contain+time.Second-1)/time.Second), 10))
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url+"/api/v1/deadlines?"+q.Encode(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url+"/api/v1/deadlines?"+store.DeadlinesQuery(now, targets).Encode(), nil)
 	if err != nil {
 		return store.Deadlines{}, err
 	}

@@ -49,3 +49,14 @@ func TestOnePerSeq(t *testing.T) {
 	assert.Equal(t, []incident.Event{ev(1, "a"), ev(2, "b"), ev(3, "c")}, got)
 	assert.Empty(t, onePerSeq(nil))
 }
+
+func TestDeadlinesQueryRoundTrip(t *testing.T) {
+	now := time.Date(2026, 11, 26, 1, 2, 3, 0, time.UTC)
+	targets := incident.SLATargets{incident.SEV1: {Acknowledge: 90*time.Second + time.Millisecond, Contain: time.Hour},
+		incident.SEV3: {Acknowledge: 72 * time.Hour}}
+	gotNow, got, err := ParseDeadlinesQuery(DeadlinesQuery(now.Add(500*time.Millisecond), targets))
+	assert.NoError(t, err)
+	assert.Equal(t, now, gotNow)
+	assert.Equal(t, incident.SLATargets{incident.SEV1: {Acknowledge: 91 * time.Second, Contain: time.Hour},
+		incident.SEV2: {}, incident.SEV3: {Acknowledge: 72 * time.Hour}}, got, "whole seconds, rounded up")
+}

@@ -471,6 +471,11 @@ const (
 // Stats computes the dashboard numbers in ClickHouse: the period's (PeriodStats) and the deadlines over all
 // incidents (Deadlines), at once.
 func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.SLATargets, now time.Time) (Stats, error) {
+	return s.StatsWith(ctx, from, to, func(ctx context.Context) (Deadlines, error) { return s.Deadlines(ctx, targets, now) })
+}
+
+// StatsWith computes the period's numbers (PeriodStats) while deadlines gives those over all incidents.
+func (s *Store) StatsWith(ctx context.Context, from, to time.Time, deadlines func(context.Context) (Deadlines, error)) (Stats, error) {
 	var (
 		dl    Deadlines
 		dlErr error
@@ -478,7 +483,7 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, targets incident.
 	)
 	go func() {
 		defer close(done)
-		dl, dlErr = s.Deadlines(ctx, targets, now)
+		dl, dlErr = deadlines(ctx)
 	}()
 	st, err := s.PeriodStats(ctx, from, to)
 	<-done
@@ -596,7 +601,7 @@ func (s *Store) Deadlines(ctx context.Context, targets incident.SLATargets, now 
 		for i, sev := range severities {
 			secs := int64(0)
 			if d := get(targets[sev]); d > 0 {
-				secs = int64((d + time.Second - 1) / time.Second)
+				secs = incident.WholeSeconds(d)
 			}
 			if i < len(severities)-1 {
 				out = append(out, sev.String())

@@ -190,22 +190,30 @@ func (d *fastDecoder) alert(a *Alert) bool {
 // nextKey reads the next member name of an object, and the colon after it: first is true for the first member,
 // where the object's '{' comes instead of a comma. done reports the end of the object.
 func (d *fastDecoder) nextKey(first bool) (key []byte, done, ok bool) {
-	if first {
-		if !d.consume('{') {
-			return nil, false, false
-		}
-		if d.consume('}') {
-			return nil, true, true
-		}
-	} else if !d.consume(',') {
-		return nil, true, d.consume('}')
+	if done, ok = d.nextMember(first); done || !ok {
+		return nil, done, ok
 	}
 	d.ws()
 	key, ok = d.plainString()
-	if !ok || !d.consume(':') {
-		return nil, false, false
+	return key, false, ok && d.consume(':')
+}
+
+// nextMember moves to the next member of an object (past its '{' when first, else past the comma), or past its
+// '}' when there is none (done).
+func (d *fastDecoder) nextMember(first bool) (done, ok bool) {
+	if !first {
+		if d.consume(',') {
+			return false, true
+		}
+		return true, d.consume('}')
 	}
-	return key, false, true
+	if !d.consume('{') {
+		return false, false
+	}
+	if d.consume('}') {
+		return true, true
+	}
+	return false, true
 }
 
 func fieldIndex(key []byte, fields []string) int {
@@ -326,21 +334,11 @@ func (d *fastDecoder) floatMap(out *map[string]float64) bool {
 
 // nextMapKey is nextKey for a map: the key is any string, escapes decoded.
 func (d *fastDecoder) nextMapKey(first bool) (key string, done, ok bool) {
-	if first {
-		if !d.consume('{') {
-			return "", false, false
-		}
-		if d.consume('}') {
-			return "", true, true
-		}
-	} else if !d.consume(',') {
-		return "", true, d.consume('}')
+	if done, ok = d.nextMember(first); done || !ok {
+		return "", done, ok
 	}
 	key, ok = d.string()
-	if !ok || !d.consume(':') {
-		return "", false, false
-	}
-	return key, false, true
+	return key, false, ok && d.consume(':')
 }
 
 // time decodes an RFC 3339 time as time.Time's UnmarshalJSON does (null leaves it as it is).
