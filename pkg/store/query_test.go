@@ -316,6 +316,15 @@ func TestAlerts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []incident.Alert{a0, a1r, a2}, got)
 	assert.Equal(t, "it's \"quoted\"; DROP TABLE x", got[1].Labels["q"])
+	// The incident page takes the alerts from the timeline instead: the same episodes, in the same state.
+	events, err := s.Events(ctx, inc.ID)
+	require.NoError(t, err)
+	fromTimeline, err := incident.AlertsOf(events)
+	require.NoError(t, err)
+	for i := range fromTimeline {
+		fromTimeline[i].StartsAt = fromTimeline[i].StartsAt.Truncate(time.Second) // the table keeps seconds
+	}
+	assert.Equal(t, got, fromTimeline)
 
 	other, _ := timeline(t, "other")
 	require.NoError(t, s.Write(ctx, other[:1]))
