@@ -154,7 +154,7 @@ func TestSeed(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, alerts, inc.AlertCount, id)
 		for _, a := range alerts {
-			firing, known := inc.AlertFiring(a.Key)
+			firing, known := inc.EpisodeFiring(incident.DigestOf(a.Key))
 			require.True(t, known, id)
 			assert.Equal(t, firing, a.Status == "firing", id)
 		}

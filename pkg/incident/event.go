@@ -238,14 +238,10 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// appendJSONTime writes t as its MarshalJSON does (the same RFC 3339 writer, with the same limits on year and zone).
 func appendJSONTime(dst []byte, t time.Time) ([]byte, error) {
-	if y := t.Year(); y < 0 || y >= 10000 {
-		b, err := json.Marshal(t) // encoding/json's error for a time it cannot write
-		return append(dst, b...), err
-	}
-	dst = append(dst, '"')
-	dst = t.AppendFormat(dst, time.RFC3339Nano)
-	return append(dst, '"'), nil
+	dst, err := t.AppendText(append(dst, '"'))
+	return append(dst, '"'), err
 }
 
 // isCompact reports whether a valid JSON text has no whitespace outside its strings (so that encoding/json would

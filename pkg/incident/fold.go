@@ -269,9 +269,6 @@ func firstTime(cur, t time.Time) time.Time {
 	return cur
 }
 
-// decodeBody fills v from the event's body. An event being appended still carries the value its body was made from,
-// which is used as it is (the receiver appends thousands of events a second; decoding what was just encoded is
-// its largest cost). The value survives the JSON round trip unchanged, so state is the same either way.
 // alertRef is the part of an AlertBody folding needs: an incident page folds hundreds of alert events, and decoding
 // their labels and annotations into maps was most of the work.
 type alertRef struct {
@@ -331,6 +328,9 @@ func plainJSONString(b []byte) (s string, rest []byte, ok bool) {
 	return "", nil, false
 }
 
+// decodeBody fills v from the event's body. An event being appended still carries the value its body was made from,
+// which is used as it is (the receiver appends thousands of events a second; decoding what was just encoded is
+// its largest cost). The value survives the JSON round trip unchanged, so state is the same either way.
 func decodeBody(e Event, v any) error {
 	if e.typed != nil {
 		if target := reflect.ValueOf(v).Elem(); reflect.TypeOf(e.typed) == target.Type() {

@@ -191,12 +191,8 @@ func (inc *Incident) Episodes() iter.Seq2[Digest, Digest] {
 // HasTruncation reports whether an alerts_truncated event with this digest is on the timeline.
 func (inc *Incident) HasTruncation(digest string) bool { return inc.truncations[digest] }
 
-// AlertFiring reports whether the alert with the given key is attached and firing; known reports whether it is attached.
-func (inc *Incident) AlertFiring(key string) (firing, known bool) {
-	return inc.EpisodeFiring(DigestOf(key))
-}
-
-// EpisodeFiring is AlertFiring by the digest of the alert's key.
+// EpisodeFiring reports whether the alert episode with this key digest (DigestOf of its key) is attached and firing;
+// known reports whether it is attached.
 func (inc *Incident) EpisodeFiring(key Digest) (firing, known bool) {
 	ep, known := inc.episodes[key]
 	return ep.firing, known

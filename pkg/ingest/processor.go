@@ -67,8 +67,12 @@ func (p *Processor) Run(ctx context.Context) error {
 	}
 	close(ready)
 	w := newWriter(p)
-	go w.run(ctx)
+	wctx, stopWriting := context.WithCancel(ctx)
+	go w.run(wctx)
 	defer w.stop()
+	// Deferred last, so it runs first: when Run fails, a writer retrying an unreachable ClickHouse gives up (its
+	// records stay in the spool, uncommitted, and are written after a restart) instead of holding stop forever.
+	defer stopWriting()
 	for {
 		batch, err := p.next(ctx)
 		if err != nil {
@@ -325,7 +329,8 @@ func (p *Processor) next(ctx context.Context) ([]spool.Record, error) {
 	return batch, nil
 }
 
-// loadState migrates the schema and loads active incidents, retrying while ClickHouse is unavailable.
+// loadState migrates the schema and loads active incidents and the deadline index, retrying while ClickHouse is
+// unavailable.
 func (p *Processor) loadState(ctx context.Context) (*State, error) {
 	var state *State
 	err := p.retry(ctx, "load state from ClickHouse", func() error {
@@ -340,14 +345,19 @@ func (p *Processor) loadState(ctx context.Context) (*State, error) {
 		state = NewState(p.Mapping)
 		state.Load(incs)
 		p.Log.Info("ingest state loaded", "incidents", len(incs))
-		if p.Deadlines != nil {
-			all, err := p.Store.LoadDeadlines(ctx)
-			if err != nil {
-				return err
-			}
-			p.Deadlines.Load(all)
-			p.Log.Info("deadline index loaded", "incidents_with_deadlines", len(all))
+		return nil
+	})
+	if err != nil || p.Deadlines == nil {
+		return state, err
+	}
+	// Retried on its own: a failure here does not migrate and load the state again.
+	err = p.retry(ctx, "load the deadline index from ClickHouse", func() error {
+		all, err := p.Store.LoadDeadlines(ctx)
+		if err != nil {
+			return err
 		}
+		p.Deadlines.Load(all)
+		p.Log.Info("deadline index loaded", "incidents_with_deadlines", len(all))
 		return nil
 	})
 	return state, err

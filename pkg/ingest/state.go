@@ -277,10 +277,6 @@ func title(n *webhook.Notification, a *incident.Alert, system string) string {
 
 func (s *State) applyTruncation(b *batch, n *webhook.Notification) {
 	id, ok := s.openByGroup[n.GroupKey]
-	if ok && !s.Has(id) {
-		delete(s.openByGroup, n.GroupKey) // an incident forgotten since (see sweep)
-		ok = false
-	}
 	if !ok {
 		if len(b.touched) == 0 {
 			return // every alert was known and nothing is open for the group: a repeat of an old gap
@@ -335,8 +331,10 @@ func (s *State) sweep(now time.Time) {
 		}
 		forget = append(forget, int32(slot))
 	}
+	forgotten := make(map[string]bool, len(forget))
 	for _, slot := range forget {
 		inc := s.slots[slot]
+		forgotten[inc.ID] = true
 		for key, fp := range inc.Episodes() {
 			if s.episodes[key] == slot {
 				delete(s.episodes, key)
@@ -347,13 +345,16 @@ func (s *State) sweep(now time.Time) {
 		}
 		delete(s.slotOf, inc.ID)
 		s.slots[slot] = nil
-		// A reopening may have made it the open incident of a group besides its own.
-		for group, id := range s.openByGroup {
-			if id == inc.ID {
-				delete(s.openByGroup, group)
-			}
-		}
 		s.freeSlots = append(s.freeSlots, slot)
+	}
+	// A reopening may have made a forgotten incident the open incident of a group besides its own.
+	for group, id := range s.openByGroup {
+		if len(forgotten) == 0 {
+			break
+		}
+		if forgotten[id] {
+			delete(s.openByGroup, group)
+		}
 	}
 }
 

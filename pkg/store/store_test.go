@@ -167,7 +167,7 @@ func TestLoadActive(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, loaded, 1)
 	assert.Equal(t, openInc.ID, loaded[0].ID)
-	firing, known := loaded[0].AlertFiring(incident.AlertKey("bbbb", t0))
+	firing, known := loaded[0].EpisodeFiring(incident.DigestOf(incident.AlertKey("bbbb", t0)))
 	assert.True(t, known)
 	assert.True(t, firing)
 

@@ -106,11 +106,11 @@ func errorf(field, format string, args ...any) *Error {
 
 // Decode parses and validates a webhook body.
 func Decode(body []byte) (*Notification, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, &Error{Problem: "empty body: expected a JSON object"}
-	}
 	var n Notification
 	if !decodeFast(body, &n) {
+		if len(bytes.Trim(body, " \t\r\n")) == 0 { // JSON's whitespace only
+			return nil, &Error{Problem: "empty body: expected a JSON object"}
+		}
 		n = Notification{}
 		if err := json.Unmarshal(body, &n); err != nil {
 			return nil, jsonError(err)

@@ -104,6 +104,8 @@ func TestDecodeErrors(t *testing.T) {
 		name, body, want string
 	}{
 		{"empty", ``, "empty body"},
+		{"JSON whitespace only", " \t\r\n", "empty body"},
+		{"form feed is not JSON whitespace", "\f", "invalid JSON at byte 1"},
 		{"not json", `hello`, "invalid JSON at byte 1"},
 		{"truncated", valid[:len(valid)/2], "body ends in the middle"},
 		{"array", `[]`, "expected webhook.Notification, got JSON array"},
