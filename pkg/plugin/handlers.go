@@ -56,12 +56,7 @@ type StatsAnswer struct {
 }
 
 // DueItem is an incident with a regulatory report due soon.
-type DueItem struct {
-	IncidentID string    `json:"incident_id"`
-	Title      string    `json:"title"`
-	Severity   string    `json:"severity"`
-	DueAt      time.Time `json:"due_at"`
-}
+type DueItem = store.DueItem
 
 func (a *App) listIncidents(w http.ResponseWriter, r *http.Request) {
 	f, err := parseListFilter(r.URL.Query())
@@ -262,6 +257,10 @@ func (a *App) verify(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"intact": true, "events": len(events), "last_hash": events[len(events)-1].Hash})
 }
 
+// receiverDeadlinesWait is how long stats waits for the receiver's deadline index (it answers from memory, in
+// milliseconds) before asking ClickHouse instead.
+const receiverDeadlinesWait = 2 * time.Second
+
 func (a *App) stats(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	now := a.now().UTC()
@@ -289,7 +288,9 @@ func (a *App) stats(w http.ResponseWriter, r *http.Request) {
 	// The period's numbers come from ClickHouse; the deadlines over all incidents from the receiver's index, or
 	// from ClickHouse (slower: the newest state of every incident) when the receiver cannot answer.
 	st, err := a.store.StatsWith(r.Context(), from, to, func(ctx context.Context) (store.Deadlines, error) {
-		d, err := a.receiver.deadlines(ctx, now, a.settings.SLA)
+		rctx, cancel := context.WithTimeout(ctx, receiverDeadlinesWait)
+		d, err := a.receiver.deadlines(rctx, now, a.settings.SLA)
+		cancel()
 		if err != nil {
 			log.DefaultLogger.Warn("deadlines from ClickHouse: the receiver did not give them", "error", err.Error())
 			return a.store.Deadlines(ctx, a.settings.SLA, now)
@@ -300,9 +301,9 @@ func (a *App) stats(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
-	due := make([]DueItem, len(st.RegulatoryDueSoon))
-	for i, d := range st.RegulatoryDueSoon {
-		due[i] = DueItem{IncidentID: d.IncidentID, Title: d.Title, Severity: d.Severity, DueAt: d.DueAt}
+	due := st.RegulatoryDueSoon
+	if due == nil {
+		due = []DueItem{}
 	}
 	writeJSON(w, http.StatusOK, StatsAnswer{From: st.From, To: st.To, BySeverity: st.BySeverity, ByStatus: st.ByStatus,
 		ByCategory: st.ByCategory, MTTA: st.MTTA, MTTC: st.MTTC, MTTR: st.MTTR, OpenSLABreaches: st.OpenSLABreaches,

@@ -36,11 +36,23 @@ func (c *receiverClient) send(ctx context.Context, cmd *incident.Command) (int, 
 	if err != nil {
 		return 0, nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+"/api/v1/commands", bytes.NewReader(body))
+	status, answer, err := c.do(ctx, http.MethodPost, "/api/v1/commands", body)
+	if err == nil && status == http.StatusUnauthorized {
+		return http.StatusBadGateway, mustJSON(map[string]string{"error": "the Firebreak receiver refused the plugin's API token: check secureJsonData.receiverApiToken"}), nil
+	}
+	return status, answer, err
+}
+
+// do calls the receiver's API with the plugin's token and returns the status and (at most maxAnswerBytes of) the
+// answer. A body, when given, is JSON.
+func (c *receiverClient) do(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.url+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -50,9 +62,6 @@ func (c *receiverClient) send(ctx context.Context, cmd *incident.Command) (int, 
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 	if err != nil {
 		return 0, nil, fmt.Errorf("Firebreak receiver at %s: reading the answer: %w", c.url, err)
-	}
-	if resp.StatusCode == http.StatusUnauthorized {
-		return http.StatusBadGateway, mustJSON(map[string]string{"error": "the Firebreak receiver refused the plugin's API token: check secureJsonData.receiverApiToken"}), nil
 	}
 	return resp.StatusCode, answer, nil
 }
@@ -81,22 +90,12 @@ func mustJSON(v any) []byte {
 // deadlines asks the receiver what is due or overdue at now over all incidents (its in-memory index; see
 // ingest.DeadlineIndex), with the plugin's SLA targets.
 func (c *receiverClient) deadlines(ctx context.Context, now time.Time, targets incident.SLATargets) (store.Deadlines, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url+"/api/v1/deadlines?"+store.DeadlinesQuery(now, targets).Encode(), nil)
+	status, answer, err := c.do(ctx, http.MethodGet, "/api/v1/deadlines?"+store.DeadlinesQuery(now, targets).Encode(), nil)
 	if err != nil {
 		return store.Deadlines{}, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return store.Deadlines{}, fmt.Errorf("Firebreak receiver at %s: %w", c.url, err)
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
-	if err != nil {
-		return store.Deadlines{}, fmt.Errorf("Firebreak receiver at %s: reading the answer: %w", c.url, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return store.Deadlines{}, fmt.Errorf("Firebreak receiver at %s: GET /api/v1/deadlines: %s: %.200s", c.url, resp.Status, answer)
+	if status != http.StatusOK {
+		return store.Deadlines{}, fmt.Errorf("Firebreak receiver at %s: GET /api/v1/deadlines: %d %s: %.200s", c.url, status, http.StatusText(status), answer)
 	}
 	var d store.Deadlines
 	if err := json.Unmarshal(answer, &d); err != nil {

@@ -26,23 +26,6 @@ func TestDeclarationTimesBounded(t *testing.T) {
 	assert.LessOrEqual(t, len(c.m), declarationTimesMax)
 }
 
-func TestSplitLengthPrefixed(t *testing.T) {
-	for in, want := range map[string][]string{
-		"":            nil,
-		"0:":          {""},
-		"3:foo0:2:ab": {"foo", "", "ab"},
-		"5:a:1:b2:ü":  {"a:1:b", "ü"},
-	} {
-		got, err := splitLengthPrefixed(in)
-		assert.NoError(t, err, in)
-		assert.Equal(t, want, got, in)
-	}
-	for _, bad := range []string{"x", ":a", "3:ab", "-1:", "2", "1:ax"} {
-		_, err := splitLengthPrefixed(bad)
-		assert.Error(t, err, bad)
-	}
-}
-
 func TestOnePerSeq(t *testing.T) {
 	ev := func(seq uint32, msg string) incident.Event { return incident.Event{Seq: seq, Message: msg} }
 	got := onePerSeq([]incident.Event{ev(3, "c"), ev(1, "a"), ev(2, "b"), ev(1, "a"), ev(3, "c")})

@@ -332,12 +332,8 @@ func (s *Store) Alerts(ctx context.Context, incidentID string) ([]incident.Alert
 	}
 	// The newest version of each episode, as FINAL would keep it (rows of equal version are the same state); FINAL
 	// itself merges every granule the incident touches in one thread, about ten times slower on 18.16.
-	// The string arrays come as one length-prefixed string each (lengthPrefixed): the driver scans an array
-	// element by element through reflection, which was most of the plugin's time on an incident with many alerts.
 	rows, err := s.conn.Query(ctx, s.sql(`SELECT alert_key, fingerprint, alertname, status, starts_at, ends_at,
-		`+lengthPrefixed("labels_keys")+`, `+lengthPrefixed("labels_values")+`,
-		`+lengthPrefixed("annotations_keys")+`, `+lengthPrefixed("annotations_values")+`,
-		generator_url, `+lengthPrefixed("values_keys")+`, values, source
+		labels_keys, labels_values, annotations_keys, annotations_values, generator_url, values_keys, values, source
 		FROM (
 			SELECT alert_key, fingerprint, alertname, status, starts_at, ends_at, labels_keys, labels_values,
 				annotations_keys, annotations_values, generator_url, values_keys, values, source
@@ -353,24 +349,17 @@ func (s *Store) Alerts(ctx context.Context, incidentID string) ([]incident.Alert
 	var out []incident.Alert
 	for rows.Next() {
 		var (
-			a                       incident.Alert
-			ends                    *time.Time
-			lkS, lvS, akS, avS, vkS string
-			vv                      []float64
-			startsAtDB              time.Time
+			a              incident.Alert
+			ends           *time.Time
+			lk, lv, ak, av []string
+			vk             []string
+			vv             []float64
+			startsAtDB     time.Time
 		)
-		if err := rows.Scan(&a.Key, &a.Fingerprint, &a.Name, &a.Status, &startsAtDB, &ends, &lkS, &lvS, &akS, &avS,
-			&a.GeneratorURL, &vkS, &vv, &a.Source); err != nil {
+		if err := rows.Scan(&a.Key, &a.Fingerprint, &a.Name, &a.Status, &startsAtDB, &ends, &lk, &lv, &ak, &av,
+			&a.GeneratorURL, &vk, &vv, &a.Source); err != nil {
 			return nil, fmt.Errorf("read alerts of %s: %w", incidentID, err)
 		}
-		var arrays [5][]string
-		for i, s := range []string{lkS, lvS, akS, avS, vkS} {
-			var err error
-			if arrays[i], err = splitLengthPrefixed(s); err != nil {
-				return nil, fmt.Errorf("read alerts of %s: alert %s: %w", incidentID, a.Key, err)
-			}
-		}
-		lk, lv, ak, av, vk := arrays[0], arrays[1], arrays[2], arrays[3], arrays[4]
 		a.StartsAt, a.EndsAt = startsAtDB.UTC(), timeOrZero(ends)
 		a.Labels = pairsToMap(lk, lv)
 		if a.Labels == nil {
@@ -389,30 +378,6 @@ func (s *Store) Alerts(ctx context.Context, incidentID string) ([]incident.Alert
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read alerts of %s: %w", incidentID, err)
-	}
-	return out, nil
-}
-
-// lengthPrefixed is SQL that turns an Array(String) column into one string: each element as its length in bytes,
-// a colon and its bytes ("3:foo0:2:ab"), which splitLengthPrefixed takes apart whatever the elements hold.
-func lengthPrefixed(column string) string {
-	return "arrayStringConcat(arrayMap(x -> concat(toString(length(x)), ':', x), " + column + "))"
-}
-
-// splitLengthPrefixed decodes what lengthPrefixed makes.
-func splitLengthPrefixed(s string) ([]string, error) {
-	var out []string
-	for len(s) > 0 {
-		colon := strings.IndexByte(s, ':')
-		if colon <= 0 {
-			return nil, fmt.Errorf("length-prefixed array: no length at %.20q", s)
-		}
-		n, err := strconv.Atoi(s[:colon])
-		if err != nil || n < 0 || n > len(s)-colon-1 {
-			return nil, fmt.Errorf("length-prefixed array: bad length %q", s[:colon])
-		}
-		out = append(out, s[colon+1:colon+1+n])
-		s = s[colon+1+n:]
 	}
 	return out, nil
 }

@@ -14,7 +14,10 @@ import (
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
-const eventColumns = "toString(incident_id), seq, at, at_ns, recorded_at, kind, actor, message, body, cause, prev_hash, hash"
+const (
+	eventColumns     = "toString(incident_id), " + eventBodyColumns
+	eventBodyColumns = "seq, at, at_ns, recorded_at, kind, actor, message, body, cause, prev_hash, hash" // after the id
+)
 
 func scanEvent(scan func(dest ...any) error) (incident.Event, error) {
 	var (
@@ -53,8 +56,7 @@ func (s *Store) Events(ctx context.Context, incidentID string) ([]incident.Event
 	}
 	// The rows come in no particular order (one run per part) and are ordered, one per seq, here: ClickHouse's
 	// ORDER BY and LIMIT BY took a fifth of the query. The id is known: no UUID-to-string per row.
-	columns := strings.Replace(eventColumns, "toString(incident_id)", "? AS id", 1)
-	rows, err := s.conn.Query(ctx, s.sql("SELECT "+columns+" FROM {db}.events WHERE incident_id = ? AND declared_at = ?"),
+	rows, err := s.conn.Query(ctx, s.sql("SELECT ? AS id, "+eventBodyColumns+" FROM {db}.events WHERE incident_id = ? AND declared_at = ?"),
 		id.String(), id, at)
 	if err != nil {
 		return nil, fmt.Errorf("read events of %s: %w", incidentID, err)

@@ -117,7 +117,6 @@ var (
 
 func newIngestBlock(records []Record) *ingestBlock {
 	b := &ingestBlock{}
-	unix0 := time.Unix(0, 0)
 	for i := range records {
 		r := &records[i]
 		e, st := &r.Event, &r.State
@@ -151,7 +150,7 @@ func newIngestBlock(records []Record) *ingestBlock {
 		b.declaredVia = append(b.declaredVia, st.DeclaredVia)
 		b.groupKey = append(b.groupKey, st.GroupKey)
 		b.drill = append(b.drill, boolToUInt8(st.Drill))
-		b.startedAt = append(b.startedAt, laterTime(st.StartedAt, unix0))
+		b.startedAt = append(b.startedAt, clampDateTime(st.StartedAt))
 		b.acknowledgedAt = append(b.acknowledgedAt, nullableTime(st.AcknowledgedAt))
 		b.containedAt = append(b.containedAt, nullableTime(st.ContainedAt))
 		b.resolvedAt = append(b.resolvedAt, nullableTime(st.ResolvedAt))
@@ -175,7 +174,7 @@ func newIngestBlock(records []Record) *ingestBlock {
 		b.fingerprint = append(b.fingerprint, a.Fingerprint)
 		b.alertName = append(b.alertName, a.Name)
 		b.alertStatus = append(b.alertStatus, a.Status)
-		b.alertStartsAt = append(b.alertStartsAt, laterTime(a.StartsAt, unix0))
+		b.alertStartsAt = append(b.alertStartsAt, clampDateTime(a.StartsAt))
 		b.alertEndsAt = append(b.alertEndsAt, nullableTime(a.EndsAt))
 		b.labelKeys, b.labelValues = append(b.labelKeys, lk), append(b.labelValues, lv)
 		b.annotationKeys, b.annotationValues = append(b.annotationKeys, ak), append(b.annotationValues, av)
@@ -197,14 +196,6 @@ func (b *ingestBlock) columns() []any {
 		b.alertEndsAt, b.labelKeys, b.labelValues, b.annotationKeys, b.annotationValues, b.generatorURL,
 		b.valueKeys, b.values, b.source,
 	}
-}
-
-// laterTime is t, or floor when t is before it (a zero time, which a DateTime cannot hold).
-func laterTime(t, floor time.Time) time.Time {
-	if t.Before(floor) {
-		return floor
-	}
-	return t
 }
 
 func boolToUInt8(b bool) uint8 {
