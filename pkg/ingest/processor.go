@@ -163,9 +163,9 @@ func (p *Processor) hand(job *writeJob, state *State, w *writer) error {
 	}
 	for i := range job.records {
 		if r := &job.records[i]; r.WriteState {
-			r.Freeze()
+			deadlines := r.Freeze()
 			if p.Deadlines != nil {
-				p.Deadlines.Update(r.Event.IncidentID, r.State.Deadlines())
+				p.Deadlines.Update(r.Event.IncidentID, deadlines)
 			}
 		}
 	}

@@ -35,21 +35,29 @@ type derivedState struct {
 // Freeze computes now, from State, the state row's values that come from the maps and pointers State shares with
 // the live incident it was copied from (roles, review, regulatory clocks). A caller that goes on changing the
 // incident while the record is written (the ingest writes one batch while it applies the next) freezes first.
-func (r *Record) Freeze() {
-	d := deriveState(&r.State)
+// It returns the state's deadlines, which the frozen clock values are taken from.
+func (r *Record) Freeze() incident.Deadlines {
+	d, deadlines := deriveState(&r.State)
 	r.derived = &d
+	return deadlines
 }
 
 func (r *Record) derivedState() derivedState {
 	if r.derived != nil {
 		return *r.derived
 	}
-	return deriveState(&r.State)
+	d, _ := deriveState(&r.State)
+	return d
 }
 
-func deriveState(st *incident.Incident) derivedState {
+func deriveState(st *incident.Incident) (derivedState, incident.Deadlines) {
+	deadlines := st.Deadlines()
+	dues := deadlines.ActionItemDues
+	if dues == nil {
+		dues = []time.Time{} // the column is an array: empty, never NULL
+	}
 	return derivedState{lead: st.Lead(), reviewComplete: st.Review != nil && len(st.Review.Missing()) == 0,
-		regulatoryDue: st.NextRegulatoryDue(), actionItemsDue: actionItemDues(st.Review)}
+		regulatoryDue: deadlines.RegulatoryDue, actionItemsDue: dues}, deadlines
 }
 
 // Write stores records in one INSERT (two when they carry evidence: the snapshots go first, so no event refers to a
@@ -224,15 +232,4 @@ func SortedPairs[V any](m map[string]V) (keys []string, values []V) {
 		values[i] = m[k]
 	}
 	return keys, values
-}
-
-func actionItemDues(r *incident.Review) []time.Time {
-	if r == nil {
-		return []time.Time{}
-	}
-	dues := r.OpenActionItemDues()
-	if dues == nil {
-		return []time.Time{}
-	}
-	return dues
 }
