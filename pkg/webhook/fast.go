@@ -38,12 +38,7 @@ var notificationFields = []string{"source", "version", "receiver", "status", "gr
 var alertFields = []string{"status", "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint",
 	"values", "valueString", "dashboardURL", "panelURL", "silenceURL", "imageURL"}
 
-// composite fields: maps and arrays.
-var composite = map[string]bool{"groupLabels": true, "commonLabels": true, "commonAnnotations": true, "alerts": true,
-	"labels": true, "annotations": true, "values": true}
-
 func (d *fastDecoder) notification(n *Notification) bool {
-	var seen uint32
 	for first := true; ; first = false {
 		key, done, ok := d.nextKey(first)
 		if !ok {
@@ -52,19 +47,7 @@ func (d *fastDecoder) notification(n *Notification) bool {
 		if done {
 			return true
 		}
-		fields := notificationFields
-		i := fieldIndex(key, fields)
-		if i < 0 {
-			if !d.unknownField(key, fields) {
-				return false
-			}
-			continue
-		}
-		if seen&(1<<i) != 0 && composite[fields[i]] {
-			return false // encoding/json merges a repeated map or array into the first
-		}
-		seen |= 1 << i
-		switch fields[i] {
+		switch string(key) {
 		case "source":
 			var s string
 			ok = d.stringField(&s)
@@ -95,6 +78,8 @@ func (d *fastDecoder) notification(n *Notification) bool {
 			ok = d.stringField(&n.Message)
 		case "alerts":
 			ok = d.alerts(&n.Alerts)
+		default:
+			ok = d.unknownField(key, notificationFields)
 		}
 		if !ok {
 			return false
@@ -106,6 +91,9 @@ func (d *fastDecoder) alerts(out *[]Alert) bool {
 	if d.null() {
 		*out = nil
 		return true
+	}
+	if *out != nil {
+		return false // a repeated member: encoding/json merges it into the first
 	}
 	if !d.consume('[') {
 		return false
@@ -132,7 +120,6 @@ func (d *fastDecoder) alerts(out *[]Alert) bool {
 }
 
 func (d *fastDecoder) alert(a *Alert) bool {
-	var seen uint32
 	for first := true; ; first = false {
 		key, done, ok := d.nextKey(first)
 		if !ok {
@@ -141,19 +128,7 @@ func (d *fastDecoder) alert(a *Alert) bool {
 		if done {
 			return true
 		}
-		fields := alertFields
-		i := fieldIndex(key, fields)
-		if i < 0 {
-			if !d.unknownField(key, fields) {
-				return false
-			}
-			continue
-		}
-		if seen&(1<<i) != 0 && composite[fields[i]] {
-			return false // encoding/json merges a repeated map or array into the first
-		}
-		seen |= 1 << i
-		switch fields[i] {
+		switch string(key) {
 		case "status":
 			ok = d.stringField(&a.Status)
 		case "labels":
@@ -180,6 +155,8 @@ func (d *fastDecoder) alert(a *Alert) bool {
 			ok = d.stringField(&a.SilenceURL)
 		case "imageURL":
 			ok = d.stringField(&a.ImageURL)
+		default:
+			ok = d.unknownField(key, alertFields)
 		}
 		if !ok {
 			return false
@@ -214,15 +191,6 @@ func (d *fastDecoder) nextMember(first bool) (done, ok bool) {
 		return true, true
 	}
 	return false, true
-}
-
-func fieldIndex(key []byte, fields []string) int {
-	for i, f := range fields {
-		if string(key) == f {
-			return i
-		}
-	}
-	return -1
 }
 
 // unknownField skips the value of a member encoding/json ignores. A name encoding/json might match to a field
@@ -285,6 +253,9 @@ func (d *fastDecoder) stringMap(out *map[string]string) bool {
 		*out = nil
 		return true
 	}
+	if *out != nil {
+		return false // a repeated member: encoding/json merges it into the first
+	}
 	m := map[string]string{}
 	for first := true; ; first = false {
 		key, done, ok := d.nextMapKey(first)
@@ -311,6 +282,9 @@ func (d *fastDecoder) floatMap(out *map[string]float64) bool {
 	if d.null() {
 		*out = nil
 		return true
+	}
+	if *out != nil {
+		return false // a repeated member: encoding/json merges it into the first
 	}
 	m := map[string]float64{}
 	for first := true; ; first = false {
