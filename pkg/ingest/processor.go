@@ -161,6 +161,7 @@ func (p *Processor) hand(job *writeJob, state *State, w *writer) error {
 	if job.last == (spool.Position{}) {
 		return nil // nothing read since the last hand-off
 	}
+	keepLastStates(job.records)
 	for i := range job.records {
 		if r := &job.records[i]; r.WriteState {
 			deadlines := r.Freeze()
@@ -176,6 +177,23 @@ func (p *Processor) hand(job *writeJob, state *State, w *writer) error {
 	err := w.send(*job)
 	*job = writeJob{}
 	return err
+}
+
+// keepLastStates leaves WriteState only on the last of each incident's records that have it: the state rows before
+// it in the same write would be replaced at once (the newest version wins), yet cost a frozen copy here and rows to
+// insert and merge in two tables. Apply marks the last record of each notification; a write holds thousands.
+func keepLastStates(records []store.Record) {
+	last := make(map[string]int)
+	for i := range records {
+		if records[i].WriteState {
+			last[records[i].Event.IncidentID] = i
+		}
+	}
+	for i := range records {
+		if r := &records[i]; r.WriteState && last[r.Event.IncidentID] != i {
+			r.WriteState = false
+		}
+	}
 }
 
 func (p *Processor) deliver(results []done, afterWrite bool) {

@@ -1,0 +1,42 @@
+package ingest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/store"
+)
+
+func TestKeepLastStates(t *testing.T) {
+	type rec struct {
+		incident   string
+		writeState bool
+	}
+	for _, tc := range []struct {
+		name string
+		in   []rec
+		want []bool
+	}{
+		{"empty", nil, []bool{}},
+		{"one per incident stays", []rec{{"a", true}, {"b", true}}, []bool{true, true}},
+		{"only the last of an incident stays", []rec{{"a", true}, {"b", true}, {"a", true}, {"a", true}},
+			[]bool{false, true, false, true}},
+		{"a later record without state does not take it", []rec{{"a", true}, {"a", false}}, []bool{true, false}},
+		{"records without state stay without", []rec{{"a", false}, {"b", false}}, []bool{false, false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			records := make([]store.Record, len(tc.in))
+			for i, r := range tc.in {
+				records[i] = store.Record{Event: incident.Event{IncidentID: r.incident, Seq: uint32(i + 1)}, WriteState: r.writeState}
+			}
+			keepLastStates(records)
+			got := make([]bool, len(records))
+			for i := range records {
+				got[i] = records[i].WriteState
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
