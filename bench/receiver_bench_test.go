@@ -326,15 +326,23 @@ func waitStored(b *testing.B, ch *testenv.ClickHouse, db string, r loadResult, g
 		b.Fatalf("%s run: %s.incident_alerts has %d rows, %d distinct fingerprints; %d alerts were accepted (%d without answer)",
 			r.mode, db, s.count, s.unique, r.ok, r.noAnswer)
 	}
-	out := ch.Query(b, "SELECT count(), sum(alert_count) FROM `"+db+"`.incidents")
-	if _, err := fmt.Sscan(out, &s.incidents, &s.alertCounts); err != nil {
-		b.Fatalf("incidents: %q: %v", out, err)
+	// One INSERT fills the tables behind the views one after the other (alerts before incident_state), so the
+	// incidents' counts may show the last write a moment after the alerts do.
+	want := int64(min(groups, int(s.count)))
+	for stateDeadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		out := ch.Query(b, "SELECT count(), sum(alert_count) FROM `"+db+"`.incidents")
+		if _, err := fmt.Sscan(out, &s.incidents, &s.alertCounts); err != nil {
+			b.Fatalf("incidents: %q: %v", out, err)
+		}
+		if (s.incidents == want && s.alertCounts == s.count) || time.Now().After(stateDeadline) {
+			break
+		}
 	}
-	if want := int64(min(groups, int(s.count))); s.incidents != want || s.alertCounts != s.count {
+	if s.incidents != want || s.alertCounts != s.count {
 		b.Errorf("%s run: %d incidents with %d alerts in all; want %d incidents (one per group) with %d alerts",
 			r.mode, s.incidents, s.alertCounts, want, s.count)
 	}
-	out = ch.Query(b, "SELECT count() FROM `"+db+"`.incident_events")
+	out := ch.Query(b, "SELECT count() FROM `"+db+"`.incident_events")
 	s.events, _ = strconv.ParseInt(strings.TrimSpace(out), 10, 64)
 	return s
 }

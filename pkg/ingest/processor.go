@@ -25,7 +25,7 @@ type Processor struct {
 	Metrics  *Metrics
 	Log      *slog.Logger
 	MaxBatch int           // spool records per write (default 5000)
-	Linger   time.Duration // wait this long for a batch to fill (default 100ms)
+	Linger   time.Duration // a write to ClickHouse gathers notifications this long (default 100ms)
 	Waiters  *Waiters      // receive command results once their events are stored (may be nil)
 	Decoded  *Decoded      // notifications already decoded by the HTTP handler (may be nil)
 	// Deadlines, if set, is loaded at start and kept current with every change (see DeadlineIndex).
@@ -38,6 +38,11 @@ type Processor struct {
 const (
 	minBackoff = 100 * time.Millisecond
 	maxBackoff = 5 * time.Second
+	// writeTimeout bounds one attempt to write to ClickHouse.
+	writeTimeout = 30 * time.Second
+	// applyLinger is the longest the processor gathers spooled notifications before applying them (and handing
+	// them to the open write): short, so that the work is spread evenly.
+	applyLinger = 100 * time.Millisecond
 )
 
 // Ready is closed once the state is loaded and the processor writes.
@@ -208,15 +213,20 @@ func (p *Processor) deliver(results []done, afterWrite bool) {
 }
 
 // writer is the pipeline's second stage: it writes applied batches in order and commits the spool after each
-// write. Batches applied while it writes are merged into its next write, so a burst of commands is one insert,
-// not one each; at most maxPendingRecords wait (beyond, the processor waits: ClickHouse is slow or down).
+// write. A write stays open for Linger (or until it holds MaxBatch records) and takes each applied batch as it comes,
+// as one block of its INSERT: encoding and sending are spread over the second instead of done in one burst that
+// holds up the HTTP handlers, while ClickHouse still gets one insert (a part per table) a second. A batch with
+// commands ends the write at once, as does a load (drain) or shutdown. Batches applied while a write is being
+// committed are merged into the next one; at most maxPendingRecords wait (beyond, the processor waits: ClickHouse
+// is slow or down).
 type writer struct {
 	p    *Processor
 	mu   sync.Mutex
 	cond *sync.Cond
-	// pending is what was applied and not yet taken by the writer; busy says it is writing.
+	// pending is what was applied and not yet taken by the writer; busy says a write is open or being committed.
 	pending      *writeJob
 	busy, closed bool
+	draining     int   // callers of drain waiting: end the open write now
 	err          error // why the writer stopped
 	done         chan struct{}
 }
@@ -229,32 +239,49 @@ func newWriter(p *Processor) *writer {
 	return w
 }
 
+// openWrite is the write the writer is adding batches to.
+type openWrite struct {
+	writeJob
+	insert *store.Insert // nil once adding to it failed: the records are then written again, whole
+	cancel context.CancelFunc
+	timer  *time.Timer
+	due    bool // its linger is over (guarded by the writer's mu)
+}
+
 func (w *writer) run(ctx context.Context) {
 	defer close(w.done)
+	var open *openWrite
 	for {
 		w.mu.Lock()
-		for w.pending == nil && !w.closed {
+		for w.pending == nil && !w.closed && !(open != nil && (open.due || w.draining > 0)) {
 			w.cond.Wait()
 		}
 		job := w.pending
-		if job == nil { // closed and drained
+		if job == nil && open == nil { // closed and drained
 			w.mu.Unlock()
 			return
 		}
 		w.pending, w.busy = nil, true
+		end := w.closed || w.draining > 0 || (open != nil && open.due)
 		w.cond.Broadcast()
 		w.mu.Unlock()
 
-		err := w.p.write(ctx, job.records)
-		if err == nil {
-			w.p.deliver(job.results, true)
-			err = w.p.Spool.Commit(job.last)
+		if job != nil {
+			if open == nil {
+				open = w.begin(ctx)
+			}
+			open.add(job)
+			// A command's answer may wait for its write (a containment start), and a person reads their change
+			// right after it: neither waits for the linger.
+			end = end || len(job.results) > 0 || len(open.records) >= w.p.MaxBatch
 		}
-		if err == nil && !job.oldest.IsZero() {
-			w.p.Metrics.Lag.Observe(time.Since(job.oldest).Seconds())
+		var err error
+		if end {
+			err = w.finish(ctx, open)
+			open = nil
 		}
 		w.mu.Lock()
-		w.busy = false
+		w.busy = open != nil
 		if err != nil {
 			w.err = err
 		}
@@ -264,6 +291,71 @@ func (w *writer) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// begin opens a write; its linger starts now. If the INSERT cannot be opened, the records are written at the end.
+func (w *writer) begin(ctx context.Context) *openWrite {
+	// A write is not cut short by shutdown: it either lands or is replayed from the spool next time.
+	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.p.Linger+writeTimeout)
+	open := &openWrite{cancel: cancel}
+	open.timer = time.AfterFunc(w.p.Linger, func() {
+		w.mu.Lock()
+		open.due = true
+		w.cond.Broadcast()
+		w.mu.Unlock()
+	})
+	insert, err := w.p.Store.BeginInsert(ictx)
+	if err != nil {
+		w.p.Log.Debug("cannot open an insert; the batch is written when the write ends", "err", err)
+	}
+	open.insert = insert
+	return open
+}
+
+// add takes an applied batch into the write and sends its records as a block.
+func (o *openWrite) add(job *writeJob) {
+	o.records = append(o.records, job.records...)
+	o.results = append(o.results, job.results...)
+	o.last = job.last
+	if o.oldest.IsZero() || (!job.oldest.IsZero() && job.oldest.Before(o.oldest)) {
+		o.oldest = job.oldest
+	}
+	if o.insert != nil {
+		if err := o.insert.Add(job.records); err != nil {
+			o.insert.Abort()
+			o.insert = nil
+		}
+	}
+}
+
+// finish commits the write (or, if sending it failed, writes its records again until that succeeds), answers the
+// commands that waited for it and commits the spool.
+func (w *writer) finish(ctx context.Context, open *openWrite) error {
+	defer open.cancel()
+	open.timer.Stop()
+	start := time.Now()
+	committed := false
+	if open.insert != nil {
+		if err := open.insert.Commit(); err == nil {
+			committed = true
+			w.p.observeWrite(start, len(open.records))
+		} else {
+			w.p.Log.Debug("insert failed; writing its records again", "err", err)
+		}
+	}
+	if !committed {
+		if err := w.p.write(ctx, open.records); err != nil {
+			return err
+		}
+	}
+	w.p.deliver(open.results, true)
+	if err := w.p.Spool.Commit(open.last); err != nil {
+		return err
+	}
+	if !open.oldest.IsZero() {
+		w.p.Metrics.Lag.Observe(time.Since(open.oldest).Seconds())
+	}
+	return nil
 }
 
 // send hands an applied batch to the writer (merged into what waits), or returns why the writer stopped.
@@ -297,10 +389,13 @@ func (w *writer) failed() error {
 	return w.err
 }
 
-// drain waits until everything sent so far is written and committed.
+// drain ends the open write and waits until everything sent so far is written and committed.
 func (w *writer) drain() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.draining++
+	defer func() { w.draining-- }()
+	w.cond.Broadcast()
 	for w.err == nil && (w.pending != nil || w.busy) {
 		w.cond.Wait()
 	}
@@ -317,13 +412,13 @@ func (w *writer) stop() {
 	<-w.done
 }
 
-// next waits for spooled records, then lingers briefly so that a busy receiver writes few large batches.
+// next waits for spooled records, then lingers briefly (applyLinger) for more to apply together.
 func (p *Processor) next(ctx context.Context) ([]spool.Record, error) {
 	batch, err := p.Spool.Next(ctx, p.MaxBatch)
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(p.Linger)
+	deadline := time.Now().Add(min(applyLinger, p.Linger))
 	// A person waiting for a command's answer is not kept waiting for the batch to fill.
 	for len(batch) < p.MaxBatch && !p.Waiters.waiting() {
 		wait := time.Until(deadline)
@@ -413,16 +508,20 @@ func (p *Processor) write(ctx context.Context, records []store.Record) error {
 	return p.retry(ctx, "write events to ClickHouse", func() error {
 		start := time.Now()
 		// A write is not cut short by shutdown: it either lands or is replayed from the spool next time.
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 		defer cancel()
 		if err := p.Store.Write(wctx, records); err != nil {
 			return err
 		}
-		p.Metrics.WriteDuration.Observe(time.Since(start).Seconds())
-		p.Metrics.EventsWritten.Add(float64(len(records)))
-		p.Metrics.LastWriteTime.SetToCurrentTime()
+		p.observeWrite(start, len(records))
 		return nil
 	})
+}
+
+func (p *Processor) observeWrite(start time.Time, records int) {
+	p.Metrics.WriteDuration.Observe(time.Since(start).Seconds())
+	p.Metrics.EventsWritten.Add(float64(records))
+	p.Metrics.LastWriteTime.SetToCurrentTime()
 }
 
 // retry runs op until it succeeds or ctx ends, backing off exponentially and logging once per outage.

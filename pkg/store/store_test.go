@@ -133,6 +133,43 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		ch.Query(t, "SELECT labels_values[indexOf(labels_keys, 'q')] FROM "+db+".incident_alerts WHERE fingerprint = 'aaaa' FORMAT TabSeparatedRaw"))
 }
 
+// An insert kept open stores the blocks added to it together, at Commit; one aborted and written again is stored once.
+func TestInsertStoresItsBlocksAtCommit(t *testing.T) {
+	s, ch := newStore(t)
+	ctx := context.Background()
+	db := s.Database()
+	count := func() string { return ch.Query(t, "SELECT count() FROM "+db+".incident_events") }
+
+	records, inc := timeline(t, "streamed")
+	in, err := s.BeginInsert(ctx)
+	require.NoError(t, err)
+	for _, r := range records {
+		require.NoError(t, in.Add([]Record{r}))
+	}
+	assert.Equal(t, "0\n", count(), "nothing is visible before Commit")
+	require.NoError(t, in.Commit())
+	assert.Equal(t, "5\n", count())
+	events, err := s.Events(ctx, inc.ID)
+	require.NoError(t, err)
+	assert.Nil(t, incident.VerifyChain(events))
+
+	// An aborted insert may still be stored (ClickHouse 18.16 keeps the blocks it received when the connection
+	// drops): writing the same records again, as the processor does, leaves each event once.
+	aborted, abortedInc := timeline(t, "aborted")
+	in, err = s.BeginInsert(ctx)
+	require.NoError(t, err)
+	require.NoError(t, in.Add(aborted))
+	in.Abort()
+	require.NoError(t, s.Write(ctx, aborted))
+	assert.Equal(t, "10\n", count())
+	events, err = s.Events(ctx, abortedInc.ID)
+	require.NoError(t, err)
+	assert.Len(t, events, len(aborted))
+	list, err := s.Incidents(ctx, 10)
+	require.NoError(t, err)
+	assert.Len(t, list, 2)
+}
+
 func TestLoadActive(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()

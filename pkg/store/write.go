@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/google/uuid"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
@@ -66,24 +67,69 @@ func (s *Store) Write(ctx context.Context, records []Record) error {
 	if len(records) == 0 {
 		return nil
 	}
-	if err := s.writeEvidence(ctx, records); err != nil {
+	in, err := s.BeginInsert(ctx)
+	if err != nil {
 		return err
 	}
+	if err := in.Add(records); err != nil {
+		in.Abort()
+		return err
+	}
+	return in.Commit()
+}
+
+// Insert is one INSERT that stays open while records are added to it a block at a time: the work of encoding and
+// sending them is spread over the time they arrive, and ClickHouse stores them all (a part per table) at Commit.
+// Nothing is visible before Commit. After a failure, Abort and write the records again: ClickHouse 18.16 stores
+// the blocks it received when the connection drops, so some may be there already, which is safe because every
+// write is idempotent.
+type Insert struct {
+	s     *Store
+	ctx   context.Context
+	batch driver.Batch
+	rows  int
+}
+
+// BeginInsert opens an INSERT; ctx bounds it until Commit.
+func (s *Store) BeginInsert(ctx context.Context) (*Insert, error) {
 	batch, err := s.conn.PrepareBatch(ctx, s.sql("INSERT INTO {db}.ingest"))
 	if err != nil {
-		return fmt.Errorf("write events: prepare: %w", err)
+		return nil, fmt.Errorf("write events: prepare: %w", err)
+	}
+	return &Insert{s: s, ctx: ctx, batch: batch}, nil
+}
+
+// Add sends records as one block of the INSERT. Evidence they carry is stored first, in an INSERT of its own.
+func (in *Insert) Add(records []Record) error {
+	if len(records) == 0 {
+		return nil
+	}
+	if err := in.s.writeEvidence(in.ctx, records); err != nil {
+		return err
 	}
 	for i, col := range newIngestBlock(records).columns() {
-		if err := batch.Column(i).Append(col); err != nil {
-			_ = batch.Abort()
+		if err := in.batch.Column(i).Append(col); err != nil {
 			return fmt.Errorf("write events: column %d: %w", i, err)
 		}
 	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("write %d events: %w", len(records), err)
+	// The driver's columns keep their buffers for the next block.
+	if err := in.batch.Flush(); err != nil {
+		return fmt.Errorf("write events: send a block of %d: %w", len(records), err)
+	}
+	in.rows += len(records)
+	return nil
+}
+
+// Commit ends the INSERT: ClickHouse stores the blocks added.
+func (in *Insert) Commit() error {
+	if err := in.batch.Send(); err != nil {
+		return fmt.Errorf("write %d events: %w", in.rows, err)
 	}
 	return nil
 }
+
+// Abort drops the INSERT's connection (see Insert for what ClickHouse keeps).
+func (in *Insert) Abort() { _ = in.batch.Abort() }
 
 // ingestBlock holds records column by column, in the order of ingestColumns: the driver takes a column as one
 // slice, where a row of boxed values would cost an allocation per value.
