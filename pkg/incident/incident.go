@@ -265,6 +265,11 @@ func DigestOf(s string) Digest {
 
 // jsonString is a helper for building small machine-readable bodies.
 func mustJSON(v any) json.RawMessage {
+	if body, ok := v.(AlertBody); ok {
+		if b, ok := body.appendJSON(make([]byte, 0, 768)); ok {
+			return b
+		}
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(fmt.Sprintf("incident: marshal %T: %v", v, err))
