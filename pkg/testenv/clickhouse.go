@@ -116,6 +116,8 @@ func startClickHouse(dir string) (*ClickHouse, error) {
 			extraLog: []string{filepath.Join(dir, "log", "clickhouse-server.err.log")},
 			ready:    func() (bool, string) { return probe(c.HTTPURL()+"/ping", "Ok.") },
 			ports:    []int{c.tcpPort, c.httpPort},
+			env:      []string{ClickHouseMallocConf},
+			onReady:  deprioritizeMerges,
 		}, nil
 	})
 	if err != nil {
@@ -328,3 +330,17 @@ func (c *ClickHouse) mustOwn(method string) {
 		panic("testenv: ClickHouse." + method + " on the shared instance: outage tests must use StartClickHouse")
 	}
 }
+
+// ClickHouse shares the machine with what is tested, as in the stack (scripts/stack does the same two things):
+//
+//   - ClickHouseMallocConf keeps memory jemalloc has freed for reuse instead of returning it to the kernel after
+//     10 s: each page returned and touched again is a page fault, and in the VMs these tests run in page faults
+//     were a third of ClickHouse's CPU while merging (perf), and 25% of its CPU per notification went away
+//     (BENCHMARKS.md). Its memory is still bounded by max_memory_usage.
+//   - deprioritizeMerges runs the background merge threads at nice 19, so merging (bursts of a core or more)
+//     takes the CPU the receiver and the queries leave, instead of a fair share of it: merges can wait, a
+//     notification being accepted cannot.
+const ClickHouseMallocConf = "MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1"
+
+// mergeNice is the nice value of ClickHouse's merge threads.
+const mergeNice = 19

@@ -2,7 +2,14 @@
 
 package testenv
 
-import "syscall"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
 
 // sysProcAttr puts the service in its own process group and has the kernel
 // SIGKILL it when the test binary dies. Pdeathsig fires when the OS thread
@@ -11,4 +18,20 @@ import "syscall"
 // goroutines.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
+
+// deprioritizeMerges sets ClickHouse 18.16's background pool threads (merges; thread name BackgrProcPool, started
+// with the server) of process pid to nice mergeNice. On Linux a nice value belongs to a thread, not a process.
+func deprioritizeMerges(pid int) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, _ := os.ReadDir(dir)
+	for _, task := range tasks {
+		tid, err := strconv.Atoi(task.Name())
+		if err != nil {
+			continue
+		}
+		if comm, _ := os.ReadFile(filepath.Join(dir, task.Name(), "comm")); strings.HasPrefix(string(comm), "BackgrProcPool") {
+			_ = syscall.Setpriority(syscall.PRIO_PROCESS, tid, mergeNice)
+		}
+	}
 }

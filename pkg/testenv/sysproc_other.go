@@ -9,3 +9,6 @@ import "syscall"
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
+
+// deprioritizeMerges does nothing outside Linux.
+func deprioritizeMerges(int) {}

@@ -222,8 +222,9 @@ type process struct {
 	logPath  string
 	extraLog []string // further log files whose tail explains a failure
 	ready    func() (bool, string)
-	ports    []int    // closed again before stop returns
-	env      []string // added to the environment
+	ports    []int         // closed again before stop returns
+	env      []string      // added to the environment
+	onReady  func(pid int) // called each time the process has become ready
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -286,6 +287,9 @@ func (p *process) start() error {
 		var ok bool
 		if ok, reason = p.ready(); ok {
 			p.startup = time.Since(p.started)
+			if p.onReady != nil {
+				p.onReady(p.cmd.Process.Pid)
+			}
 			return nil
 		}
 		if time.Now().After(deadline) {
