@@ -24,6 +24,7 @@ type Config struct {
 	APITokenFile  string
 	SpoolDir      string
 	SpoolMaxBytes int64
+	SpoolSync     time.Duration // least time between the starts of two spool fsyncs
 	MemoryLimit   int64
 	RulesFile     string
 	MaxBodyBytes  int64
@@ -50,7 +51,7 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		envOf[name] = env
 		fs.StringVar(p, name, def, fmt.Sprintf("%s (env %s)", help, env))
 	}
-	var spoolMax, maxBody, linger, level, memLimit string
+	var spoolMax, spoolSync, maxBody, linger, level, memLimit string
 	str(&c.Listen, "listen", "FIREBREAK_LISTEN", ":9095", "address to listen on")
 	str(&c.ClickHouseDSN, "clickhouse-dsn", "FIREBREAK_CLICKHOUSE_DSN", "clickhouse://127.0.0.1:9000/firebreak",
 		"ClickHouse to store incidents in: clickhouse://user:password@host:port/database")
@@ -64,6 +65,8 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		"directory of the local spool that keeps accepted notifications until ClickHouse has them")
 	str(&spoolMax, "spool-max-bytes", "FIREBREAK_SPOOL_MAX_BYTES", "1GiB",
 		"spool bound; beyond it notifications are refused with 503 so the sender retries")
+	str(&spoolSync, "spool-sync-interval", "FIREBREAK_SPOOL_SYNC_INTERVAL", "2ms",
+		"least time between two fsyncs of the spool: notifications arriving meanwhile share the next one (0: none)")
 	str(&memLimit, "memory-limit", "FIREBREAK_MEMORY_LIMIT", "200MiB",
 		"soft limit of the Go heap; the garbage collector works harder near it (0 for none)")
 	str(&c.RulesFile, "rules", "FIREBREAK_RULES", "", "YAML file mapping alert labels to severity, category and AI system (default: built-in)")
@@ -98,6 +101,9 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	var err error
 	if c.SpoolMaxBytes, err = ParseBytes(spoolMax); err != nil {
 		errs = append(errs, fmt.Errorf("--spool-max-bytes: %w", err))
+	}
+	if c.SpoolSync, err = time.ParseDuration(spoolSync); err != nil || c.SpoolSync < 0 {
+		errs = append(errs, fmt.Errorf("--spool-sync-interval: %q is not a duration of 0 or more", spoolSync))
 	}
 	if memLimit != "0" {
 		if c.MemoryLimit, err = ParseBytes(memLimit); err != nil {

@@ -23,6 +23,7 @@ func TestParseConfigDefaultsAndPrecedence(t *testing.T) {
 	assert.Equal(t, int64(8<<20), c.MaxBodyBytes)
 	assert.Equal(t, int64(200<<20), c.MemoryLimit)
 	assert.Equal(t, time.Second, c.BatchLinger)
+	assert.Equal(t, 2*time.Millisecond, c.SpoolSync)
 	assert.False(t, c.AuthEnabled())
 
 	env := envMap(map[string]string{"FIREBREAK_LISTEN": ":1111", "FIREBREAK_SPOOL_DIR": "/env/spool", "FIREBREAK_TOKEN": " s3cret\n"})
@@ -60,6 +61,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{[]string{"--spool-max-bytes", "lots"}, nil, "--spool-max-bytes"},
 		{nil, map[string]string{"FIREBREAK_MAX_BODY_BYTES": "-5"}, "--max-body-bytes"},
 		{[]string{"--batch-linger", "0s"}, nil, "--batch-linger"},
+		{[]string{"--spool-sync-interval", "-1ms"}, nil, "--spool-sync-interval"},
+		{nil, map[string]string{"FIREBREAK_SPOOL_SYNC_INTERVAL": "soon"}, "--spool-sync-interval"},
 		{[]string{"--memory-limit", "lots"}, nil, "--memory-limit"},
 		{[]string{"--log-level", "loud"}, nil, "--log-level"},
 		{[]string{"--log-format", "xml"}, nil, "--log-format"},

@@ -45,7 +45,7 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 	})
 	reg.MustRegister(syncDuration)
 	sp, err := spool.Open(spool.Options{Dir: cfg.SpoolDir, MaxBytes: cfg.SpoolMaxBytes, Logger: log,
-		ObserveSync: func(d time.Duration) { syncDuration.Observe(d.Seconds()) }})
+		SyncInterval: cfg.SpoolSync, ObserveSync: func(d time.Duration) { syncDuration.Observe(d.Seconds()) }})
 	if err != nil {
 		return fmt.Errorf("spool %s: %w", cfg.SpoolDir, err)
 	}

@@ -584,6 +584,25 @@ func TestGroupCommit(t *testing.T) {
 	require.EqualValues(t, n+1, s.Stats().PendingRecords)
 }
 
+func TestSyncInterval(t *testing.T) {
+	// Appends within SyncInterval of the last fsync's start wait for the interval and share one fsync.
+	s := openT(t, Options{Dir: t.TempDir(), SyncInterval: time.Second})
+	require.NoError(t, s.Append(context.Background(), []byte("first")))
+	require.EqualValues(t, 1, s.syncs.Load())
+	start := time.Now()
+	const n = 10
+	errs := make(chan error, n)
+	for i := range n {
+		go func() { errs <- s.Append(context.Background(), fmt.Appendf(nil, "next-%d", i)) }()
+	}
+	for range n {
+		require.NoError(t, <-errs)
+	}
+	require.EqualValues(t, 2, s.syncs.Load(), "11 appends, 2 fsyncs")
+	require.GreaterOrEqual(t, time.Since(start), 500*time.Millisecond, "the appends waited for the interval")
+	require.EqualValues(t, n+1, s.Stats().PendingRecords)
+}
+
 func TestAppendNotAcknowledgedBeforeFsync(t *testing.T) {
 	s := openT(t, Options{Dir: t.TempDir()})
 	release := make(chan struct{})
