@@ -25,7 +25,7 @@ type Processor struct {
 	Mapping  *incident.Mapping
 	Metrics  *Metrics
 	Log      *slog.Logger
-	MaxBatch int           // spool records per write (default 5000)
+	MaxBatch int           // spool records applied at once (default 5000)
 	Linger   time.Duration // a write to ClickHouse gathers notifications this long (default 100ms)
 	Waiters  *Waiters      // receive command results once their events are stored (may be nil)
 	Decoded  *Decoded      // notifications already decoded by the HTTP handler (may be nil)
@@ -214,7 +214,7 @@ func (p *Processor) deliver(results []done, afterWrite bool) {
 }
 
 // writer is the pipeline's second stage: it writes applied batches in order and commits the spool after each
-// write. A write stays open for Linger (or until it holds MaxBatch records) and takes each applied batch as it comes,
+// write. A write stays open for Linger (or until it holds maxWriteRecords) and takes each applied batch as it comes,
 // as one block of its INSERT: encoding and sending are spread over the second instead of done in one burst that
 // holds up the HTTP handlers, while ClickHouse still gets one insert (a part per table) a second. A batch with
 // commands ends the write at once, as does a load (drain) or shutdown. Batches applied while a write is being
@@ -234,7 +234,12 @@ type writer struct {
 	done         chan struct{}
 }
 
-const maxPendingRecords = 50_000
+const (
+	maxPendingRecords = 50_000
+	// maxWriteRecords ends a write early when events come faster than Linger expects (a backlog after an outage):
+	// a bound on the records held for it (~700 bytes each) and on the INSERT.
+	maxWriteRecords = 20_000
+)
 
 func newWriter(p *Processor) *writer {
 	w := &writer{p: p, done: make(chan struct{})}
@@ -281,7 +286,7 @@ func (w *writer) run(ctx context.Context) {
 			open.add(&jobs[i])
 			// A command's answer may wait for its write (a containment start), and a person reads their change
 			// right after it: neither waits for the linger.
-			end = end || len(jobs[i].results) > 0 || open.records >= w.p.MaxBatch
+			end = end || len(jobs[i].results) > 0 || open.records >= maxWriteRecords
 		}
 		var err error
 		if end {
