@@ -228,10 +228,10 @@ type writer struct {
 	// open or being committed.
 	pending        []writeJob
 	pendingRecords int
-	busy, closed bool
-	draining     int   // callers of drain waiting: end the open write now
-	err          error // why the writer stopped
-	done         chan struct{}
+	busy, closed   bool
+	draining       int   // callers of drain waiting: end the open write now
+	err            error // why the writer stopped
+	done           chan struct{}
 }
 
 const (
@@ -255,10 +255,10 @@ type openWrite struct {
 	results []done
 	last    spool.Position
 	oldest  time.Time
-	insert *store.Insert // nil once adding to it failed: the records are then written again, whole
-	cancel context.CancelFunc
-	timer  *time.Timer
-	due    bool // its linger is over (guarded by the writer's mu)
+	insert  *store.Insert // nil once adding to it failed: the records are then written again, whole
+	cancel  context.CancelFunc
+	timer   *time.Timer
+	due     bool // its linger is over (guarded by the writer's mu)
 }
 
 func (w *writer) run(ctx context.Context) {
