@@ -32,7 +32,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "firebreak_events_written_total", Help: "Timeline events written to ClickHouse.",
 		}),
 		WriteDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "firebreak_store_write_duration_seconds", Help: "Time to write one batch of events to ClickHouse.",
+			Name: "firebreak_store_write_duration_seconds", Help: "Time ClickHouse took to store one write of events: from ending its INSERT (kept open while batches were added) to the answer, or a whole INSERT written again after a failure.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 		}),
 		WriteErrors: prometheus.NewCounter(prometheus.CounterOpts{
