@@ -204,8 +204,11 @@ type procTimes struct {
 	self  time.Duration
 }
 
-func readProcTimes(pid int) (procTimes, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+func readProcTimes(pid int) (procTimes, error) { return readStat(fmt.Sprintf("/proc/%d/stat", pid)) }
+
+// readStat reads a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat file (the same format).
+func readStat(path string) (procTimes, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return procTimes{}, err
 	}

@@ -5,6 +5,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,6 +33,7 @@ const (
 	envOut         = "FIREBREAK_BENCH_OUT"         // write the markdown summary here
 	envFlags       = "FIREBREAK_RECEIVER_FLAGS"    // extra receiver flags, space-separated
 	envCPUProfile  = "FIREBREAK_LOAD_CPUPROFILE"   // write the receiver's CPU profile of the closed-loop run here (and its heap profile at the end to <file>.heap)
+	envTrace       = "FIREBREAK_LOAD_TRACE"        // write samples.csv and cpu.csv of the paced run to this directory (trace_test.go)
 )
 
 // The targets.
@@ -53,12 +55,13 @@ type settings struct {
 	out                   string
 	receiverFlags         []string
 	cpuProfile            string
+	traceDir              string
 }
 
 func loadSettings(b *testing.B) settings {
 	s := settings{duration: 60 * time.Second, maxDuration: 15 * time.Second, rate: 5000, concurrency: 64, groups: 50,
 		sampleEvery: 100, out: os.Getenv(envOut), receiverFlags: strings.Fields(os.Getenv(envFlags)),
-		cpuProfile: os.Getenv(envCPUProfile)}
+		cpuProfile: os.Getenv(envCPUProfile), traceDir: os.Getenv(envTrace)}
 	dur := func(env string, p *time.Duration) {
 		if v := os.Getenv(env); v != "" {
 			d, err := time.ParseDuration(v)
@@ -75,6 +78,11 @@ func loadSettings(b *testing.B) settings {
 				b.Fatalf("%s=%q: want a positive integer", env, v)
 			}
 			*p = n
+		}
+	}
+	if s.traceDir != "" {
+		if err := os.MkdirAll(s.traceDir, 0o755); err != nil {
+			b.Fatalf("%s: %v", envTrace, err)
 		}
 	}
 	dur(envDuration, &s.duration)
@@ -131,6 +139,10 @@ func BenchmarkReceiverLoad(b *testing.B) {
 	stopRSS := make(chan struct{})
 	start := time.Now()
 	rssCh := watchRSS(recv.pid(), start, 500*time.Millisecond, stopRSS)
+	var tracer *cpuTracer
+	if cfg.traceDir != "" {
+		tracer = traceCPU(cfg.traceDir, recv.pid(), chPid, start)
+	}
 	cpu0 := snapCPU(pids)
 	paced := loadRun{url: recv.url, rate: cfg.rate, duration: cfg.duration, concurrency: cfg.concurrency,
 		payloads: newPayloads(1, cfg.groups), progress: progress,
@@ -141,6 +153,11 @@ func BenchmarkReceiverLoad(b *testing.B) {
 		},
 	}.run(context.Background())
 	cpu1 := snapCPU(pids)
+	if tracer != nil {
+		if err := errors.Join(tracer.close(), writeSamples(cfg.traceDir, paced)); err != nil {
+			b.Errorf("trace of the paced run: %v", err)
+		}
+	}
 	rep.paced, rep.pacedCPU = paced, splitCPU(cpu0, cpu1)
 	progress("paced run done: %d sent, %d accepted in %s (%.0f/s), p99 %s; waiting for ClickHouse",
 		paced.sent, paced.ok, paced.elapsed.Round(time.Millisecond), paced.achieved(), quantile(paced.lat, 0.99))
