@@ -337,10 +337,9 @@ func (c *ClickHouse) mustOwn(method string) {
 //     10 s: each page returned and touched again is a page fault, and in the VMs these tests run in page faults
 //     were a third of ClickHouse's CPU while merging (perf), and 25% of its CPU per notification went away
 //     (BENCHMARKS.md). Its memory is still bounded by max_memory_usage.
-//   - deprioritizeMerges runs the background merge threads at nice 19, so merging (bursts of a core or more)
-//     takes the CPU the receiver and the queries leave, instead of a fair share of it: merges can wait, a
-//     notification being accepted cannot.
+//   - deprioritizeMerges runs the background merge threads under SCHED_IDLE, so merging (bursts of a core or more)
+//     takes only CPU nothing else wants: merges can wait, a notification being accepted cannot. Nice 19 was not
+//     enough: the scheduler kept waking the receiver's threads on the CPU they had left, next to the other one busy
+//     merging, and merges still took 0.8-1.0 cores in the receiver's worst seconds; a CPU running only SCHED_IDLE
+//     threads counts as idle when it picks where to wake a thread.
 const ClickHouseMallocConf = "MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1"
-
-// mergeNice is the nice value of ClickHouse's merge threads.
-const mergeNice = 19

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 )
 
 // sysProcAttr puts the service in its own process group and has the kernel
@@ -20,8 +21,8 @@ func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
-// deprioritizeMerges sets ClickHouse 18.16's background pool threads (merges; thread name BackgrProcPool, started
-// with the server) of process pid to nice mergeNice. On Linux a nice value belongs to a thread, not a process.
+// deprioritizeMerges puts ClickHouse 18.16's background pool threads (merges; thread name BackgrProcPool, started
+// with the server) of process pid under SCHED_IDLE. A policy belongs to a thread on Linux, not to a process.
 func deprioritizeMerges(pid int) {
 	dir := fmt.Sprintf("/proc/%d/task", pid)
 	tasks, _ := os.ReadDir(dir)
@@ -31,7 +32,11 @@ func deprioritizeMerges(pid int) {
 			continue
 		}
 		if comm, _ := os.ReadFile(filepath.Join(dir, task.Name(), "comm")); strings.HasPrefix(string(comm), "BackgrProcPool") {
-			_ = syscall.Setpriority(syscall.PRIO_PROCESS, tid, mergeNice)
+			var param struct{ priority int32 } // struct sched_param; 0 for SCHED_IDLE
+			_, _, _ = syscall.Syscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(tid), schedIdle, uintptr(unsafe.Pointer(&param)))
 		}
 	}
 }
+
+// schedIdle is SCHED_IDLE from <sched.h>.
+const schedIdle = 5

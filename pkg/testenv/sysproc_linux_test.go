@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// ClickHouse starts with jemalloc keeping freed memory and its merge threads at nice 19.
+// ClickHouse starts with jemalloc keeping freed memory and its merge threads under SCHED_IDLE.
 func TestClickHouseSharesTheMachine(t *testing.T) {
 	t.Parallel()
 	ch := SharedClickHouse(t)
@@ -36,16 +36,16 @@ func TestClickHouseSharesTheMachine(t *testing.T) {
 		}
 		comm := string(stat[bytes.IndexByte(stat, '(')+1 : bytes.LastIndexByte(stat, ')')])
 		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
-		nice, _ := strconv.Atoi(fields[16]) // field 19 of stat; fields starts at field 3
+		policy, _ := strconv.Atoi(fields[38]) // field 41 of stat; fields starts at field 3
 		switch {
 		case strings.HasPrefix(comm, "BackgrProcPool"):
 			merges++
-			if nice != mergeNice {
-				t.Errorf("merge thread %s (%s) has nice %d, want %d", task.Name(), comm, nice, mergeNice)
+			if policy != schedIdle {
+				t.Errorf("merge thread %s (%s) has scheduling policy %d, want SCHED_IDLE (%d)", task.Name(), comm, policy, schedIdle)
 			}
 		case strings.HasPrefix(comm, "TCPHandler") || strings.HasPrefix(comm, "HTTPHandler"):
-			if nice != 0 {
-				t.Errorf("query thread %s (%s) has nice %d, want 0", task.Name(), comm, nice)
+			if policy != 0 {
+				t.Errorf("query thread %s (%s) has scheduling policy %d, want SCHED_OTHER (0)", task.Name(), comm, policy)
 			}
 		}
 	}
