@@ -187,7 +187,7 @@ func (p *Processor) hand(job *writeJob, state *State, w *writer) error {
 
 // keepLastStates leaves WriteState only on the last of each incident's records that have it: the state rows before
 // it in the same write would be replaced at once (the newest version wins), yet cost a frozen copy here and rows to
-// insert and merge in two tables. Apply marks the last record of each notification; a write holds thousands.
+// insert and merge in two tables. Apply marks the last record of each notification; a batch holds hundreds.
 func keepLastStates(records []store.Record) {
 	last := make(map[string]int)
 	for i := range records {
@@ -218,8 +218,8 @@ func (p *Processor) deliver(results []done, afterWrite bool) {
 // as one block of its INSERT: encoding and sending are spread over the second instead of done in one burst that
 // holds up the HTTP handlers, while ClickHouse still gets one insert (a part per table) a second. A batch with
 // commands ends the write at once, as does a load (drain) or shutdown. Batches applied while a write is being
-// committed are merged into the next one; at most maxPendingRecords wait (beyond, the processor waits: ClickHouse
-// is slow or down).
+// committed wait for the next one; at most maxPendingRecords wait (beyond, the processor waits: ClickHouse is slow
+// or down).
 type writer struct {
 	p    *Processor
 	mu   sync.Mutex
@@ -279,19 +279,27 @@ func (w *writer) run(ctx context.Context) {
 		w.cond.Broadcast()
 		w.mu.Unlock()
 
-		for i := range jobs {
+		var err error
+		for i := 0; i < len(jobs) && err == nil; i++ {
+			job := &jobs[i]
+			if open != nil && open.records > 0 && open.records+len(job.records) > maxWriteRecords {
+				err, open = w.finish(ctx, open), nil
+				if err != nil {
+					break
+				}
+			}
 			if open == nil {
 				open = w.begin(ctx)
 			}
-			open.add(&jobs[i])
+			w.add(open, job)
 			// A command's answer may wait for its write (a containment start), and a person reads their change
 			// right after it: neither waits for the linger.
-			end = end || len(jobs[i].results) > 0 || open.records >= maxWriteRecords
+			if len(job.results) > 0 || open.records >= maxWriteRecords {
+				err, open = w.finish(ctx, open), nil
+			}
 		}
-		var err error
-		if end {
-			err = w.finish(ctx, open)
-			open = nil
+		if err == nil && end && open != nil {
+			err, open = w.finish(ctx, open), nil
 		}
 		w.mu.Lock()
 		w.busy = open != nil
@@ -319,14 +327,20 @@ func (w *writer) begin(ctx context.Context) *openWrite {
 	})
 	insert, err := w.p.Store.BeginInsert(ictx)
 	if err != nil {
-		w.p.Log.Debug("cannot open an insert; the batch is written when the write ends", "err", err)
+		w.p.streamFailed("open an insert", err)
 	}
 	open.insert = insert
 	return open
 }
 
+// streamFailed records that the open write failed; its records are written again, whole, when it ends.
+func (p *Processor) streamFailed(what string, err error) {
+	p.Metrics.WriteErrors.Inc()
+	p.Log.Warn("ClickHouse write failed; its events are written again", "operation", what, "err", err)
+}
+
 // add takes an applied batch into the write and sends its records as a block.
-func (o *openWrite) add(job *writeJob) {
+func (w *writer) add(o *openWrite, job *writeJob) {
 	o.batches = append(o.batches, job.records)
 	o.records += len(job.records)
 	o.results = append(o.results, job.results...)
@@ -336,6 +350,7 @@ func (o *openWrite) add(job *writeJob) {
 	}
 	if o.insert != nil {
 		if err := o.insert.Add(job.records); err != nil {
+			w.p.streamFailed("send a block", err)
 			o.insert.Abort()
 			o.insert = nil
 		}
@@ -354,7 +369,7 @@ func (w *writer) finish(ctx context.Context, open *openWrite) error {
 			committed = true
 			w.p.observeWrite(start, open.records)
 		} else {
-			w.p.Log.Debug("insert failed; writing its records again", "err", err)
+			w.p.streamFailed("end the insert", err)
 		}
 	}
 	if !committed {

@@ -4,9 +4,11 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"regexp"
 	"strings"
 	"time"
@@ -50,6 +52,12 @@ func Open(dsn string, log *slog.Logger) (*Store, error) {
 	}
 	if opts.MaxOpenConns == 0 {
 		opts.MaxOpenConns = 8
+	}
+	if opts.MaxOpenConns < 2 {
+		return nil, fmt.Errorf("clickhouse DSN: max_open_conns=%d: at least 2 are needed (a write keeps an INSERT open on one while evidence is stored on another)", opts.MaxOpenConns)
+	}
+	if opts.DialContext == nil {
+		opts.DialContext = dialWithWriteTimeout(opts, writeTimeout)
 	}
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
@@ -184,4 +192,40 @@ func firstLine(stmt string) string {
 		stmt = stmt[:i]
 	}
 	return strings.TrimSpace(stmt)
+}
+
+// writeTimeout bounds one write to a ClickHouse connection. The driver sets no write deadline of its own (an INSERT
+// kept open sends its blocks without one), so a server that stops reading, hung or stalled on its disk, would
+// otherwise hold the writer forever.
+const writeTimeout = 30 * time.Second
+
+// dialWithWriteTimeout dials as the driver would (TLS if configured) and bounds every write on the connection.
+func dialWithWriteTimeout(opts *clickhouse.Options, timeout time.Duration) func(ctx context.Context, addr string) (net.Conn, error) {
+	return func(ctx context.Context, addr string) (net.Conn, error) {
+		dialer := &net.Dialer{Timeout: opts.DialTimeout}
+		var conn net.Conn
+		var err error
+		if opts.TLS != nil {
+			conn, err = (&tls.Dialer{NetDialer: dialer, Config: opts.TLS}).DialContext(ctx, "tcp", addr)
+		} else {
+			conn, err = dialer.DialContext(ctx, "tcp", addr)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &writeDeadlineConn{Conn: conn, timeout: timeout}, nil
+	}
+}
+
+// writeDeadlineConn fails a write that has not completed within timeout.
+type writeDeadlineConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c *writeDeadlineConn) Write(b []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(b)
 }

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"io"
+	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -219,6 +222,8 @@ func TestOpenErrors(t *testing.T) {
 	_, err = Open("clickhouse://user:secretpw@127.0.0.1/x?dial_timeout=soon", nil)
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "secretpw")
+	_, err = Open("clickhouse://127.0.0.1:9000/firebreak?max_open_conns=1", nil)
+	assert.ErrorContains(t, err, "max_open_conns=1: at least 2 are needed")
 
 	s, err := Open("clickhouse://127.0.0.1:1/firebreak?dial_timeout=200ms", nil)
 	require.NoError(t, err)
@@ -274,4 +279,24 @@ func TestMigrationBackfillsStateByTime(t *testing.T) {
 	}
 	assert.Equal(t, "2\n", ch.Query(t, "SELECT uniqExact(incident_id) FROM `"+db+"`.incident_index"))
 	require.NoError(t, s.Migrate(ctx), "again")
+}
+
+// A write to a server that stops reading fails after the timeout instead of blocking the writer forever.
+func TestWriteDeadlineConn(t *testing.T) {
+	client, server := net.Pipe() // nobody reads server: a write blocks
+	defer server.Close()
+	c := &writeDeadlineConn{Conn: client, timeout: 50 * time.Millisecond}
+	defer c.Close()
+	done := make(chan error, 1)
+	go func() { _, err := c.Write([]byte("block")); done <- err }()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the write did not fail at its deadline")
+	}
+	// A connection that is read from writes normally.
+	go func() { _, _ = io.ReadAll(server) }()
+	_, err := c.Write([]byte("ok"))
+	assert.NoError(t, err)
 }

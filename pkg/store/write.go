@@ -67,11 +67,15 @@ func (s *Store) Write(ctx context.Context, records []Record) error {
 	if len(records) == 0 {
 		return nil
 	}
+	// The snapshots first, before the INSERT holds a connection.
+	if err := s.writeEvidence(ctx, records); err != nil {
+		return err
+	}
 	in, err := s.BeginInsert(ctx)
 	if err != nil {
 		return err
 	}
-	if err := in.Add(records); err != nil {
+	if err := in.addRows(records); err != nil {
 		in.Abort()
 		return err
 	}
@@ -107,6 +111,11 @@ func (in *Insert) Add(records []Record) error {
 	if err := in.s.writeEvidence(in.ctx, records); err != nil {
 		return err
 	}
+	return in.addRows(records)
+}
+
+// addRows sends records as one block of the INSERT.
+func (in *Insert) addRows(records []Record) error {
 	for i, col := range newIngestBlock(records).columns() {
 		if err := in.batch.Column(i).Append(col); err != nil {
 			return fmt.Errorf("write events: column %d: %w", i, err)
