@@ -166,7 +166,8 @@ type loadResult struct {
 	codes       map[int]int64 // non-200 answers by status
 	noAnswer    int64         // transport errors: outcome unknown
 	firstErr    string
-	samples     []sample // every request that got an answer, in no particular order
+	started     time.Time // when the clock of samples' offsets started
+	samples     []sample  // every request that got an answer, in no particular order
 	lat         []time.Duration
 }
 
@@ -210,6 +211,7 @@ func (r loadRun) run(ctx context.Context) loadResult {
 	}
 	startWall := time.Now()
 	start := startWall // monotonic
+	res.started = start
 	done := make(chan struct{})
 	if r.progress != nil {
 		go func() {

@@ -154,7 +154,7 @@ func BenchmarkReceiverLoad(b *testing.B) {
 	}.run(context.Background())
 	cpu1 := snapCPU(pids)
 	if tracer != nil {
-		if err := errors.Join(tracer.close(), writeSamples(cfg.traceDir, paced)); err != nil {
+		if err := errors.Join(tracer.close(), writeSamples(cfg.traceDir, paced, start)); err != nil {
 			b.Errorf("trace of the paced run: %v", err)
 		}
 	}

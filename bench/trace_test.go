@@ -1,3 +1,5 @@
+//go:build linux
+
 package bench
 
 import (
@@ -7,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/firebreak-dev/firebreak/pkg/testenv"
 )
 
 // A trace of the paced run (FIREBREAK_LOAD_TRACE=dir): what the p99 is made of, 100 ms at a time. Every request's
@@ -20,7 +24,7 @@ const traceEvery = 100 * time.Millisecond
 // (the receiver's), HTTP queries (the alert-to-view poller's), the rest.
 func clickHouseThreadKind(comm string) string {
 	switch {
-	case strings.HasPrefix(comm, "BackgrProcPool"):
+	case strings.HasPrefix(comm, testenv.ClickHouseMergeThread):
 		return "merges"
 	case strings.HasPrefix(comm, "TCPHandler"):
 		return "native"
@@ -30,16 +34,32 @@ func clickHouseThreadKind(comm string) string {
 	return "other"
 }
 
-// threadCPU is the CPU time of pid's threads so far, summed by kind.
-func threadCPU(pid int, kind func(comm string) string) map[string]time.Duration {
+// threadCPU follows the CPU time of a process's threads and credits each thread's time since the last sample to
+// the kind its name has now: a thread that ended, or one renamed (a pooled thread serving another kind of query),
+// does not take its past with it.
+type threadCPU struct {
+	pid  int
+	kind func(comm string) string
+	last map[string]time.Duration // thread id -> CPU time at the last sample
+}
+
+// sample returns the CPU time used since the last sample, by kind.
+func (t *threadCPU) sample() map[string]time.Duration {
 	out := map[string]time.Duration{}
-	dir := fmt.Sprintf("/proc/%d/task", pid)
+	seen := map[string]time.Duration{}
+	dir := fmt.Sprintf("/proc/%d/task", t.pid)
 	tasks, _ := os.ReadDir(dir)
 	for _, task := range tasks {
-		if t, err := readStat(filepath.Join(dir, task.Name(), "stat")); err == nil { // a thread may have ended
-			out[kind(t.comm)] += t.self
+		st, err := readStat(filepath.Join(dir, task.Name(), "stat"))
+		if err != nil {
+			continue // the thread ended
+		}
+		seen[task.Name()] = st.self
+		if t.last != nil {
+			out[t.kind(st.comm)] += st.self - t.last[task.Name()] // a new thread counts from 0
 		}
 	}
+	t.last = seen
 	return out
 }
 
@@ -65,11 +85,12 @@ func (t *cpuTracer) run(dir string, receiverPid, chPid int, start time.Time) err
 	type snap struct {
 		at             time.Time
 		receiver, self procTimes
-		ch             map[string]time.Duration
+		ch             map[string]time.Duration // since the snapshot before
 		busy           time.Duration
 	}
+	ch := &threadCPU{pid: chPid, kind: clickHouseThreadKind}
 	take := func() snap {
-		s := snap{at: time.Now(), ch: threadCPU(chPid, clickHouseThreadKind)}
+		s := snap{at: time.Now(), ch: ch.sample()}
 		s.receiver, _ = readProcTimes(receiverPid)
 		s.self, _ = readProcTimes(os.Getpid())
 		s.busy, _, _, _ = machineCPU()
@@ -91,9 +112,8 @@ func (t *cpuTracer) run(dir string, receiverPid, chPid int, start time.Time) err
 		cur := take()
 		cores := func(d time.Duration) float64 { return d.Seconds() / cur.at.Sub(prev.at).Seconds() }
 		fmt.Fprintf(w, "%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f\n", cur.at.Sub(start).Milliseconds(),
-			cores(cur.receiver.self-prev.receiver.self), cores(cur.ch["merges"]-prev.ch["merges"]),
-			cores(cur.ch["native"]-prev.ch["native"]), cores(cur.ch["http"]-prev.ch["http"]),
-			cores(cur.ch["other"]-prev.ch["other"]), cores(cur.self.self-prev.self.self), cores(cur.busy-prev.busy))
+			cores(cur.receiver.self-prev.receiver.self), cores(cur.ch["merges"]), cores(cur.ch["native"]),
+			cores(cur.ch["http"]), cores(cur.ch["other"]), cores(cur.self.self-prev.self.self), cores(cur.busy-prev.busy))
 		prev = cur
 	}
 }
@@ -104,8 +124,10 @@ func (t *cpuTracer) close() error {
 	return <-t.done
 }
 
-// writeSamples writes every answered request of r to dir/samples.csv: due time and latency in milliseconds, status.
-func writeSamples(dir string, r loadResult) error {
+// writeSamples writes every answered request of r to dir/samples.csv: due time (from start, as in cpu.csv) and
+// latency in milliseconds, status.
+func writeSamples(dir string, r loadResult, start time.Time) error {
+	shift := r.started.Sub(start) // the run's clock starts once its connections are open
 	f, err := os.Create(filepath.Join(dir, "samples.csv"))
 	if err != nil {
 		return err
@@ -113,7 +135,7 @@ func writeSamples(dir string, r loadResult) error {
 	w := bufio.NewWriter(f)
 	fmt.Fprintln(w, "due_ms,latency_ms,status")
 	for _, s := range r.samples {
-		fmt.Fprintf(w, "%.3f,%.3f,%d\n", ms(s.off), ms(s.lat), s.code)
+		fmt.Fprintf(w, "%.3f,%.3f,%d\n", ms(shift+s.off), ms(s.lat), s.code)
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()

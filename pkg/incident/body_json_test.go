@@ -3,6 +3,7 @@ package incident
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 	"time"
 
@@ -37,6 +38,12 @@ func FuzzAlertBodyJSONMatchesEncodingJSON(f *testing.F) {
 		require.True(t, ok, "appendJSON failed where encoding/json wrote %s", want)
 		assert.Equal(t, string(want), string(got))
 	})
+}
+
+// appendJSON writes each of Alert's fields by hand: a field added to Alert must be added there too (and to the
+// fuzz target), or alert bodies would silently lose it.
+func TestAlertBodyJSONKnowsEveryField(t *testing.T) {
+	assert.Equal(t, 11, reflect.TypeFor[Alert]().NumField(), "Alert changed: update AlertBody.appendJSON and this count")
 }
 
 func TestMustJSONWritesAlertBodiesAsEncodingJSON(t *testing.T) {

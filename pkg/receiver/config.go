@@ -102,8 +102,9 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	if c.SpoolMaxBytes, err = ParseBytes(spoolMax); err != nil {
 		errs = append(errs, fmt.Errorf("--spool-max-bytes: %w", err))
 	}
-	if c.SpoolSync, err = time.ParseDuration(spoolSync); err != nil || c.SpoolSync < 0 {
-		errs = append(errs, fmt.Errorf("--spool-sync-interval: %q is not a duration of 0 or more", spoolSync))
+	// Every notification may wait this long on top of its fsync: beyond 100 ms it is a typo, not a tuning.
+	if c.SpoolSync, err = time.ParseDuration(spoolSync); err != nil || c.SpoolSync < 0 || c.SpoolSync > 100*time.Millisecond {
+		errs = append(errs, fmt.Errorf("--spool-sync-interval: %q is not a duration from 0 to 100ms", spoolSync))
 	}
 	if memLimit != "0" {
 		if c.MemoryLimit, err = ParseBytes(memLimit); err != nil {

@@ -62,6 +62,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{nil, map[string]string{"FIREBREAK_MAX_BODY_BYTES": "-5"}, "--max-body-bytes"},
 		{[]string{"--batch-linger", "0s"}, nil, "--batch-linger"},
 		{[]string{"--spool-sync-interval", "-1ms"}, nil, "--spool-sync-interval"},
+		{[]string{"--spool-sync-interval", "2s"}, nil, "from 0 to 100ms"},
 		{nil, map[string]string{"FIREBREAK_SPOOL_SYNC_INTERVAL": "soon"}, "--spool-sync-interval"},
 		{[]string{"--memory-limit", "lots"}, nil, "--memory-limit"},
 		{[]string{"--log-level", "loud"}, nil, "--log-level"},

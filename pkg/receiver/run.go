@@ -40,7 +40,7 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	syncDuration := prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "firebreak_spool_sync_duration_seconds",
-		Help:    "Write and fsync of one batch of spooled notifications: what accepting a notification waits for.",
+		Help:    "Write and fsync of one batch of spooled notifications: what accepting a notification waits for (besides up to --spool-sync-interval before it starts).",
 		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
 	})
 	reg.MustRegister(syncDuration)

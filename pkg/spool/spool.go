@@ -32,7 +32,7 @@ type Options struct {
 	// Logger receives recovery warnings and I/O errors. May be nil.
 	Logger *slog.Logger
 	// ObserveSync, if set, is told how long each write-and-fsync of a batch of records took: what every Append of
-	// the batch waited for.
+	// the batch waited for, besides SyncInterval.
 	ObserveSync func(time.Duration)
 	// SyncInterval is the least time from the start of one write-and-fsync to the start of the next: records
 	// appended meanwhile wait for it and share the next fsync. An fsync costs about the same CPU whatever it

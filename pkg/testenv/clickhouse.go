@@ -343,3 +343,6 @@ func (c *ClickHouse) mustOwn(method string) {
 //     merging, and merges still took 0.8-1.0 cores in the receiver's worst seconds; a CPU running only SCHED_IDLE
 //     threads counts as idle when it picks where to wake a thread.
 const ClickHouseMallocConf = "MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1"
+
+// ClickHouseMergeThread starts the names of ClickHouse 18.16's merge threads (its background processing pool).
+const ClickHouseMergeThread = "BackgrProcPool"

@@ -38,7 +38,7 @@ func TestClickHouseSharesTheMachine(t *testing.T) {
 		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
 		policy, _ := strconv.Atoi(fields[38]) // field 41 of stat; fields starts at field 3
 		switch {
-		case strings.HasPrefix(comm, "BackgrProcPool"):
+		case strings.HasPrefix(comm, ClickHouseMergeThread):
 			merges++
 			if policy != schedIdle {
 				t.Errorf("merge thread %s (%s) has scheduling policy %d, want SCHED_IDLE (%d)", task.Name(), comm, policy, schedIdle)
@@ -50,6 +50,6 @@ func TestClickHouseSharesTheMachine(t *testing.T) {
 		}
 	}
 	if merges == 0 {
-		t.Errorf("no BackgrProcPool threads in clickhouse-server %d: has the thread name changed?", pid)
+		t.Errorf("no %s threads in clickhouse-server %d: has the thread name changed?", ClickHouseMergeThread, pid)
 	}
 }

@@ -11,4 +11,4 @@ func sysProcAttr() *syscall.SysProcAttr {
 }
 
 // deprioritizeMerges does nothing outside Linux.
-func deprioritizeMerges(int) {}
+func deprioritizeMerges(int) error { return nil }

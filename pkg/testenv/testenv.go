@@ -222,9 +222,9 @@ type process struct {
 	logPath  string
 	extraLog []string // further log files whose tail explains a failure
 	ready    func() (bool, string)
-	ports    []int         // closed again before stop returns
-	env      []string      // added to the environment
-	onReady  func(pid int) // called each time the process has become ready
+	ports    []int               // closed again before stop returns
+	env      []string            // added to the environment
+	onReady  func(pid int) error // called each time the process has become ready; an error fails the start
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -288,7 +288,10 @@ func (p *process) start() error {
 		if ok, reason = p.ready(); ok {
 			p.startup = time.Since(p.started)
 			if p.onReady != nil {
-				p.onReady(p.cmd.Process.Pid)
+				if err := p.onReady(p.cmd.Process.Pid); err != nil {
+					p.stopLocked()
+					return fmt.Errorf("%s: %w", p.name, err)
+				}
 			}
 			return nil
 		}
