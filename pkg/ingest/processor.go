@@ -387,7 +387,7 @@ func (w *writer) finish(ctx context.Context, open *openWrite) error {
 	return nil
 }
 
-// send hands an applied batch to the writer (merged into what waits), or returns why the writer stopped.
+// send queues an applied batch for the writer, or returns why the writer stopped.
 func (w *writer) send(job writeJob) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
