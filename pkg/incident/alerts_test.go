@@ -62,3 +62,25 @@ func TestAlertsOf(t *testing.T) {
 		assert.ErrorContains(t, err, "event 3 (alert_fired)", name)
 	}
 }
+
+func TestAlertKeyStart(t *testing.T) {
+	at := time.Date(2026, 11, 25, 10, 0, 0, 123_000_000, time.UTC)
+	for _, tc := range []struct {
+		key  string
+		want time.Time
+		err  string
+	}{
+		{AlertKey("fp", at), at, ""},
+		{AlertKey("f@p", at), at, ""},
+		{"fp", time.Time{}, "no @"},
+		{"fp@soon", time.Time{}, `start time "soon"`},
+	} {
+		got, err := AlertKeyStart(tc.key)
+		if tc.err != "" {
+			assert.ErrorContains(t, err, tc.err, tc.key)
+			continue
+		}
+		require.NoError(t, err, tc.key)
+		assert.Equal(t, tc.want, got, tc.key)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -249,6 +250,19 @@ type Alert struct {
 // cluster sends the same fingerprint and startsAt for it, so this is the identity used to deduplicate.
 func AlertKey(fingerprint string, startsAt time.Time) string {
 	return fingerprint + "@" + fmt.Sprint(startsAt.UTC().UnixMilli())
+}
+
+// AlertKeyStart returns the start time an alert key (see AlertKey) holds.
+func AlertKeyStart(key string) (time.Time, error) {
+	at := strings.LastIndexByte(key, '@')
+	if at < 0 {
+		return time.Time{}, fmt.Errorf("alert key %q: no @ before the start time", key)
+	}
+	ms, err := strconv.ParseInt(key[at+1:], 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("alert key %q: start time %q is not milliseconds since 1970", key, key[at+1:])
+	}
+	return time.UnixMilli(ms).UTC(), nil
 }
 
 // Digest stands for an alert key or fingerprint in memory: the first 128 bits of its SHA-256. Incidents and the

@@ -17,6 +17,8 @@ type Metrics struct {
 	StateEpisodes  prometheus.Gauge
 	StoreConnected prometheus.Gauge
 	LastWriteTime  prometheus.Gauge
+	ReplaysLoaded  prometheus.Counter
+	PastEpisodes   prometheus.Gauge
 }
 
 // NewMetrics registers the processor's metrics with reg.
@@ -57,8 +59,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		LastWriteTime: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "firebreak_store_last_write_timestamp_seconds", Help: "When events were last written to ClickHouse.",
 		}),
+		ReplaysLoaded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "firebreak_ingest_incidents_reloaded_total", Help: "Incidents read back from ClickHouse because a late notification (retry, repeat, replayed spool) named an alert of theirs after the state had swept them.",
+		}),
+		PastEpisodes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "firebreak_ingest_state_past_alert_episodes", Help: "Alert episodes of swept incidents remembered so that a late notification of one is recognized (see --replay-horizon).",
+		}),
 	}
 	reg.MustRegister(m.Declared, m.Duplicates, m.EventsWritten, m.WriteDuration, m.WriteErrors, m.Lag,
-		m.DroppedRecords, m.StateIncidents, m.StateEpisodes, m.StoreConnected, m.LastWriteTime)
+		m.DroppedRecords, m.StateIncidents, m.StateEpisodes, m.StoreConnected, m.LastWriteTime, m.ReplaysLoaded,
+		m.PastEpisodes)
 	return m
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -31,6 +32,9 @@ type Processor struct {
 	Decoded  *Decoded      // notifications already decoded by the HTTP handler (may be nil)
 	// Deadlines, if set, is loaded at start and kept current with every change (see DeadlineIndex).
 	Deadlines *DeadlineIndex
+	// ReplayHorizon is how long the state remembers the alert episodes of incidents it swept (default
+	// DefaultReplayHorizon); older ones are looked up in ClickHouse when an alert of theirs comes again.
+	ReplayHorizon time.Duration
 
 	readyOnce sync.Once
 	ready     chan struct{}
@@ -141,6 +145,16 @@ func (p *Processor) apply(ctx context.Context, state *State, batch []spool.Recor
 		if job.oldest.IsZero() || env.ReceivedAt.Before(job.oldest) {
 			job.oldest = env.ReceivedAt
 		}
+		if load, lookup := state.Unknown(env); len(load) > 0 || len(lookup) > 0 {
+			// Alerts of incidents the state swept (or older than its memory): their incidents are read first and
+			// the notification applied to them, so a late replay is recognized instead of declaring them again.
+			if err := p.hand(&job, state, w); err != nil {
+				return err
+			}
+			if err := p.loadForAlerts(ctx, state, load, lookup, w); err != nil {
+				return err
+			}
+		}
 		recs, out := state.Apply(env)
 		job.records = append(job.records, recs...)
 		job.last = rec.Pos
@@ -180,6 +194,7 @@ func (p *Processor) hand(job *writeJob, state *State, w *writer) error {
 	incs, eps := state.Size()
 	p.Metrics.StateIncidents.Set(float64(incs))
 	p.Metrics.StateEpisodes.Set(float64(eps))
+	p.Metrics.PastEpisodes.Set(float64(state.PastEpisodes()))
 	err := w.send(*job)
 	*job = writeJob{}
 	return err
@@ -477,8 +492,19 @@ func (p *Processor) loadState(ctx context.Context) (*State, error) {
 			return err
 		}
 		state = NewState(p.Mapping)
+		if p.ReplayHorizon > 0 {
+			state.ReplayHorizon = p.ReplayHorizon
+		}
 		state.Load(incs)
-		p.Log.Info("ingest state loaded", "incidents", len(incs))
+		now := time.Now()
+		past, err := p.Store.EpisodesSince(ctx, now.Add(-state.ReplayHorizon-pastSlack))
+		if err != nil {
+			return err
+		}
+		if err := state.LoadPast(past, now); err != nil {
+			return fmt.Errorf("load alert episodes: %w", err)
+		}
+		p.Log.Info("ingest state loaded", "incidents", len(incs), "past_episodes", state.PastEpisodes())
 		return nil
 	})
 	if err != nil || p.Deadlines == nil {
@@ -520,6 +546,35 @@ func (p *Processor) load(ctx context.Context, state *State, id string, w *writer
 		}
 		return err
 	})
+}
+
+// loadForAlerts reads into the state the incidents a notification's alerts belong to: those it names (swept from
+// the state) and those ClickHouse finds for the alert keys of lookup.
+func (p *Processor) loadForAlerts(ctx context.Context, state *State, load, lookup []string, w *writer) error {
+	if len(lookup) > 0 {
+		err := p.retry(ctx, "look up the incidents of old alerts", func() error {
+			ids, err := p.Store.IncidentsOfAlerts(ctx, lookup)
+			for _, id := range ids {
+				if !slices.Contains(load, id) {
+					load = append(load, id)
+				}
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, id := range load {
+		if state.Has(id) {
+			continue
+		}
+		p.Metrics.ReplaysLoaded.Inc()
+		if err := p.load(ctx, state, id, w); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (p *Processor) write(ctx context.Context, records []store.Record) error {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -45,8 +46,29 @@ type State struct {
 	episodes    map[incident.Digest]int32 // alert key digest -> slot of its incident
 	// fingerprint digest -> slot of the incident of its latest episode
 	byFingerprint map[incident.Digest]int32
+	// past remembers the episodes of incidents swept from memory, so that a late notification of one (a retry, a
+	// repeat, an HA peer back from a partition, a replayed spool) loads its incident instead of declaring it again.
+	// An episode is kept for ReplayHorizon after its incident was forgotten; an unknown episode that started before
+	// the horizon is looked up in ClickHouse (see Unknown).
+	past          map[incident.Digest]pastEpisode
 	lastSweep     time.Time
+	lastPrune     time.Time
+	ReplayHorizon time.Duration
 }
+
+// pastEpisode is an alert episode of an incident the state no longer holds.
+type pastEpisode struct {
+	incident  uuid.UUID
+	forgotten int64 // unix seconds, notification time
+}
+
+// DefaultReplayHorizon is how long the state remembers the alert episodes of incidents it swept: a week, beyond
+// Alertmanager's default data retention (120h), after which a notification can no longer repeat them.
+const DefaultReplayHorizon = 7 * 24 * time.Hour
+
+// pastSlack is how much longer than the horizon a forgotten episode is kept, for clocks of alert sources that run
+// ahead of the receiver's.
+const pastSlack = 24 * time.Hour
 
 // NewState returns an empty state.
 func NewState(m *incident.Mapping) *State {
@@ -56,7 +78,56 @@ func NewState(m *incident.Mapping) *State {
 		openByGroup:   map[string]string{},
 		episodes:      map[incident.Digest]int32{},
 		byFingerprint: map[incident.Digest]int32{},
+		past:          map[incident.Digest]pastEpisode{},
+		ReplayHorizon: DefaultReplayHorizon,
 	}
+}
+
+// LoadPast remembers alert episodes (alert key -> incident id) of incidents the state does not hold, read from the
+// store at start (see store.EpisodesSince), as if they had been swept at now.
+func (s *State) LoadPast(episodes map[string]string, now time.Time) error {
+	for key, id := range episodes {
+		d := incident.DigestOf(key)
+		if _, held := s.episodes[d]; held {
+			continue
+		}
+		u, err := uuid.Parse(id)
+		if err != nil {
+			return fmt.Errorf("episode %q: incident id %q: %w", key, id, err)
+		}
+		s.past[d] = pastEpisode{incident: u, forgotten: now.Unix()}
+	}
+	return nil
+}
+
+// Unknown returns what must be read from the store before env is applied: incidents the state swept that env's
+// alerts belong to (load), and the keys of alerts that started before the replay horizon and that the state has
+// never seen (lookup: they may belong to an incident older than the state's memory). Applying env without them
+// would declare, again, an incident that exists: the same id from seq 1, replacing or doubling its history.
+func (s *State) Unknown(env Envelope) (load, lookup []string) {
+	n := env.Notification
+	if n == nil {
+		return nil, nil
+	}
+	horizon := env.ReceivedAt.Add(-s.ReplayHorizon)
+	for i := range n.Alerts {
+		a := &n.Alerts[i]
+		key := incident.AlertKey(a.Fingerprint, a.StartsAt)
+		d := incident.DigestOf(key)
+		if _, held := s.episodes[d]; held {
+			continue
+		}
+		if p, ok := s.past[d]; ok {
+			if id := p.incident.String(); !s.Has(id) && !slices.Contains(load, id) {
+				load = append(load, id)
+			}
+			continue
+		}
+		if a.StartsAt.Before(horizon) {
+			lookup = append(lookup, key)
+		}
+	}
+	return load, lookup
 }
 
 // Load adds incidents folded from the store (see store.LoadActive).
@@ -343,10 +414,12 @@ func (s *State) sweep(now time.Time) {
 				delete(s.byFingerprint, fp)
 			}
 		}
+		s.remember(inc, now)
 		delete(s.slotOf, inc.ID)
 		s.slots[slot] = nil
 		s.freeSlots = append(s.freeSlots, slot)
 	}
+	s.prunePast(now)
 	// A reopening may have made a forgotten incident the open incident of a group besides its own.
 	for group, id := range s.openByGroup {
 		if len(forgotten) == 0 {
@@ -357,6 +430,34 @@ func (s *State) sweep(now time.Time) {
 		}
 	}
 }
+
+// remember keeps the episodes of an incident being swept in past.
+func (s *State) remember(inc *incident.Incident, now time.Time) {
+	id, err := uuid.Parse(inc.ID)
+	if err != nil {
+		return // not an incident of the store (ids are UUIDs): nothing can replay it
+	}
+	for key := range inc.Episodes() {
+		s.past[key] = pastEpisode{incident: id, forgotten: now.Unix()}
+	}
+}
+
+// prunePast forgets, once an hour of notification time, the episodes forgotten longer than the horizon ago.
+func (s *State) prunePast(now time.Time) {
+	if now.Sub(s.lastPrune) < time.Hour {
+		return
+	}
+	s.lastPrune = now
+	oldest := now.Add(-s.ReplayHorizon - pastSlack).Unix()
+	for d, p := range s.past {
+		if p.forgotten < oldest {
+			delete(s.past, d)
+		}
+	}
+}
+
+// PastEpisodes returns how many episodes of swept incidents the state remembers.
+func (s *State) PastEpisodes() int { return len(s.past) }
 
 func toAlert(key string, n *webhook.Notification, a *webhook.Alert) incident.Alert {
 	name := a.Labels["alertname"]

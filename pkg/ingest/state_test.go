@@ -301,3 +301,84 @@ func TestForgottenIncidentLeavesEveryGroup(t *testing.T) {
 	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindAlertFired}, kinds(recs))
 	assert.NotContains(t, []string{x, y, z}, recs[0].Event.IncidentID)
 }
+
+// A late notification of a swept incident names it (load); an unknown alert older than the replay horizon is looked
+// up; everything else applies as it is.
+func TestUnknownAfterSweep(t *testing.T) {
+	s := NewState(incident.DefaultMapping())
+	s.ReplayHorizon = 48 * time.Hour
+	done := alertSpec{fp: "f1", name: "X", severity: "info", start: t0, end: t0.Add(time.Minute)}
+	swept := apply(s, env(t0, note("g", done)))[0].Event.IncidentID
+	live := alertSpec{fp: "f2", name: "Y", severity: "warning", start: t0.Add(3 * time.Hour)}
+	apply(s, env(t0.Add(3*time.Hour), note("other", live)))
+	require.False(t, s.Has(swept), "swept after the reopen window")
+	assert.Equal(t, 1, s.PastEpisodes())
+
+	later := t0.Add(5 * time.Hour)
+	for _, tc := range []struct {
+		name         string
+		at           time.Time
+		n            *webhook.Notification
+		load, lookup []string
+	}{
+		{"the swept incident's alert again", later, note("g", done), []string{swept}, nil},
+		{"a held incident's alert", later, note("other", live), nil, nil},
+		{"a new alert", later, note("g", alertSpec{fp: "f3", name: "Z", severity: "info", start: later}), nil, nil},
+		{"an unknown alert older than the horizon", later,
+			note("g", alertSpec{fp: "f4", name: "Z", severity: "info", start: later.Add(-49 * time.Hour)}),
+			nil, []string{incident.AlertKey("f4", later.Add(-49*time.Hour))}},
+		{"swept and held alerts together", later, note("g", done, live), []string{swept}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			load, lookup := s.Unknown(env(tc.at, tc.n))
+			assert.Equal(t, tc.load, load)
+			assert.Equal(t, tc.lookup, lookup)
+		})
+	}
+
+	// Loaded back, the incident takes the replay as the duplicate it is.
+	inc, err := incident.Fold(eventsOf(swept, apply(NewState(incident.DefaultMapping()), env(t0, note("g", done)))))
+	require.NoError(t, err)
+	s.Load([]*incident.Incident{inc})
+	load, lookup := s.Unknown(env(later, note("g", done)))
+	assert.Empty(t, load)
+	assert.Empty(t, lookup)
+	recs, out := s.Apply(env(later, note("g", done)))
+	assert.Empty(t, recs)
+	assert.Equal(t, 1, out.Duplicates)
+
+	// Remembered for the horizon (and a day of slack) after the sweep, then forgotten.
+	s2 := NewState(incident.DefaultMapping())
+	s2.ReplayHorizon = 48 * time.Hour
+	apply(s2, env(t0, note("g", done)))
+	apply(s2, env(t0.Add(3*time.Hour), note("other", live)))
+	require.Equal(t, 1, s2.PastEpisodes())
+	apply(s2, env(t0.Add(3*time.Hour+72*time.Hour-time.Minute), note("x", alertSpec{fp: "f5", name: "Q", severity: "warning", start: t0.Add(74 * time.Hour)})))
+	assert.Equal(t, 1, s2.PastEpisodes(), "kept within horizon + slack")
+	apply(s2, env(t0.Add(3*time.Hour+73*time.Hour), note("y", alertSpec{fp: "f6", name: "Q", severity: "warning", start: t0.Add(76 * time.Hour)})))
+	assert.Zero(t, s2.PastEpisodes(), "pruned after horizon + slack")
+}
+
+func eventsOf(id string, records []store.Record) []incident.Event {
+	var out []incident.Event
+	for _, r := range records {
+		if r.Event.IncidentID == id {
+			out = append(out, r.Event)
+		}
+	}
+	return out
+}
+
+func TestLoadPast(t *testing.T) {
+	s := NewState(incident.DefaultMapping())
+	held := apply(s, env(t0, note("g", alertSpec{fp: "f1", name: "X", severity: "warning", start: t0})))[0].Event.IncidentID
+	other := "0b9f0a52-5c1c-4df1-9d77-3d3c1a8f1f00"
+	require.NoError(t, s.LoadPast(map[string]string{
+		incident.AlertKey("f1", t0): held, // held in memory: not past
+		incident.AlertKey("f9", t0): other,
+	}, t0))
+	assert.Equal(t, 1, s.PastEpisodes())
+	load, _ := s.Unknown(env(t0, note("g", alertSpec{fp: "f9", name: "X", severity: "warning", start: t0})))
+	assert.Equal(t, []string{other}, load)
+	assert.ErrorContains(t, s.LoadPast(map[string]string{"k@1": "not-a-uuid"}, t0), `incident id "not-a-uuid"`)
+}

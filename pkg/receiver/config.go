@@ -29,6 +29,7 @@ type Config struct {
 	RulesFile     string
 	MaxBodyBytes  int64
 	BatchLinger   time.Duration
+	ReplayHorizon time.Duration
 	LogLevel      slog.Level
 	LogFormat     string
 	ShutdownWait  time.Duration
@@ -51,7 +52,7 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		envOf[name] = env
 		fs.StringVar(p, name, def, fmt.Sprintf("%s (env %s)", help, env))
 	}
-	var spoolMax, spoolSync, maxBody, linger, level, memLimit string
+	var spoolMax, spoolSync, maxBody, linger, level, memLimit, replayHorizon string
 	str(&c.Listen, "listen", "FIREBREAK_LISTEN", ":9095", "address to listen on")
 	str(&c.ClickHouseDSN, "clickhouse-dsn", "FIREBREAK_CLICKHOUSE_DSN", "clickhouse://127.0.0.1:9000/firebreak",
 		"ClickHouse to store incidents in: clickhouse://user:password@host:port/database")
@@ -72,6 +73,8 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	str(&c.RulesFile, "rules", "FIREBREAK_RULES", "", "YAML file mapping alert labels to severity, category and AI system (default: built-in)")
 	str(&maxBody, "max-body-bytes", "FIREBREAK_MAX_BODY_BYTES", "8MiB", "largest webhook body accepted (413 beyond)")
 	str(&linger, "batch-linger", "FIREBREAK_BATCH_LINGER", "1s", "how long to gather notifications into one ClickHouse write")
+	str(&replayHorizon, "replay-horizon", "FIREBREAK_REPLAY_HORIZON", "168h",
+		"how long the alert episodes of finished incidents stay in memory, so a late notification of one is recognized at once (older ones are looked up in ClickHouse)")
 	str(&level, "log-level", "FIREBREAK_LOG_LEVEL", "info", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "FIREBREAK_LOG_FORMAT", "text", "text or json")
 	envOf["enable-pprof"] = "FIREBREAK_ENABLE_PPROF"
@@ -116,6 +119,9 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	if c.BatchLinger, err = time.ParseDuration(linger); err != nil || c.BatchLinger <= 0 {
 		errs = append(errs, fmt.Errorf("--batch-linger: %q is not a positive duration", linger))
+	}
+	if c.ReplayHorizon, err = time.ParseDuration(replayHorizon); err != nil || c.ReplayHorizon < time.Hour {
+		errs = append(errs, fmt.Errorf("--replay-horizon: %q is not a duration of at least 1h", replayHorizon))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		errs = append(errs, fmt.Errorf("--log-level: %q is not debug, info, warn or error", level))

@@ -61,6 +61,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{[]string{"--spool-max-bytes", "lots"}, nil, "--spool-max-bytes"},
 		{nil, map[string]string{"FIREBREAK_MAX_BODY_BYTES": "-5"}, "--max-body-bytes"},
 		{[]string{"--batch-linger", "0s"}, nil, "--batch-linger"},
+		{[]string{"--replay-horizon", "10m"}, nil, "--replay-horizon"},
+		{nil, map[string]string{"FIREBREAK_REPLAY_HORIZON": "a week"}, "--replay-horizon"},
 		{[]string{"--spool-sync-interval", "-1ms"}, nil, "--spool-sync-interval"},
 		{[]string{"--spool-sync-interval", "2s"}, nil, "from 0 to 100ms"},
 		{nil, map[string]string{"FIREBREAK_SPOOL_SYNC_INTERVAL": "soon"}, "--spool-sync-interval"},

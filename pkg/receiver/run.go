@@ -61,7 +61,7 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 
 	waiters, decoded, deadlines := &ingest.Waiters{}, &ingest.Decoded{}, &ingest.DeadlineIndex{}
 	proc := &ingest.Processor{Spool: sp, Store: st, Mapping: mapping, Metrics: ingest.NewMetrics(reg), Log: log,
-		Linger: cfg.BatchLinger, Waiters: waiters, Decoded: decoded, Deadlines: deadlines}
+		Linger: cfg.BatchLinger, ReplayHorizon: cfg.ReplayHorizon, Waiters: waiters, Decoded: decoded, Deadlines: deadlines}
 	srv := &http.Server{
 		Handler:           NewServer(cfg, sp, waiters, decoded, deadlines, reg, log),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -267,3 +267,58 @@ func (s *Store) LoadDeadlines(ctx context.Context) (map[string]incident.Deadline
 	}
 	return out, rows.Err()
 }
+
+// EpisodesSince returns the alert episodes (alert key -> incident id) that started at or after since, for the
+// ingest state to recognize a late notification of an incident it no longer holds.
+func (s *Store) EpisodesSince(ctx context.Context, since time.Time) (map[string]string, error) {
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT alert_key, any(toString(incident_id)) FROM {db}.alerts
+		WHERE starts_at >= ? GROUP BY alert_key`), clampDateTime(since))
+	if err != nil {
+		return nil, fmt.Errorf("read alert episodes since %s: %w", since.UTC().Format(time.RFC3339), err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var key, id string
+		if err := rows.Scan(&key, &id); err != nil {
+			return nil, fmt.Errorf("read alert episodes: %w", err)
+		}
+		out[key] = id
+	}
+	return out, rows.Err()
+}
+
+// IncidentsOfAlerts returns the incidents that hold any of these alert episodes (keys as incident.AlertKey makes
+// them). The episodes' start times narrow the scan to a cheap read of one column.
+func (s *Store) IncidentsOfAlerts(ctx context.Context, keys []string) ([]string, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, 2*len(keys))
+	for _, k := range keys {
+		at, err := incident.AlertKeyStart(k)
+		if err != nil {
+			return nil, fmt.Errorf("look up alert %q: %w", k, err)
+		}
+		args = append(args, clampDateTime(at.Truncate(time.Second)))
+	}
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	marks := strings.Repeat(", ?", len(keys)-1)
+	rows, err := s.conn.Query(ctx, s.sql(`SELECT DISTINCT toString(incident_id) FROM {db}.alerts
+		WHERE starts_at IN (?`+marks+`) AND alert_key IN (?`+marks+`)`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("look up the incidents of %d alerts: %w", len(keys), err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("look up the incidents of alerts: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
