@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -103,19 +104,42 @@ type NoteBody struct {
 	Text string `json:"text"`
 }
 
-// ComputeHash returns the chain hash of e: SHA-256 over the previous hash and every stored field of the event, so
-// changing, removing or reordering any event breaks the chain from that point on.
+// hashV2Prefix marks the hashes of events written since recorded_at is hashed too (version 2). Events hashed
+// before (version 1: bare hex) stay verifiable as they were written.
+const hashV2Prefix = "v2:"
+
+// ComputeHash returns the chain hash of e: SHA-256 over the previous hash and every stored field of the event,
+// recorded_at included, so changing, removing or reordering any event breaks the chain from that point on.
 func (e Event) ComputeHash() string {
+	return hashV2Prefix + e.hashHex(true)
+}
+
+// hashVersion1 is how events were hashed before recorded_at was part of the hash.
+func (e Event) hashVersion1() string { return e.hashHex(false) }
+
+func (e Event) hashHex(withRecordedAt bool) string {
 	h := sha256.New()
-	for _, part := range []string{
+	parts := []string{
 		e.PrevHash, e.IncidentID, strconv.FormatUint(uint64(e.Seq), 10), e.At.UTC().Format(time.RFC3339Nano),
 		string(e.Kind), e.Actor, e.Message, string(e.Body), e.Cause,
-	} {
+	}
+	if withRecordedAt {
+		parts = append(parts, strconv.FormatInt(e.RecordedAt.Unix(), 10))
+	}
+	for _, part := range parts {
 		h.Write([]byte(strconv.Itoa(len(part))))
 		h.Write([]byte{':'})
 		h.Write([]byte(part))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hashMatches reports whether e's stored hash is the hash of its content, by the version the hash was written with.
+func (e Event) hashMatches() bool {
+	if strings.HasPrefix(e.Hash, hashV2Prefix) {
+		return e.ComputeHash() == e.Hash
+	}
+	return e.hashVersion1() == e.Hash
 }
 
 // ChainBreak says where an incident's hash chain is broken.
@@ -126,17 +150,19 @@ type ChainBreak struct {
 
 // VerifyChain recomputes the hash chain of one incident's events (in seq order) and returns the first break, or nil.
 func VerifyChain(events []Event) *ChainBreak {
-	prev := ""
+	prev, v2 := "", false
 	for i, e := range events {
 		switch {
 		case e.Seq != uint32(i+1):
-			return &ChainBreak{Seq: e.Seq, Reason: fmt.Sprintf("expected seq %d, found %d (missing or extra event)", i+1, e.Seq)}
+			return &ChainBreak{Seq: uint32(i + 1), Reason: fmt.Sprintf("event %d is missing: found event %d in its place (events deleted or reordered)", i+1, e.Seq)}
 		case e.PrevHash != prev:
-			return &ChainBreak{Seq: e.Seq, Reason: "prev_hash does not match the hash of the event before"}
-		case e.ComputeHash() != e.Hash:
-			return &ChainBreak{Seq: e.Seq, Reason: "hash does not match the event's content (event altered)"}
+			return &ChainBreak{Seq: e.Seq, Reason: fmt.Sprintf("event %d does not follow event %d: its prev_hash is not that event's hash (events reordered, replaced or inserted)", e.Seq, e.Seq-1)}
+		case v2 && !strings.HasPrefix(e.Hash, hashV2Prefix):
+			return &ChainBreak{Seq: e.Seq, Reason: fmt.Sprintf("event %d is hashed the old way (without recorded_at) after events hashed the new way: rewritten", e.Seq)}
+		case !e.hashMatches():
+			return &ChainBreak{Seq: e.Seq, Reason: fmt.Sprintf("event %d was altered: its hash does not match its content", e.Seq)}
 		}
-		prev = e.Hash
+		prev, v2 = e.Hash, v2 || strings.HasPrefix(e.Hash, hashV2Prefix)
 	}
 	return nil
 }

@@ -148,12 +148,16 @@ func TestVerifyChain(t *testing.T) {
 
 	altered := append([]Event(nil), events...)
 	altered[2].Message = "rewritten"
-	assert.Equal(t, &ChainBreak{Seq: 3, Reason: "hash does not match the event's content (event altered)"}, VerifyChain(altered))
+	assert.Equal(t, &ChainBreak{Seq: 3, Reason: "event 3 was altered: its hash does not match its content"}, VerifyChain(altered))
+
+	late := append([]Event(nil), events...)
+	late[2].RecordedAt = late[2].RecordedAt.Add(time.Hour)
+	assert.Equal(t, uint32(3), VerifyChain(late).Seq, "recorded_at is hashed")
 
 	dropped := append(append([]Event(nil), events[:2]...), events[3:]...)
 	br := VerifyChain(dropped)
 	require.NotNil(t, br)
-	assert.Equal(t, uint32(4), br.Seq)
+	assert.Equal(t, uint32(3), br.Seq, "the missing event is named")
 
 	relinked := append([]Event(nil), events...)
 	relinked[3].PrevHash = "x"

@@ -32,6 +32,8 @@ type Processor struct {
 	Decoded  *Decoded      // notifications already decoded by the HTTP handler (may be nil)
 	// Deadlines, if set, is loaded at start and kept current with every change (see DeadlineIndex).
 	Deadlines *DeadlineIndex
+	// Signer, if set, signs each incident's chain head after every write (see incident.Signer).
+	Signer *incident.Signer
 	// ReplayHorizon is how long the state remembers the alert episodes of incidents it swept (default
 	// DefaultReplayHorizon); older ones are looked up in ClickHouse when an alert of theirs comes again.
 	ReplayHorizon time.Duration
@@ -392,6 +394,9 @@ func (w *writer) finish(ctx context.Context, open *openWrite) error {
 			return err
 		}
 	}
+	if err := w.p.signHeads(ctx, open.batches); err != nil {
+		return err
+	}
 	w.p.deliver(open.results, true)
 	if err := w.p.Spool.Commit(open.last); err != nil {
 		return err
@@ -400,6 +405,37 @@ func (w *writer) finish(ctx context.Context, open *openWrite) error {
 		w.p.Metrics.Lag.Observe(time.Since(open.oldest).Seconds())
 	}
 	return nil
+}
+
+// signHeads signs the last event of each incident a write stored and stores the signatures, once the events are
+// stored (before the spool commits: a crash in between replays the write, which signs the same heads again).
+func (p *Processor) signHeads(ctx context.Context, batches [][]store.Record) error {
+	if p.Signer == nil {
+		return nil
+	}
+	last := map[string]*store.Record{} // incident id -> its last record in the write
+	var order []string
+	for _, records := range batches {
+		for i := range records {
+			r := &records[i]
+			if prev, ok := last[r.Event.IncidentID]; !ok {
+				order = append(order, r.Event.IncidentID)
+			} else if prev.Event.Seq > r.Event.Seq {
+				continue
+			}
+			last[r.Event.IncidentID] = r
+		}
+	}
+	heads := make([]store.Head, len(order))
+	for i, id := range order {
+		r := last[id]
+		heads[i] = store.Head{SignedHead: p.Signer.Sign(r.Event), DeclaredAt: r.State.DeclaredAt}
+	}
+	return p.retry(ctx, "write signed chain heads to ClickHouse", func() error {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+		defer cancel()
+		return p.Store.WriteHeads(wctx, heads)
+	})
 }
 
 // send queues an applied batch for the writer, or returns why the writer stopped.

@@ -47,7 +47,7 @@ func TestProcessorFailingWhileClickHouseIsDownReturns(t *testing.T) {
 	ch.Stop()
 	defer ch.Start()
 	body := []byte(`{"version":"4","status":"firing","groupKey":"g","alerts":[{"status":"firing","fingerprint":"f1",
-		"startsAt":"2026-11-26T01:00:00Z","labels":{"alertname":"HallucinationRateHigh"}}]}`)
+		"startsAt":"` + time.Now().UTC().Format(time.RFC3339) + `","labels":{"alertname":"HallucinationRateHigh"}}]}`)
 	require.NoError(t, sp.Append(context.Background(), ingest.NotificationRecord(time.Now(), body)))
 	testenv.WaitFor(t, 20*time.Second, 50*time.Millisecond, func() (bool, string) {
 		n := testutil.ToFloat64(metrics.WriteErrors)

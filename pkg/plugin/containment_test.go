@@ -295,7 +295,7 @@ func TestContainmentRequestApproveEvidence(t *testing.T) {
 	}, kinds)
 	code, v := ce.call(t, viewerUser, "GET", "incidents/"+id+"/verify", nil)
 	require.Equal(t, 200, code)
-	assert.Equal(t, true, v["intact"])
+	assert.Equal(t, true, v["intact"], v)
 }
 
 func TestContainmentEndpointDownSlowAndDrill(t *testing.T) {

@@ -103,6 +103,36 @@ func (a *App) events(ctx context.Context, id string) (events []incident.Event, e
 	return events, err
 }
 
+// integrity reads what verify checks. ClickHouse shows a write's events before its state row (one INSERT fills the
+// tables one after the other) and the receiver signs a write's heads right after it, so a read just after a write may
+// see events the state and the signatures do not have yet: it reads again (up to readYourWritesWait) while that is so
+// for events recorded in the last minute, and until the user's own last change is there.
+func (a *App) integrity(ctx context.Context, id string) (got store.Integrity, err error) {
+	want := a.written.of(id, a.now())[id].seq
+	a.pollUntilFresh(ctx, func() bool {
+		got, err = a.store.ReadIntegrity(ctx, id)
+		if err != nil || len(got.Rows) == 0 {
+			return true
+		}
+		var stored, signed uint32
+		var recorded time.Time
+		for _, e := range got.Rows {
+			if e.Seq >= stored {
+				stored, recorded = e.Seq, e.RecordedAt
+			}
+		}
+		for _, h := range got.Heads {
+			signed = max(signed, h.Seq)
+		}
+		if stored < want {
+			return false
+		}
+		settled := got.State != nil && got.State.Seq >= stored && (a.settings.SigningKey == nil || signed >= stored)
+		return settled || a.now().Sub(recorded) > time.Minute
+	})
+	return got, err
+}
+
 // pollUntilFresh calls fresh until it reports true, readYourWritesWait passed or ctx ended, waiting between calls
 // from readYourWritesPoll, doubled each time, up to readYourWritesMaxPoll.
 func (a *App) pollUntilFresh(ctx context.Context, fresh func() bool) {

@@ -236,25 +236,23 @@ func (a *App) getIncident(w http.ResponseWriter, r *http.Request) {
 	writeIncidentDetail(w, d)
 }
 
+// verify checks the incident's stored timeline: every stored row of its events, its state's head and the signed
+// chain heads (with the receiver's public key, when configured), and names every problem found.
 func (a *App) verify(w http.ResponseWriter, r *http.Request) {
 	id, ok := incidentID(w, r)
 	if !ok {
 		return
 	}
-	events, err := a.events(r.Context(), id)
+	got, err := a.integrity(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
 		return
 	}
-	if len(events) == 0 {
+	if len(got.Rows) == 0 {
 		writeError(w, http.StatusNotFound, "incident "+id+" not found")
 		return
 	}
-	if br := incident.VerifyChain(events); br != nil {
-		writeJSON(w, http.StatusOK, map[string]any{"intact": false, "events": len(events), "break": br})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"intact": true, "events": len(events), "last_hash": events[len(events)-1].Hash})
+	writeJSON(w, http.StatusOK, incident.Verify(got.Rows, got.State, got.Heads, a.settings.SigningKey))
 }
 
 // receiverDeadlinesWait is how long stats waits for the receiver's deadline index (it answers from memory, in

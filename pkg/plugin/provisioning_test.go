@@ -24,7 +24,7 @@ func TestShippedProvisioningFilesAreValidSettings(t *testing.T) {
 	tmpl, err := os.ReadFile(filepath.Join("..", "..", "deploy", "local", "firebreak-app.yaml"))
 	require.NoError(t, err)
 	filled := strings.NewReplacer("@@TCP_PORT@@", "9000", "@@RECEIVER_PORT@@", "9095", "@@PROMETHEUS_PORT@@", "9090",
-		"@@DEMO_PORT@@", "9100").Replace(string(tmpl))
+		"@@DEMO_PORT@@", "9100", "@@SIGNING_PUBLIC_KEY@@", "Gb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=").Replace(string(tmpl))
 	assert.NotRegexp(t, `@@[A-Z_]+@@`, filled, "a placeholder scripts/stack fills is missing here")
 	stackFile := filepath.Join(t.TempDir(), "firebreak-app.yaml")
 	require.NoError(t, os.WriteFile(stackFile, []byte(filled), 0o600))
@@ -47,6 +47,9 @@ func TestShippedProvisioningFilesAreValidSettings(t *testing.T) {
 			assert.NotEmpty(t, a.DryRunURL, "%s: %s can be checked by the readiness check", tc.path, a.ID)
 		}
 		assert.Equal(t, tc.actions, ids, tc.path)
+		if tc.path == stackFile {
+			assert.Len(t, s.SigningKey, 32, "the stack's plugin verifies signatures")
+		}
 	}
 }
 

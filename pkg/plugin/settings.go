@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,8 @@ type Settings struct {
 	Containment containment.Catalog
 	// PrometheusURL is where evidence snapshots evaluate the alerts' expressions ("" for none).
 	PrometheusURL string
+	// SigningKey is the receiver's public key, which verify checks the signed chain heads with (nil: not set).
+	SigningKey ed25519.PublicKey
 }
 
 // ClickHouseSettings say where the incidents are.
@@ -70,6 +73,9 @@ type jsonData struct {
 	Prometheus  struct {
 		URL string `json:"url"`
 	} `json:"prometheus"`
+	Signing struct {
+		PublicKey string `json:"publicKey"`
+	} `json:"signing"`
 }
 
 // LoadSettings reads and checks the app's settings. Errors name the field: "jsonData.clickhouse.address: missing".
@@ -155,6 +161,11 @@ func LoadSettings(s backend.AppInstanceSettings) (*Settings, error) {
 			errs = append(errs, fmt.Errorf("jsonData.prometheus.url: %q is not an http(s) URL of Prometheus (without credentials or query)", containment.Redact(p)))
 		}
 		out.PrometheusURL = p
+	}
+	if k := strings.TrimSpace(j.Signing.PublicKey); k != "" {
+		if out.SigningKey, err = incident.ParsePublicKey(k); err != nil {
+			errs = append(errs, fmt.Errorf("jsonData.signing.publicKey: %w", err))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

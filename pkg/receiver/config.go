@@ -3,6 +3,7 @@
 package receiver
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
 // Config is every setting of the receiver. Each flag has an environment variable; a flag given on the command line
@@ -36,6 +39,17 @@ type Config struct {
 	EnablePprof   bool
 	token, basic  string // secrets, from the files or FIREBREAK_TOKEN / FIREBREAK_BASIC_AUTH
 	apiToken      string // from the file or FIREBREAK_API_TOKEN
+	// SigningKeyFile holds the Ed25519 key the receiver signs chain heads with (or FIREBREAK_SIGNING_KEY the PEM).
+	SigningKeyFile string
+	signingKey     ed25519.PrivateKey
+}
+
+// Signer returns the signer of chain heads, or nil when no signing key is configured.
+func (c *Config) Signer() *incident.Signer {
+	if c.signingKey == nil {
+		return nil
+	}
+	return incident.NewSigner(c.signingKey)
 }
 
 // ErrHelp is returned by ParseConfig when --help was asked for; the usage has been written.
@@ -62,6 +76,8 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		"file holding user:password for HTTP basic auth (or set FIREBREAK_BASIC_AUTH)")
 	str(&c.APITokenFile, "api-token-file", "FIREBREAK_API_TOKEN_FILE", "",
 		"file holding the token of the command API the Grafana plugin uses (or set FIREBREAK_API_TOKEN); none set disables that API")
+	str(&c.SigningKeyFile, "signing-key-file", "FIREBREAK_SIGNING_KEY_FILE", "",
+		"file holding the Ed25519 private key (PEM, openssl genpkey -algorithm ed25519) that signs each incident's hash chain (or set FIREBREAK_SIGNING_KEY); none: timelines are chained but not signed")
 	str(&c.SpoolDir, "spool-dir", "FIREBREAK_SPOOL_DIR", "data/spool",
 		"directory of the local spool that keeps accepted notifications until ClickHouse has them")
 	str(&spoolMax, "spool-max-bytes", "FIREBREAK_SPOOL_MAX_BYTES", "1GiB",
@@ -138,6 +154,13 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	if c.apiToken, err = secret(c.APITokenFile, getenv("FIREBREAK_API_TOKEN")); err != nil {
 		errs = append(errs, fmt.Errorf("--api-token-file: %w", err))
+	}
+	if key, err := secret(c.SigningKeyFile, getenv("FIREBREAK_SIGNING_KEY")); err != nil {
+		errs = append(errs, fmt.Errorf("--signing-key-file: %w", err))
+	} else if key != "" {
+		if c.signingKey, err = incident.ParsePrivateKey([]byte(key)); err != nil {
+			errs = append(errs, fmt.Errorf("--signing-key-file: %w", err))
+		}
 	}
 	if c.basic, err = secret(c.BasicAuthFile, getenv("FIREBREAK_BASIC_AUTH")); err != nil {
 		errs = append(errs, fmt.Errorf("--basic-auth-file: %w", err))

@@ -36,6 +36,11 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 	} else {
 		log.Info("webhook authentication enabled", "bearer", cfg.token != "", "basic", cfg.basic != "")
 	}
+	if signer := cfg.Signer(); signer != nil {
+		log.Info("incident hash chains are signed", "key_id", signer.KeyID())
+	} else {
+		log.Warn("no signing key configured: incident timelines are hash-chained but not signed, so whoever can write to ClickHouse can rewrite a whole chain unseen; set --signing-key-file")
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	syncDuration := prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -61,7 +66,7 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 
 	waiters, decoded, deadlines := &ingest.Waiters{}, &ingest.Decoded{}, &ingest.DeadlineIndex{}
 	proc := &ingest.Processor{Spool: sp, Store: st, Mapping: mapping, Metrics: ingest.NewMetrics(reg), Log: log,
-		Linger: cfg.BatchLinger, ReplayHorizon: cfg.ReplayHorizon, Waiters: waiters, Decoded: decoded, Deadlines: deadlines}
+		Linger: cfg.BatchLinger, ReplayHorizon: cfg.ReplayHorizon, Signer: cfg.Signer(), Waiters: waiters, Decoded: decoded, Deadlines: deadlines}
 	srv := &http.Server{
 		Handler:           NewServer(cfg, sp, waiters, decoded, deadlines, reg, log),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -190,6 +190,23 @@ var migrations = []migration{
 		// engine keeps one, and readers only use it in IN).
 		`INSERT INTO {db}.incident_index SELECT incident_id, declared_at FROM {db}.incident_state`,
 	}},
+	{5, "chain_heads: the receiver's Ed25519 signatures over each incident's chain head, and the incident_chain_heads view", []string{
+		// Written by the receiver after each write of events, one row per incident written (its last event). Rows
+		// are only inserted; a replayed write signs the same head to the same bytes (Ed25519 is deterministic).
+		`CREATE TABLE IF NOT EXISTS {db}.chain_heads (
+			incident_id UUID,
+			seq UInt32,
+			hash String,
+			key_id String,
+			signature String,
+			signed_at DateTime,
+			declared_at DateTime
+		) ENGINE = ReplacingMergeTree
+		PARTITION BY toYYYYMM(declared_at)
+		ORDER BY (incident_id, seq, key_id)`,
+		`CREATE VIEW IF NOT EXISTS {db}.incident_chain_heads AS
+		SELECT incident_id, seq, hash, key_id, signature, signed_at FROM {db}.chain_heads FINAL`,
+	}},
 }
 
 // stateColumns are the columns of incident_state and incident_state_by_time, in order.
