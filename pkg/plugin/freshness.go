@@ -111,7 +111,7 @@ func (a *App) integrity(ctx context.Context, id string) (got store.Integrity, er
 	want := a.written.of(id, a.now())[id].seq
 	a.pollUntilFresh(ctx, func() bool {
 		got, err = a.store.ReadIntegrity(ctx, id)
-		if err != nil || len(got.Rows) == 0 {
+		if err != nil || (len(got.Rows) == 0 && want == 0) {
 			return true
 		}
 		var stored, signed uint32
@@ -127,7 +127,7 @@ func (a *App) integrity(ctx context.Context, id string) (got store.Integrity, er
 		if stored < want {
 			return false
 		}
-		settled := got.State != nil && got.State.Seq >= stored && (a.settings.SigningKey == nil || signed >= stored)
+		settled := got.State != nil && got.State.Seq == stored && (a.settings.SigningKey == nil || signed == stored)
 		return settled || a.now().Sub(recorded) > time.Minute
 	})
 	return got, err

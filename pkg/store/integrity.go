@@ -57,6 +57,40 @@ func (s *Store) ReadIntegrity(ctx context.Context, incidentID string) (Integrity
 	if err != nil {
 		return out, fmt.Errorf("incident id %q: %w", incidentID, err)
 	}
+	// The signed heads first, then the state, then the events: the receiver signs a head once its events are stored,
+	// so the events a head names are there when they are read. The state comes from the same INSERT as its events,
+	// which ClickHouse fills table by table, so it may be ahead of them for a moment (see the plugin's integrity).
+	hrows, err := s.conn.Query(ctx, s.sql(`SELECT seq, hash, key_id, signature, signed_at FROM {db}.chain_heads
+		WHERE incident_id = ? ORDER BY seq, key_id`), id)
+	if err != nil {
+		return out, fmt.Errorf("read the signed heads of %s: %w", incidentID, err)
+	}
+	for hrows.Next() {
+		h := incident.SignedHead{IncidentID: id.String()}
+		if err := hrows.Scan(&h.Seq, &h.Hash, &h.KeyID, &h.Signature, &h.SignedAt); err != nil {
+			hrows.Close()
+			return out, fmt.Errorf("read the signed heads of %s: %w", incidentID, err)
+		}
+		h.SignedAt = h.SignedAt.UTC()
+		out.Heads = append(out.Heads, h)
+	}
+	hrows.Close()
+	if err := hrows.Err(); err != nil {
+		return out, fmt.Errorf("read the signed heads of %s: %w", incidentID, err)
+	}
+	var (
+		version uint32
+		hash    string
+		count   uint64
+	)
+	if err := s.conn.QueryRow(ctx, s.sql(`SELECT max(version), argMax(last_hash, version), count()
+		FROM {db}.incident_state WHERE incident_id = ?`), id).Scan(&version, &hash, &count); err != nil {
+		return out, fmt.Errorf("read the state head of %s: %w", incidentID, err)
+	}
+	if count > 0 {
+		out.State = &incident.StateHead{Seq: version, Hash: hash}
+	}
+
 	// No partition pruning and no FINAL: a row someone wrote into another month's partition, or beside an event,
 	// is read too.
 	rows, err := s.conn.Query(ctx, s.sql("SELECT ? AS id, "+eventBodyColumns+" FROM {db}.events WHERE incident_id = ?"), id.String(), id)
@@ -75,33 +109,5 @@ func (s *Store) ReadIntegrity(ctx context.Context, incidentID string) (Integrity
 	if err := rows.Err(); err != nil {
 		return out, fmt.Errorf("read stored events of %s: %w", incidentID, err)
 	}
-
-	var (
-		version uint32
-		hash    string
-		count   uint64
-	)
-	if err := s.conn.QueryRow(ctx, s.sql(`SELECT max(version), argMax(last_hash, version), count()
-		FROM {db}.incident_state WHERE incident_id = ?`), id).Scan(&version, &hash, &count); err != nil {
-		return out, fmt.Errorf("read the state head of %s: %w", incidentID, err)
-	}
-	if count > 0 {
-		out.State = &incident.StateHead{Seq: version, Hash: hash}
-	}
-
-	hrows, err := s.conn.Query(ctx, s.sql(`SELECT seq, hash, key_id, signature, signed_at FROM {db}.chain_heads
-		WHERE incident_id = ? ORDER BY seq, key_id`), id)
-	if err != nil {
-		return out, fmt.Errorf("read the signed heads of %s: %w", incidentID, err)
-	}
-	defer hrows.Close()
-	for hrows.Next() {
-		h := incident.SignedHead{IncidentID: id.String()}
-		if err := hrows.Scan(&h.Seq, &h.Hash, &h.KeyID, &h.Signature, &h.SignedAt); err != nil {
-			return out, fmt.Errorf("read the signed heads of %s: %w", incidentID, err)
-		}
-		h.SignedAt = h.SignedAt.UTC()
-		out.Heads = append(out.Heads, h)
-	}
-	return out, hrows.Err()
+	return out, nil
 }
