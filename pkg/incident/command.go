@@ -392,7 +392,7 @@ func authorize(c *Command, inc *Incident) error {
 	if leadOnly == "" || c.Actor.Role == Admin {
 		return nil
 	}
-	if lead := inc.Lead(); lead != c.Actor.Login {
+	if lead := inc.Lead(); !SameLogin(lead, c.Actor.Login) {
 		who := "no incident lead is assigned"
 		if lead != "" {
 			who = "the incident lead is " + lead

@@ -113,6 +113,17 @@ func newEnvWith(t *testing.T, jsonData map[string]any, secure map[string]string)
 	return &env{a: a, ch: ch, db: db, recv: url}
 }
 
+// waitRows waits until a query of the test's database (named {db}) answers want. ClickHouse's tables fill one after
+// the other from one insert, so a row may show a moment after the App saw its change land.
+func (e *env) waitRows(t *testing.T, sql, want string) {
+	t.Helper()
+	sql = strings.ReplaceAll(sql, "{db}", e.db)
+	testenv.WaitFor(t, 10*time.Second, 20*time.Millisecond, func() (bool, string) {
+		got, err := e.ch.TryQuery(sql)
+		return err == nil && got == want, fmt.Sprintf("%s\ngot: %q (%v)\nwant: %q", sql, got, err, want)
+	})
+}
+
 func decode(t *testing.T, body string) map[string]any {
 	t.Helper()
 	var m map[string]any
