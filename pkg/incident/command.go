@@ -185,6 +185,9 @@ func (c *Command) Validate() error {
 		if _, err := ParseResponseRole(c.Role.Role); err != nil {
 			return invalid("role: %v", err)
 		}
+		if c.Role.Previous != "" {
+			return invalid("previous: recorded by Firebreak (who held the role before), not sent")
+		}
 		return text("user", c.Role.User, 200, true)
 	case CmdNote:
 		if err := need(c.Note != nil, "note"); err != nil {
@@ -287,7 +290,12 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 		err = add(KindSeverityChanged, now, fmt.Sprintf("Severity changed from %s to %s by %s: %s", inc.Severity, to, c.Actor.Login, c.Severity.Reason),
 			SeverityBody{From: inc.Severity, To: to, Reason: c.Severity.Reason})
 	case CmdAssignRole:
-		err = add(KindRoleAssigned, now, fmt.Sprintf("%s assigned %s as %s", c.Actor.Login, c.Role.User, c.Role.Role), *c.Role)
+		body := *c.Role
+		msg := fmt.Sprintf("%s assigned %s as %s", c.Actor.Login, body.User, body.Role)
+		if body.Previous = inc.Roles[body.Role]; body.Previous != "" {
+			msg = fmt.Sprintf("%s handed the %s role from %s to %s", c.Actor.Login, body.Role, body.Previous, body.User)
+		}
+		err = add(KindRoleAssigned, now, msg, body)
 	case CmdNote:
 		err = add(KindNote, now, c.Note.Text, *c.Note)
 	case CmdStatus:
@@ -373,12 +381,29 @@ func DeclareByHand(c *Command, id string, now time.Time) (*Incident, Event, erro
 	return inc, e, nil
 }
 
-// authorize applies the rules: Viewers read only; Editors declare, acknowledge, take notes, assign roles, raise
-// severity, contain, reopen, edit the review and record regulatory duties; lowering severity, resolving and
-// closing are for the incident's lead or an Admin.
+// MayAssign says whether actor (an Editor or Admin) may assign role on inc: anyone may take or give a vacant role,
+// but once an incident has a lead, only that lead or an Admin may hand the lead role on (*ErrForbidden otherwise).
+// Without this, any Editor could make themselves lead and then resolve, close, lower the severity and approve
+// other people's containment requests.
+func MayAssign(actor Actor, inc *Incident, role string) error {
+	lead := inc.Lead()
+	if role != RoleIncidentLead || lead == "" || actor.Role == Admin || SameLogin(lead, actor.Login) {
+		return nil
+	}
+	return &ErrForbidden{Reason: fmt.Sprintf("only the incident lead (%s) or an Admin may hand on the %s role", lead, RoleIncidentLead)}
+}
+
+// authorize applies the rules: Viewers read only; Editors declare, acknowledge, take notes, assign roles (the
+// incident lead's only while it is vacant), raise severity, contain, reopen, edit the review and record regulatory
+// duties; lowering severity, resolving, closing and handing on the lead role are for the incident's lead or an Admin.
 func authorize(c *Command, inc *Incident) error {
 	if !c.Actor.Role.atLeast(Editor) {
 		return &ErrForbidden{Reason: fmt.Sprintf("%s is a %s: viewers can read incidents but not change them", c.Actor.Login, c.Actor.Role)}
+	}
+	if c.Kind == CmdAssignRole && inc != nil {
+		if err := MayAssign(c.Actor, inc, c.Role.Role); err != nil {
+			return err
+		}
 	}
 	leadOnly := ""
 	switch {

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -215,4 +216,65 @@ func again(c *Command) *Command {
 	cmdSeq++
 	n.ID = fmt.Sprintf("%s-again%d", c.ID, cmdSeq)
 	return &n
+}
+
+// The lead role: open to Editors while vacant; once held, handed on only by its holder (in any spelling of the
+// login) or an Admin. Other roles stay open to Editors. Every assignment is an event naming who held the role.
+func TestLeadHandOverRules(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		lead  string
+		role  string
+		actor Actor
+		to    string
+		want  string // "" allowed, else the refusal
+	}{
+		{"an Editor takes the vacant lead", "", RoleIncidentLead, bob, "bob", ""},
+		{"an Editor gives the vacant lead", "", RoleIncidentLead, bob, "alice", ""},
+		{"another Editor takes the lead", "alice", RoleIncidentLead, bob, "bob", "only the incident lead (alice) or an Admin may hand on the incident_lead role"},
+		{"another Editor gives the lead away", "alice", RoleIncidentLead, bob, "carol", "only the incident lead (alice)"},
+		{"the lead hands on", "alice", RoleIncidentLead, alice, "bob", ""},
+		{"the lead hands on in capitals", "alice", RoleIncidentLead, Actor{Login: "ALICE", Role: Editor}, "bob", ""},
+		{"the lead written in capitals hands on", "ALICE", RoleIncidentLead, alice, "bob", ""},
+		{"an Admin hands on", "alice", RoleIncidentLead, root, "bob", ""},
+		{"a viewer", "", RoleIncidentLead, vic, "vic", "viewers can read"},
+		{"a viewer who is the lead", "vic", RoleIncidentLead, vic, "bob", "viewers can read"},
+		{"other roles stay open", "alice", RoleTechnicalLead, bob, "bob", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inc := handDeclared(t, SEV1)
+			if tt.lead != "" {
+				lead := cmd(CmdAssignRole, root)
+				lead.Role = &RoleBody{Role: RoleIncidentLead, User: tt.lead}
+				require.NoError(t, run(t, inc, lead))
+			}
+			before := inc.Roles[tt.role]
+			assign := cmd(CmdAssignRole, tt.actor)
+			assign.Role = &RoleBody{Role: tt.role, User: tt.to}
+			events, err := Execute(assign, inc, t0.Add(time.Minute))
+			if tt.want != "" {
+				var fe *ErrForbidden
+				require.ErrorAs(t, err, &fe)
+				assert.Contains(t, fe.Reason, tt.want)
+				assert.Equal(t, before, inc.Roles[tt.role], "nothing changed")
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, events, 1)
+			assert.Equal(t, tt.to, inc.Roles[tt.role])
+			var body RoleBody
+			require.NoError(t, json.Unmarshal(events[0].Body, &body))
+			assert.Equal(t, RoleBody{Role: tt.role, User: tt.to, Previous: before}, body)
+			if before != "" {
+				assert.Equal(t, fmt.Sprintf("%s handed the %s role from %s to %s", tt.actor.Login, tt.role, before, tt.to), events[0].Message)
+			}
+		})
+	}
+
+	// previous is Firebreak's to record.
+	c := cmd(CmdAssignRole, alice)
+	c.Role = &RoleBody{Role: RoleIncidentLead, User: "alice", Previous: "nobody"}
+	var ie *ErrInvalid
+	require.ErrorAs(t, c.Validate(), &ie)
+	assert.Contains(t, ie.Reason, "previous")
 }

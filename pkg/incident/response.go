@@ -30,10 +30,11 @@ func ParseResponseRole(v string) (string, error) {
 // ReportChannels are how a hand-declared incident was reported.
 var ReportChannels = []string{"support", "security", "legal", "engineering", "other"}
 
-// RoleBody is the body of role_assigned.
+// RoleBody is the body of role_assigned (and, without Previous, the payload of its command).
 type RoleBody struct {
-	Role string `json:"role"`
-	User string `json:"user"`
+	Role     string `json:"role"`
+	User     string `json:"user"`
+	Previous string `json:"previous,omitempty"` // who held the role before, recorded by Firebreak
 }
 
 // Regime is a legal reporting regime with a clock.
