@@ -16,6 +16,9 @@ const (
 	Admin  OrgRole = "Admin"
 )
 
+// Valid reports whether r is one of the roles Firebreak knows (Grafana's role None is not: it grants nothing).
+func (r OrgRole) Valid() bool { return r == Viewer || r == Editor || r == Admin }
+
 func (r OrgRole) atLeast(min OrgRole) bool {
 	rank := map[OrgRole]int{Viewer: 1, Editor: 2, Admin: 3}
 	return rank[r] >= rank[min] && rank[r] > 0
@@ -132,7 +135,7 @@ func (c *Command) Validate() error {
 	if c.Actor.Login == "" {
 		return invalid("actor.login: missing")
 	}
-	if c.Actor.Role != Viewer && c.Actor.Role != Editor && c.Actor.Role != Admin {
+	if !c.Actor.Role.Valid() {
 		return invalid("actor.role: %q is not Viewer, Editor or Admin", c.Actor.Role)
 	}
 	if c.Kind != CmdDeclare && c.IncidentID == "" {

@@ -60,14 +60,20 @@ func viewAction(a *containment.Action) ActionView {
 	return v
 }
 
-// actorOf is the signed-in Grafana user of a request; ok is false (and a 403 written) when there is none.
+// actorOf is the signed-in Grafana user of a request; ok is false (and a 403 written) when there is none (a request
+// Grafana makes itself) or the user's org role is not Viewer, Editor or Admin (Grafana's None grants nothing).
 func actorOf(w http.ResponseWriter, r *http.Request) (incident.Actor, bool) {
 	u := backend.PluginConfigFromContext(r.Context()).User
 	if u == nil || u.Login == "" {
 		writeError(w, http.StatusForbidden, "this needs a signed-in Grafana user")
 		return incident.Actor{}, false
 	}
-	return incident.Actor{Login: u.Login, Role: incident.OrgRole(u.Role)}, true
+	role := incident.OrgRole(u.Role)
+	if !role.Valid() {
+		writeError(w, http.StatusForbidden, fmt.Sprintf("%s has the org role %q in this Grafana organization: Firebreak needs Viewer, Editor or Admin", u.Login, u.Role))
+		return incident.Actor{}, false
+	}
+	return incident.Actor{Login: u.Login, Role: role}, true
 }
 
 // loadIncident folds the incident of the request's path from its timeline; it writes the error answer and
