@@ -260,8 +260,8 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if inc.HasCause(c.ID) {
-		return nil, nil // the same command again (a retry, a replay): already done
+	if replayed, err := inc.Replayed(c); replayed || err != nil {
+		return nil, err // the same command again (a retry, a replay): already done; or its id taken by another
 	}
 	if err := authorize(c, inc); err != nil {
 		return nil, err
@@ -270,7 +270,7 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 	work := inc.Clone()
 	var events []Event
 	add := func(k Kind, at time.Time, msg string, body any) error {
-		e, err := work.appendCaused(c.ID, k, at, now, actor, msg, body)
+		e, err := work.appendCaused(c.cause(), k, at, now, actor, msg, body)
 		if err != nil {
 			var te *ErrTransition
 			if errors.As(err, &te) {
@@ -371,7 +371,7 @@ func DeclareByHand(c *Command, id string, now time.Time) (*Incident, Event, erro
 		what = "drill"
 	}
 	inc := &Incident{ID: id}
-	e, err := inc.appendCaused(c.ID, KindDeclared, now, now, actor,
+	e, err := inc.appendCaused(c.cause(), KindDeclared, now, now, actor,
 		fmt.Sprintf("%s declared a %s %s %s on %s (reported via %s)", c.Actor.Login, d.Severity, d.Category, what, d.AISystem, d.ReportedVia),
 		DeclaredBody{
 			Title: strings.TrimSpace(d.Title), Description: d.Description, AISystem: d.AISystem, Category: d.Category,
