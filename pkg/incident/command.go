@@ -321,13 +321,9 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 		if err := CheckTransition(inc.Status, KindClosed); err != nil {
 			return nil, err
 		}
-		if inc.Severity != SEV3 && (inc.Review == nil || len(inc.Review.Missing()) > 0) {
-			missing := []string{"the whole review"}
-			if inc.Review != nil {
-				missing = inc.Review.Missing()
-			}
-			return nil, &ErrTransition{Kind: KindClosed, From: inc.Status,
-				Detail: fmt.Sprintf("a %s incident closes only with a complete review; missing: %s", inc.Severity, strings.Join(missing, ", "))}
+		if inc.Severity != SEV3 && !inc.ReviewComplete() {
+			return nil, &ErrTransition{Kind: KindClosed, From: inc.Status, Detail: fmt.Sprintf(
+				"a %s incident closes only with a complete review; missing: %s", inc.Severity, strings.Join(inc.ReviewMissing(), ", "))}
 		}
 		err = add(KindClosed, now, fmt.Sprintf("Closed by %s", c.Actor.Login), StatusBody{From: inc.Status, To: Closed})
 	case CmdRegulatoryFlag:

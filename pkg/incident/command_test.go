@@ -118,10 +118,18 @@ func TestCloseNeedsCompleteReviewForSEV1AndSEV2(t *testing.T) {
 	review.Review = &Review{StartedAt: t0, DetectedAt: t0, Impact: "i", Affected: "customers", RootCauseClass: "bad_data",
 		RootCause: "stale policy documents", ActionItems: []ActionItem{{Text: "refresh index", Owner: "bob", Due: "2026-12-01", Status: "open"}}}
 	require.NoError(t, run(t, inc, review))
-	assert.Empty(t, inc.Review.Missing())
+	assert.Equal(t, []string{"playbook_changes", "regulatory_follow_up"}, inc.ReviewMissing(), "five parts for a SEV1")
+	require.ErrorAs(t, run(t, inc, cmd(CmdClose, root)), &te)
+	assert.Contains(t, te.Error(), "missing: playbook_changes, regulatory_follow_up")
+
+	review.ID += "-v3"
+	review.Review.PlaybookChanges, review.Review.RegulatoryFollowUp = "Refresh check in the hallucination runbook", "none"
+	require.NoError(t, run(t, inc, review))
+	assert.Empty(t, inc.ReviewMissing())
+	assert.True(t, inc.ReviewComplete())
 	assert.Equal(t, []time.Time{time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}, inc.Review.OpenActionItemDues())
 	require.NoError(t, run(t, inc, cmd(CmdClose, root)))
-	review.ID += "-v3"
+	review.ID += "-v4"
 	require.ErrorAs(t, run(t, inc, review), &te, "review of a closed incident is frozen")
 }
 
@@ -277,4 +285,79 @@ func TestLeadHandOverRules(t *testing.T) {
 	var ie *ErrInvalid
 	require.ErrorAs(t, c.Validate(), &ie)
 	assert.Contains(t, ie.Reason, "previous")
+}
+
+// The review's completeness: five parts for SEV1 and SEV2, each text part may say "none" but not nothing, and no
+// action items only when said explicitly; SEV3 keeps its rules.
+func TestReviewCompleteness(t *testing.T) {
+	item := ActionItem{Text: "re-index nightly", Owner: "bob", Due: "2030-01-31", Status: "open"}
+	whole := func() Review {
+		return Review{StartedAt: t0, DetectedAt: t0, Impact: "wrong policy quoted", Affected: "40 customers",
+			RootCauseClass: "bad_data", RootCause: "stale documents", ActionItems: []ActionItem{item},
+			PlaybookChanges: "check freshness first", RegulatoryFollowUp: "none"}
+	}
+	for _, tt := range []struct {
+		name   string
+		edit   func(*Review)
+		sev123 [3][]string // missing at SEV1, SEV2, SEV3
+	}{
+		{"all five parts", func(*Review) {}, [3][]string{{}, {}, {}}},
+		{"every part says none", func(r *Review) {
+			r.ActionItems, r.ActionItemsNone, r.PlaybookChanges, r.RegulatoryFollowUp = nil, true, "none", "None"
+		}, [3][]string{{}, {}, {"action_items"}}},
+		{"no playbook changes", func(r *Review) { r.PlaybookChanges = "" },
+			[3][]string{{"playbook_changes"}, {"playbook_changes"}, {}}},
+		{"blank regulatory follow-up", func(r *Review) { r.RegulatoryFollowUp = " \n" },
+			[3][]string{{"regulatory_follow_up"}, {"regulatory_follow_up"}, {}}},
+		{"no action items, not said", func(r *Review) { r.ActionItems = []ActionItem{} },
+			[3][]string{{"action_items"}, {"action_items"}, {"action_items"}}},
+		{"an action without owner and date", func(r *Review) { r.ActionItems = []ActionItem{{Text: "fix", Status: "open"}} },
+			[3][]string{{"action_items[0] owner and due date"}, {"action_items[0] owner and due date"}, {"action_items[0] owner and due date"}}},
+		{"what happened missing", func(r *Review) { r.StartedAt, r.Impact = time.Time{}, "" },
+			[3][]string{{"started_at", "impact"}, {"started_at", "impact"}, {"started_at", "impact"}}},
+		{"why missing", func(r *Review) { r.RootCauseClass, r.RootCause = "", "" },
+			[3][]string{{"root_cause_class", "root_cause"}, {"root_cause_class", "root_cause"}, {"root_cause_class", "root_cause"}}},
+		{"only the old parts", func(r *Review) { r.PlaybookChanges, r.RegulatoryFollowUp = "", "" },
+			[3][]string{{"playbook_changes", "regulatory_follow_up"}, {"playbook_changes", "regulatory_follow_up"}, {}}},
+	} {
+		for i, sev := range []Severity{SEV1, SEV2, SEV3} {
+			r := whole()
+			tt.edit(&r)
+			assert.Equal(t, tt.sev123[i], r.MissingFor(sev), "%s at %s", tt.name, sev)
+			inc := &Incident{Severity: sev, Review: &r}
+			assert.Equal(t, len(tt.sev123[i]) == 0, inc.ReviewComplete(), "%s at %s", tt.name, sev)
+		}
+	}
+	assert.Equal(t, []string{"the whole review"}, (&Incident{Severity: SEV1}).ReviewMissing())
+	assert.False(t, (&Incident{Severity: SEV3}).ReviewComplete())
+
+	r := whole()
+	r.ActionItemsNone = true
+	c := Command{ID: "1", Kind: CmdReview, IncidentID: "x", Actor: alice, Review: &r}
+	var ie *ErrInvalid
+	require.ErrorAs(t, c.Validate(), &ie, "no action, yet an action")
+	assert.Contains(t, ie.Reason, "review.action_items_none")
+}
+
+// A review stored before action_items_none existed decodes and folds as it did (events are evidence: their bodies
+// never change meaning), and is judged by today's rules.
+func TestOldStoredReviewStillReads(t *testing.T) {
+	inc, timeline := declaredTimeline(t)
+	old := `{"started_at":"2026-01-01T10:00:00Z","detected_at":"2026-01-01T10:05:00Z","impact":"i","affected":"a",` +
+		`"root_cause_class":"bad_data","root_cause":"r","action_items":[{"text":"t","owner":"bob","due":"2026-02-01","status":"open"}],` +
+		`"playbook_changes":"","regulatory_follow_up":""}`
+	e := inc.NewEvent(KindReviewUpdated, t0, t0, UserActor("alice"), "Review updated by alice", json.RawMessage(old))
+	e.Body = json.RawMessage(old)
+	e.Hash = e.ComputeHash()
+	folded, err := Fold(stored(t, append(timeline, e)))
+	require.NoError(t, err)
+	require.NotNil(t, folded.Review)
+	assert.Equal(t, Review{StartedAt: time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC), DetectedAt: time.Date(2026, 1, 1, 10, 5, 0, 0, time.UTC),
+		Impact: "i", Affected: "a", RootCauseClass: "bad_data", RootCause: "r",
+		ActionItems: []ActionItem{{Text: "t", Owner: "bob", Due: "2026-02-01", Status: "open"}}}, *folded.Review)
+	assert.Equal(t, []string{"playbook_changes", "regulatory_follow_up"}, folded.ReviewMissing(), "a SEV2 review needs its five parts")
+	b, err := json.Marshal(folded.Review)
+	require.NoError(t, err)
+	assert.JSONEq(t, old, string(b), "a review without action_items_none writes as it did")
+	assert.NotContains(t, string(b), "action_items_none")
 }

@@ -223,10 +223,7 @@ func (a *App) getIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	now := a.now()
 	d := IncidentDetail{Incident: inc, SLA: a.settings.SLA.SLA(inc, now), Escalation: a.settings.Escalation[inc.Severity],
-		Alerts: alerts, Timeline: events, ReviewMissing: []string{"the whole review"}, Regulatory: []ClockState{}}
-	if inc.Review != nil {
-		d.ReviewMissing = inc.Review.Missing()
-	}
+		Alerts: alerts, Timeline: events, ReviewMissing: inc.ReviewMissing(), Regulatory: []ClockState{}}
 	for _, c := range inc.Regulatory {
 		d.Regulatory = append(d.Regulatory, ClockState{Clock: c, Overdue: c.Overdue(now)})
 	}
