@@ -76,6 +76,12 @@ func startGrafanaHostWith(t *testing.T, s *stack, apiTokenFile string, jsonData 
 // do calls a resource as a Grafana user with an org role and decodes the JSON answer.
 func (g *grafana) do(t *testing.T, login, role, method, path string, body any) (int, map[string]any) {
 	t.Helper()
+	return g.doWith(t, map[string]string{"X-Grafana-User": login, "X-Grafana-Role": role}, method, path, body)
+}
+
+// doWith is do with the request's headers given (the user's among them).
+func (g *grafana) doWith(t *testing.T, headers map[string]string, method, path string, body any) (int, map[string]any) {
+	t.Helper()
 	var r io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -84,8 +90,9 @@ func (g *grafana) do(t *testing.T, login, role, method, path string, body any) (
 	}
 	req, err := http.NewRequest(method, g.url+"/resources/"+path, r)
 	require.NoError(t, err)
-	req.Header.Set("X-Grafana-User", login)
-	req.Header.Set("X-Grafana-Role", role)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -216,4 +223,86 @@ func TestIncidentLifecycleThroughGrafanaHost(t *testing.T) {
 		return v["intact"] == false, fmt.Sprint(v)
 	})
 	assert.Equal(t, float64(5), v["break"].(map[string]any)["seq"])
+}
+
+// Integrity and access through the built plugin binary, as Grafana runs it: reads need a signed-in user with an
+// org role; idempotency keys belong to their user; the lead role is handed on only by the lead or an Admin; logins
+// compare case-insensitively; a SEV1 review closes only with its five parts.
+func TestAccessAndIntegrityThroughGrafanaHost(t *testing.T) {
+	apiToken := filepath.Join(t.TempDir(), "api-token")
+	require.NoError(t, os.WriteFile(apiToken, []byte("plugin-api-token\n"), 0o600))
+	s := startReceiver(t, "--api-token-file", apiToken)
+	g := startGrafanaHost(t, s, apiToken)
+	as := func(login, role string, extra ...string) map[string]string {
+		h := map[string]string{"X-Grafana-User": login, "X-Grafana-Role": role}
+		for i := 0; i+1 < len(extra); i += 2 {
+			h[extra[i]] = extra[i+1]
+		}
+		return h
+	}
+	var code int
+	var out map[string]any
+	testenv.WaitFor(t, 30*time.Second, 100*time.Millisecond, func() (bool, string) {
+		code, out = g.do(t, "alice", "Editor", "POST", "incidents", map[string]any{"title": "Bot invents a refund policy",
+			"severity": "SEV1", "category": "hallucination", "ai_system": "supportbot", "reported_via": "support"})
+		return code == 200, fmt.Sprint(code, out) // the receiver migrates its schema first
+	})
+	id := out["incident"].(map[string]any)["incident_id"].(string)
+	p := "incidents/" + id
+
+	// Reads: org role None and requests without a user get 403, as changes do.
+	for _, path := range []string{"incidents", p, p + "/verify", "stats", p + "/evidence", p + "/containment"} {
+		code, out = g.do(t, "nora", "None", "GET", path, nil)
+		assert.Equal(t, 403, code, "%s as None: %v", path, out)
+		assert.Contains(t, out["error"], `nora has the org role "None"`, path)
+		code, out = g.doWith(t, map[string]string{"X-Grafana-Internal": "1"}, "GET", path, nil)
+		assert.Equal(t, 403, code, "%s without a user: %v", path, out)
+		code, _ = g.do(t, "vic", "Viewer", "GET", path, nil)
+		assert.Equal(t, 200, code, path)
+	}
+	code, out = g.do(t, "nora", "None", "POST", p+"/notes", map[string]string{"text": "x"})
+	assert.Equal(t, 403, code, out)
+
+	// Idempotency keys are the user's: bob's note with alice's key is recorded; alice's key with another body is 422.
+	code, out = g.doWith(t, as("alice", "Editor", "X-Idempotency-Key", "k-1"), "POST", p+"/notes", map[string]string{"text": "model v2 rolled out at 09:00"})
+	require.Equal(t, 200, code, out)
+	code, out = g.doWith(t, as("bob", "Editor", "X-Idempotency-Key", "k-1"), "POST", p+"/notes", map[string]string{"text": "support has 12 tickets"})
+	require.Equal(t, 200, code, out)
+	assert.Len(t, out["events"], 1)
+	code, out = g.doWith(t, as("alice", "Editor", "X-Idempotency-Key", "k-1"), "POST", p+"/notes", map[string]string{"text": "model v2 rolled out at 10:00"})
+	assert.Equal(t, 422, code, out)
+	assert.Contains(t, out["error"], "X-Idempotency-Key: ")
+	s.waitRows(t, 10*time.Second, "SELECT actor, message FROM {db}.incident_events WHERE incident_id = '"+id+"' AND kind = 'note' ORDER BY seq",
+		"user:alice\tmodel v2 rolled out at 09:00\nuser:bob\tsupport has 12 tickets\n")
+
+	// The lead role: open while vacant, then handed on by the lead (any case) or an Admin only.
+	steps := []struct {
+		login, role, method, path string
+		body                      any
+		status                    int
+	}{
+		{"alice", "Editor", "POST", p + "/roles", map[string]string{"role": "incident_lead", "user": "alice"}, 200},
+		{"bob", "Editor", "POST", p + "/roles", map[string]string{"role": "incident_lead", "user": "bob"}, 403},
+		{"bob", "Editor", "POST", p + "/status", map[string]string{"status": "resolved"}, 403},
+		{"ALICE", "Editor", "POST", p + "/status", map[string]string{"status": "resolved", "reason": "rolled back"}, 200},
+		{"alice", "Editor", "PUT", p + "/review", map[string]any{"started_at": time.Now().Add(-time.Hour), "detected_at": time.Now(),
+			"impact": "wrong policy quoted", "affected": "40 customers", "root_cause_class": "bad_data", "root_cause": "stale documents",
+			"action_items": []map[string]string{{"text": "Re-index nightly", "owner": "bob", "due": "2030-01-31", "status": "open"}}}, 200},
+		{"alice", "Editor", "POST", p + "/close", nil, 409},
+		{"alice", "Editor", "PUT", p + "/review", map[string]any{"started_at": time.Now().Add(-time.Hour), "detected_at": time.Now(),
+			"impact": "wrong policy quoted", "affected": "40 customers", "root_cause_class": "bad_data", "root_cause": "stale documents",
+			"action_items":     []map[string]string{{"text": "Re-index nightly", "owner": "bob", "due": "2030-01-31", "status": "open"}},
+			"playbook_changes": "none", "regulatory_follow_up": "none"}, 200},
+		{"root", "Admin", "POST", p + "/roles", map[string]string{"role": "incident_lead", "user": "bob"}, 200},
+		{"alice", "Editor", "POST", p + "/close", nil, 403},
+		{"Bob", "Editor", "POST", p + "/close", nil, 200},
+	}
+	for i, st := range steps {
+		code, out := g.do(t, st.login, st.role, st.method, st.path, st.body)
+		require.Equal(t, st.status, code, "step %d: %s %s as %s: %v", i, st.method, st.path, st.login, out)
+		if st.path == p+"/close" && code == 409 {
+			assert.Contains(t, out["error"], "missing: playbook_changes, regulatory_follow_up")
+		}
+	}
+	s.waitRows(t, 10*time.Second, "SELECT status, incident_lead, review_complete FROM {db}.incidents WHERE incident_id = '"+id+"'", "closed\tbob\t1\n")
 }

@@ -410,7 +410,7 @@ func (g *gen) incident(k int, big bool) error {
 				t := at(reviewOff)
 				r := incident.Review{StartedAt: declaredAt.Truncate(time.Second), DetectedAt: declaredAt.Truncate(time.Second),
 					ContainedAt: at(containOff).Truncate(time.Second), Impact: "Users received wrong or unsafe answers",
-					Affected: "customers of " + ai, RootCauseClass: rc, RootCause: cause, PlaybookChanges: "Updated the runbook",
+					Affected: "customers of " + ai, RootCauseClass: rc, RootCause: cause, PlaybookChanges: "Updated the runbook", RegulatoryFollowUp: "none",
 					ActionItems: make([]incident.ActionItem, len(items))}
 				for i, it := range items {
 					days, _ := strconv.Atoi(it.Due[1:])
@@ -624,7 +624,7 @@ func (w *rowWriter) row(e *incident.Event, st *incident.Incident, writeState boo
 	b = appendStringField(b, "incident_lead", st.Lead())
 	b = appendStringField(b, "reported_via", st.ReportedVia)
 	b = append(b, `,"review_complete":`...)
-	b = appendBool(b, st.Review != nil && len(st.Review.Missing()) == 0)
+	b = appendBool(b, st.ReviewComplete())
 	b = appendNullableTimeField(b, "regulatory_due_at", st.NextRegulatoryDue())
 	b = append(b, `,"action_items_due":[`...)
 	if st.Review != nil {

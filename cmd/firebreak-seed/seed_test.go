@@ -229,7 +229,7 @@ func assertFoldIsRow(t *testing.T, inc *incident.Incident, r store.Row) {
 	assert.Equal(t, inc.LastSeq, r.LastSeq, inc.ID)
 	assert.Equal(t, inc.LastHash, r.LastHash, inc.ID)
 	assert.Equal(t, sec(inc.UpdatedAt), r.UpdatedAt, inc.ID)
-	assert.Equal(t, inc.Review != nil && len(inc.Review.Missing()) == 0, r.ReviewComplete, inc.ID)
+	assert.Equal(t, inc.ReviewComplete(), r.ReviewComplete, inc.ID)
 	assert.Equal(t, sec(inc.NextRegulatoryDue()), r.RegulatoryDueAt, inc.ID)
 }
 

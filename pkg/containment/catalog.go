@@ -311,7 +311,7 @@ func (a *Action) MayRequest(who incident.Actor, inc *incident.Incident) (bool, s
 		return true, ""
 	}
 	for _, r := range a.RequestRoles {
-		if inc != nil && inc.Roles[r] == who.Login && who.Login != "" {
+		if inc != nil && incident.SameLogin(inc.Roles[r], who.Login) {
 			return true, ""
 		}
 	}

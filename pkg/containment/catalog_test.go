@@ -101,6 +101,8 @@ func TestMayRequest(t *testing.T) {
 		{incident.Actor{Login: "alice", Role: incident.Editor}, false, "may be requested by Admin, technical_lead only"},
 		{incident.Actor{Login: "ada", Role: incident.Admin}, true, ""},
 		{incident.Actor{Login: "tess", Role: incident.Editor}, true, ""},
+		{incident.Actor{Login: "TESS", Role: incident.Editor}, true, ""}, // logins are case-insensitive, as in Grafana
+		{incident.Actor{Login: "", Role: incident.Editor}, false, "may be requested by"},
 		{incident.Actor{Login: "root", Role: incident.Admin}, true, ""},
 	} {
 		ok, why := a.MayRequest(tc.who, inc)

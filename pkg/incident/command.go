@@ -16,6 +16,9 @@ const (
 	Admin  OrgRole = "Admin"
 )
 
+// Valid reports whether r is one of the roles Firebreak knows (Grafana's role None is not: it grants nothing).
+func (r OrgRole) Valid() bool { return r == Viewer || r == Editor || r == Admin }
+
 func (r OrgRole) atLeast(min OrgRole) bool {
 	rank := map[OrgRole]int{Viewer: 1, Editor: 2, Admin: 3}
 	return rank[r] >= rank[min] && rank[r] > 0
@@ -132,7 +135,7 @@ func (c *Command) Validate() error {
 	if c.Actor.Login == "" {
 		return invalid("actor.login: missing")
 	}
-	if c.Actor.Role != Viewer && c.Actor.Role != Editor && c.Actor.Role != Admin {
+	if !c.Actor.Role.Valid() {
 		return invalid("actor.role: %q is not Viewer, Editor or Admin", c.Actor.Role)
 	}
 	if c.Kind != CmdDeclare && c.IncidentID == "" {
@@ -184,6 +187,9 @@ func (c *Command) Validate() error {
 		}
 		if _, err := ParseResponseRole(c.Role.Role); err != nil {
 			return invalid("role: %v", err)
+		}
+		if c.Role.Previous != "" {
+			return invalid("previous: recorded by Firebreak (who held the role before), not sent")
 		}
 		return text("user", c.Role.User, 200, true)
 	case CmdNote:
@@ -254,8 +260,8 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if inc.HasCause(c.ID) {
-		return nil, nil // the same command again (a retry, a replay): already done
+	if replayed, err := inc.Replayed(c); replayed || err != nil {
+		return nil, err // the same command again (a retry, a replay): already done; or its id taken by another
 	}
 	if err := authorize(c, inc); err != nil {
 		return nil, err
@@ -264,7 +270,7 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 	work := inc.Clone()
 	var events []Event
 	add := func(k Kind, at time.Time, msg string, body any) error {
-		e, err := work.appendCaused(c.ID, k, at, now, actor, msg, body)
+		e, err := work.appendCaused(c.cause(), k, at, now, actor, msg, body)
 		if err != nil {
 			var te *ErrTransition
 			if errors.As(err, &te) {
@@ -287,7 +293,12 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 		err = add(KindSeverityChanged, now, fmt.Sprintf("Severity changed from %s to %s by %s: %s", inc.Severity, to, c.Actor.Login, c.Severity.Reason),
 			SeverityBody{From: inc.Severity, To: to, Reason: c.Severity.Reason})
 	case CmdAssignRole:
-		err = add(KindRoleAssigned, now, fmt.Sprintf("%s assigned %s as %s", c.Actor.Login, c.Role.User, c.Role.Role), *c.Role)
+		body := *c.Role
+		msg := fmt.Sprintf("%s assigned %s as %s", c.Actor.Login, body.User, body.Role)
+		if body.Previous = inc.Roles[body.Role]; body.Previous != "" {
+			msg = fmt.Sprintf("%s handed the %s role from %s to %s", c.Actor.Login, body.Role, body.Previous, body.User)
+		}
+		err = add(KindRoleAssigned, now, msg, body)
 	case CmdNote:
 		err = add(KindNote, now, c.Note.Text, *c.Note)
 	case CmdStatus:
@@ -310,13 +321,9 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 		if err := CheckTransition(inc.Status, KindClosed); err != nil {
 			return nil, err
 		}
-		if inc.Severity != SEV3 && (inc.Review == nil || len(inc.Review.Missing()) > 0) {
-			missing := []string{"the whole review"}
-			if inc.Review != nil {
-				missing = inc.Review.Missing()
-			}
-			return nil, &ErrTransition{Kind: KindClosed, From: inc.Status,
-				Detail: fmt.Sprintf("a %s incident closes only with a complete review; missing: %s", inc.Severity, strings.Join(missing, ", "))}
+		if inc.Severity != SEV3 && !inc.ReviewComplete() {
+			return nil, &ErrTransition{Kind: KindClosed, From: inc.Status, Detail: fmt.Sprintf(
+				"a %s incident closes only with a complete review; missing: %s", inc.Severity, strings.Join(inc.ReviewMissing(), ", "))}
 		}
 		err = add(KindClosed, now, fmt.Sprintf("Closed by %s", c.Actor.Login), StatusBody{From: inc.Status, To: Closed})
 	case CmdRegulatoryFlag:
@@ -360,7 +367,7 @@ func DeclareByHand(c *Command, id string, now time.Time) (*Incident, Event, erro
 		what = "drill"
 	}
 	inc := &Incident{ID: id}
-	e, err := inc.appendCaused(c.ID, KindDeclared, now, now, actor,
+	e, err := inc.appendCaused(c.cause(), KindDeclared, now, now, actor,
 		fmt.Sprintf("%s declared a %s %s %s on %s (reported via %s)", c.Actor.Login, d.Severity, d.Category, what, d.AISystem, d.ReportedVia),
 		DeclaredBody{
 			Title: strings.TrimSpace(d.Title), Description: d.Description, AISystem: d.AISystem, Category: d.Category,
@@ -373,12 +380,29 @@ func DeclareByHand(c *Command, id string, now time.Time) (*Incident, Event, erro
 	return inc, e, nil
 }
 
-// authorize applies the rules: Viewers read only; Editors declare, acknowledge, take notes, assign roles, raise
-// severity, contain, reopen, edit the review and record regulatory duties; lowering severity, resolving and
-// closing are for the incident's lead or an Admin.
+// MayAssign says whether actor (an Editor or Admin) may assign role on inc: anyone may take or give a vacant role,
+// but once an incident has a lead, only that lead or an Admin may hand the lead role on (*ErrForbidden otherwise).
+// Without this, any Editor could make themselves lead and then resolve, close, lower the severity and approve
+// other people's containment requests.
+func MayAssign(actor Actor, inc *Incident, role string) error {
+	lead := inc.Lead()
+	if role != RoleIncidentLead || lead == "" || actor.Role == Admin || SameLogin(lead, actor.Login) {
+		return nil
+	}
+	return &ErrForbidden{Reason: fmt.Sprintf("only the incident lead (%s) or an Admin may hand on the %s role", lead, RoleIncidentLead)}
+}
+
+// authorize applies the rules: Viewers read only; Editors declare, acknowledge, take notes, assign roles (the
+// incident lead's only while it is vacant), raise severity, contain, reopen, edit the review and record regulatory
+// duties; lowering severity, resolving, closing and handing on the lead role are for the incident's lead or an Admin.
 func authorize(c *Command, inc *Incident) error {
 	if !c.Actor.Role.atLeast(Editor) {
 		return &ErrForbidden{Reason: fmt.Sprintf("%s is a %s: viewers can read incidents but not change them", c.Actor.Login, c.Actor.Role)}
+	}
+	if c.Kind == CmdAssignRole && inc != nil {
+		if err := MayAssign(c.Actor, inc, c.Role.Role); err != nil {
+			return err
+		}
 	}
 	leadOnly := ""
 	switch {
@@ -392,7 +416,7 @@ func authorize(c *Command, inc *Incident) error {
 	if leadOnly == "" || c.Actor.Role == Admin {
 		return nil
 	}
-	if lead := inc.Lead(); lead != c.Actor.Login {
+	if lead := inc.Lead(); !SameLogin(lead, c.Actor.Login) {
 		who := "no incident lead is assigned"
 		if lead != "" {
 			who = "the incident lead is " + lead

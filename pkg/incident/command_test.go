@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -117,10 +118,18 @@ func TestCloseNeedsCompleteReviewForSEV1AndSEV2(t *testing.T) {
 	review.Review = &Review{StartedAt: t0, DetectedAt: t0, Impact: "i", Affected: "customers", RootCauseClass: "bad_data",
 		RootCause: "stale policy documents", ActionItems: []ActionItem{{Text: "refresh index", Owner: "bob", Due: "2026-12-01", Status: "open"}}}
 	require.NoError(t, run(t, inc, review))
-	assert.Empty(t, inc.Review.Missing())
+	assert.Equal(t, []string{"playbook_changes", "regulatory_follow_up"}, inc.ReviewMissing(), "five parts for a SEV1")
+	require.ErrorAs(t, run(t, inc, cmd(CmdClose, root)), &te)
+	assert.Contains(t, te.Error(), "missing: playbook_changes, regulatory_follow_up")
+
+	review.ID += "-v3"
+	review.Review.PlaybookChanges, review.Review.RegulatoryFollowUp = "Refresh check in the hallucination runbook", "none"
+	require.NoError(t, run(t, inc, review))
+	assert.Empty(t, inc.ReviewMissing())
+	assert.True(t, inc.ReviewComplete())
 	assert.Equal(t, []time.Time{time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}, inc.Review.OpenActionItemDues())
 	require.NoError(t, run(t, inc, cmd(CmdClose, root)))
-	review.ID += "-v3"
+	review.ID += "-v4"
 	require.ErrorAs(t, run(t, inc, review), &te, "review of a closed incident is frozen")
 }
 
@@ -215,4 +224,140 @@ func again(c *Command) *Command {
 	cmdSeq++
 	n.ID = fmt.Sprintf("%s-again%d", c.ID, cmdSeq)
 	return &n
+}
+
+// The lead role: open to Editors while vacant; once held, handed on only by its holder (in any spelling of the
+// login) or an Admin. Other roles stay open to Editors. Every assignment is an event naming who held the role.
+func TestLeadHandOverRules(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		lead  string
+		role  string
+		actor Actor
+		to    string
+		want  string // "" allowed, else the refusal
+	}{
+		{"an Editor takes the vacant lead", "", RoleIncidentLead, bob, "bob", ""},
+		{"an Editor gives the vacant lead", "", RoleIncidentLead, bob, "alice", ""},
+		{"another Editor takes the lead", "alice", RoleIncidentLead, bob, "bob", "only the incident lead (alice) or an Admin may hand on the incident_lead role"},
+		{"another Editor gives the lead away", "alice", RoleIncidentLead, bob, "carol", "only the incident lead (alice)"},
+		{"the lead hands on", "alice", RoleIncidentLead, alice, "bob", ""},
+		{"the lead hands on in capitals", "alice", RoleIncidentLead, Actor{Login: "ALICE", Role: Editor}, "bob", ""},
+		{"the lead written in capitals hands on", "ALICE", RoleIncidentLead, alice, "bob", ""},
+		{"an Admin hands on", "alice", RoleIncidentLead, root, "bob", ""},
+		{"a viewer", "", RoleIncidentLead, vic, "vic", "viewers can read"},
+		{"a viewer who is the lead", "vic", RoleIncidentLead, vic, "bob", "viewers can read"},
+		{"other roles stay open", "alice", RoleTechnicalLead, bob, "bob", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inc := handDeclared(t, SEV1)
+			if tt.lead != "" {
+				lead := cmd(CmdAssignRole, root)
+				lead.Role = &RoleBody{Role: RoleIncidentLead, User: tt.lead}
+				require.NoError(t, run(t, inc, lead))
+			}
+			before := inc.Roles[tt.role]
+			assign := cmd(CmdAssignRole, tt.actor)
+			assign.Role = &RoleBody{Role: tt.role, User: tt.to}
+			events, err := Execute(assign, inc, t0.Add(time.Minute))
+			if tt.want != "" {
+				var fe *ErrForbidden
+				require.ErrorAs(t, err, &fe)
+				assert.Contains(t, fe.Reason, tt.want)
+				assert.Equal(t, before, inc.Roles[tt.role], "nothing changed")
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, events, 1)
+			assert.Equal(t, tt.to, inc.Roles[tt.role])
+			var body RoleBody
+			require.NoError(t, json.Unmarshal(events[0].Body, &body))
+			assert.Equal(t, RoleBody{Role: tt.role, User: tt.to, Previous: before}, body)
+			if before != "" {
+				assert.Equal(t, fmt.Sprintf("%s handed the %s role from %s to %s", tt.actor.Login, tt.role, before, tt.to), events[0].Message)
+			}
+		})
+	}
+
+	// previous is Firebreak's to record.
+	c := cmd(CmdAssignRole, alice)
+	c.Role = &RoleBody{Role: RoleIncidentLead, User: "alice", Previous: "nobody"}
+	var ie *ErrInvalid
+	require.ErrorAs(t, c.Validate(), &ie)
+	assert.Contains(t, ie.Reason, "previous")
+}
+
+// The review's completeness: five parts for SEV1 and SEV2, each text part may say "none" but not nothing, and no
+// action items only when said explicitly; SEV3 keeps its rules.
+func TestReviewCompleteness(t *testing.T) {
+	item := ActionItem{Text: "re-index nightly", Owner: "bob", Due: "2030-01-31", Status: "open"}
+	whole := func() Review {
+		return Review{StartedAt: t0, DetectedAt: t0, Impact: "wrong policy quoted", Affected: "40 customers",
+			RootCauseClass: "bad_data", RootCause: "stale documents", ActionItems: []ActionItem{item},
+			PlaybookChanges: "check freshness first", RegulatoryFollowUp: "none"}
+	}
+	for _, tt := range []struct {
+		name   string
+		edit   func(*Review)
+		sev123 [3][]string // missing at SEV1, SEV2, SEV3
+	}{
+		{"all five parts", func(*Review) {}, [3][]string{{}, {}, {}}},
+		{"every part says none", func(r *Review) {
+			r.ActionItems, r.ActionItemsNone, r.PlaybookChanges, r.RegulatoryFollowUp = nil, true, "none", "None"
+		}, [3][]string{{}, {}, {"action_items"}}},
+		{"no playbook changes", func(r *Review) { r.PlaybookChanges = "" },
+			[3][]string{{"playbook_changes"}, {"playbook_changes"}, {}}},
+		{"blank regulatory follow-up", func(r *Review) { r.RegulatoryFollowUp = " \n" },
+			[3][]string{{"regulatory_follow_up"}, {"regulatory_follow_up"}, {}}},
+		{"no action items, not said", func(r *Review) { r.ActionItems = []ActionItem{} },
+			[3][]string{{"action_items"}, {"action_items"}, {"action_items"}}},
+		{"an action without owner and date", func(r *Review) { r.ActionItems = []ActionItem{{Text: "fix", Status: "open"}} },
+			[3][]string{{"action_items[0] owner and due date"}, {"action_items[0] owner and due date"}, {"action_items[0] owner and due date"}}},
+		{"what happened missing", func(r *Review) { r.StartedAt, r.Impact = time.Time{}, "" },
+			[3][]string{{"started_at", "impact"}, {"started_at", "impact"}, {"started_at", "impact"}}},
+		{"why missing", func(r *Review) { r.RootCauseClass, r.RootCause = "", "" },
+			[3][]string{{"root_cause_class", "root_cause"}, {"root_cause_class", "root_cause"}, {"root_cause_class", "root_cause"}}},
+		{"only the old parts", func(r *Review) { r.PlaybookChanges, r.RegulatoryFollowUp = "", "" },
+			[3][]string{{"playbook_changes", "regulatory_follow_up"}, {"playbook_changes", "regulatory_follow_up"}, {}}},
+	} {
+		for i, sev := range []Severity{SEV1, SEV2, SEV3} {
+			r := whole()
+			tt.edit(&r)
+			assert.Equal(t, tt.sev123[i], r.MissingFor(sev), "%s at %s", tt.name, sev)
+			inc := &Incident{Severity: sev, Review: &r}
+			assert.Equal(t, len(tt.sev123[i]) == 0, inc.ReviewComplete(), "%s at %s", tt.name, sev)
+		}
+	}
+	assert.Equal(t, []string{"the whole review"}, (&Incident{Severity: SEV1}).ReviewMissing())
+	assert.False(t, (&Incident{Severity: SEV3}).ReviewComplete())
+
+	r := whole()
+	r.ActionItemsNone = true
+	c := Command{ID: "1", Kind: CmdReview, IncidentID: "x", Actor: alice, Review: &r}
+	var ie *ErrInvalid
+	require.ErrorAs(t, c.Validate(), &ie, "no action, yet an action")
+	assert.Contains(t, ie.Reason, "review.action_items_none")
+}
+
+// A review stored before action_items_none existed decodes and folds as it did (events are evidence: their bodies
+// never change meaning), and is judged by today's rules.
+func TestOldStoredReviewStillReads(t *testing.T) {
+	inc, timeline := declaredTimeline(t)
+	old := `{"started_at":"2026-01-01T10:00:00Z","detected_at":"2026-01-01T10:05:00Z","impact":"i","affected":"a",` +
+		`"root_cause_class":"bad_data","root_cause":"r","action_items":[{"text":"t","owner":"bob","due":"2026-02-01","status":"open"}],` +
+		`"playbook_changes":"","regulatory_follow_up":""}`
+	e := inc.NewEvent(KindReviewUpdated, t0, t0, UserActor("alice"), "Review updated by alice", json.RawMessage(old))
+	e.Body = json.RawMessage(old)
+	e.Hash = e.ComputeHash()
+	folded, err := Fold(stored(t, append(timeline, e)))
+	require.NoError(t, err)
+	require.NotNil(t, folded.Review)
+	assert.Equal(t, Review{StartedAt: time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC), DetectedAt: time.Date(2026, 1, 1, 10, 5, 0, 0, time.UTC),
+		Impact: "i", Affected: "a", RootCauseClass: "bad_data", RootCause: "r",
+		ActionItems: []ActionItem{{Text: "t", Owner: "bob", Due: "2026-02-01", Status: "open"}}}, *folded.Review)
+	assert.Equal(t, []string{"playbook_changes", "regulatory_follow_up"}, folded.ReviewMissing(), "a SEV2 review needs its five parts")
+	b, err := json.Marshal(folded.Review)
+	require.NoError(t, err)
+	assert.JSONEq(t, old, string(b), "a review without action_items_none writes as it did")
+	assert.NotContains(t, string(b), "action_items_none")
 }

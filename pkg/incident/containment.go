@@ -314,7 +314,7 @@ func (inc *Incident) CheckDecision(actor Actor, req *ContainmentRequest, kind Ki
 	if req.State != ContainmentPending {
 		return &ErrTransition{Kind: kind, From: inc.Status, Detail: fmt.Sprintf("containment request %s is %s, not waiting for approval", req.RequestID, req.State)}
 	}
-	if actor.Login == req.RequestedBy {
+	if SameLogin(actor.Login, req.RequestedBy) {
 		return &ErrForbidden{Reason: fmt.Sprintf("%s requested %q: nobody may %s their own containment request", actor.Login, req.Label, what)}
 	}
 	if !inc.MayDecide(actor) {
@@ -326,7 +326,7 @@ func (inc *Incident) CheckDecision(actor Actor, req *ContainmentRequest, kind Ki
 // MayDecide reports whether actor may approve or reject containment requests on inc (other people's): the incident
 // lead or an Admin.
 func (inc *Incident) MayDecide(actor Actor) bool {
-	return actor.Role == Admin || (actor.Role.atLeast(Editor) && inc.Lead() != "" && inc.Lead() == actor.Login)
+	return actor.Role == Admin || (actor.Role.atLeast(Editor) && SameLogin(inc.Lead(), actor.Login))
 }
 
 func (c *Command) requestIDOf() string {

@@ -184,3 +184,57 @@ func TestContainmentValidate(t *testing.T) {
 		ContainmentStart: &ContainmentStartRequest{ContainmentStartBody: good, Snapshot: snap}}
 	assert.NoError(t, ok.Validate())
 }
+
+// People are compared as Grafana compares logins (case-insensitively) in every rule: the requester may not approve
+// as ALICE, and the lead is the lead however either spelling is written.
+func TestIdentityRulesIgnoreCase(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		lead     string
+		actor    Actor
+		approves bool
+		why      string
+	}{
+		{"requester as an Admin in capitals", "", Actor{Login: "ALICE", Role: Admin}, false, "nobody may approve their own"},
+		{"requester in mixed case", "bob", Actor{Login: "Alice", Role: Admin}, false, "nobody may approve their own"},
+		{"lead written in capitals", "BOB", Actor{Login: "bob", Role: Editor}, true, ""},
+		{"lead acting in capitals", "bob", Actor{Login: "BOB", Role: Editor}, true, ""},
+		{"an Editor who is not the lead", "bob", Actor{Login: "carol", Role: Editor}, false, "only the incident lead or an Admin"},
+		{"no lead", "", Actor{Login: "bob", Role: Editor}, false, "no incident lead is assigned"},
+		{"a viewer who is the lead", "vic", Actor{Login: "VIC", Role: Viewer}, false, "viewers"},
+		{"another Admin", "", Actor{Login: "root", Role: Admin}, true, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inc := handDeclared(t, SEV1)
+			if tt.lead != "" {
+				lead := cmd(CmdAssignRole, root)
+				lead.Role = &RoleBody{Role: RoleIncidentLead, User: tt.lead}
+				require.NoError(t, run(t, inc, lead))
+			}
+			req := requestCmd(alice, true)
+			require.NoError(t, run(t, inc, req))
+			err := run(t, inc, decisionCmd(CmdContainmentApprove, tt.actor, req.ID, ""))
+			if tt.approves {
+				require.NoError(t, err)
+				assert.True(t, inc.MayDecide(tt.actor))
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.why)
+			assert.Equal(t, ContainmentPending, inc.ContainmentRequest(req.ID).State)
+		})
+	}
+
+	// The lead's rights (resolve, lower the severity, close) follow the same comparison.
+	inc := handDeclared(t, SEV2)
+	lead := cmd(CmdAssignRole, alice)
+	lead.Role = &RoleBody{Role: RoleIncidentLead, User: "Bob"}
+	require.NoError(t, run(t, inc, lead))
+	lower := cmd(CmdSeverity, Actor{Login: "bob", Role: Editor})
+	lower.Severity = &SeverityRequest{Severity: SEV3, Reason: "few users"}
+	require.NoError(t, run(t, inc, lower))
+	resolve := cmd(CmdStatus, Actor{Login: "BOB", Role: Editor})
+	resolve.Status = &StatusRequest{Status: "resolved"}
+	require.NoError(t, run(t, inc, resolve))
+	require.NoError(t, run(t, inc, cmd(CmdClose, Actor{Login: "bOb", Role: Editor})))
+}

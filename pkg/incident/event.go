@@ -44,7 +44,7 @@ type Event struct {
 	Actor      string          `json:"actor"`
 	Message    string          `json:"message"`
 	Body       json.RawMessage `json:"body"`
-	Cause      string          `json:"cause,omitempty"` // id of the command that made it, so a replayed command is recognized
+	Cause      string          `json:"cause,omitempty"` // the command that made it ("<id>#<fingerprint>", see Command.Fingerprint), so a replayed command is recognized
 	PrevHash   string          `json:"prev_hash"`
 	Hash       string          `json:"hash"`
 

@@ -122,9 +122,10 @@ func (inc *Incident) Apply(e Event) error {
 	}
 	if e.Cause != "" {
 		if inc.causes == nil {
-			inc.causes = map[string]bool{}
+			inc.causes = map[string]string{}
 		}
-		inc.causes[e.Cause] = true
+		id, fingerprint := splitCause(e.Cause)
+		inc.causes[id] = fingerprint
 	}
 	inc.LastSeq = e.Seq
 	inc.LastHash = e.Hash

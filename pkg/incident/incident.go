@@ -165,11 +165,14 @@ type Incident struct {
 
 	episodes    map[Digest]episode // alert episodes attached, by digest of their key; drive AlertCount and FiringCount
 	truncations map[string]bool    // digests of recorded alerts_truncated events
-	causes      map[string]bool    // ids of the commands on the timeline
+	causes      map[string]string  // id -> fingerprint ("" for events recorded before fingerprints) of the commands on the timeline
 }
 
 // HasCause reports whether a command with this id already produced events on the timeline.
-func (inc *Incident) HasCause(commandID string) bool { return inc.causes[commandID] }
+func (inc *Incident) HasCause(commandID string) bool {
+	_, ok := inc.causes[commandID]
+	return ok
+}
 
 // episode is what an incident keeps of an alert episode attached to it.
 type episode struct {
@@ -219,7 +222,7 @@ func (inc *Incident) Clone() *Incident {
 		c.Regulatory[i] = &cc
 	}
 	c.Containment = cloneContainment(inc.Containment)
-	c.causes = make(map[string]bool, len(inc.causes))
+	c.causes = make(map[string]string, len(inc.causes))
 	for k, v := range inc.causes {
 		c.causes[k] = v
 	}

@@ -30,10 +30,11 @@ func ParseResponseRole(v string) (string, error) {
 // ReportChannels are how a hand-declared incident was reported.
 var ReportChannels = []string{"support", "security", "legal", "engineering", "other"}
 
-// RoleBody is the body of role_assigned.
+// RoleBody is the body of role_assigned (and, without Previous, the payload of its command).
 type RoleBody struct {
-	Role string `json:"role"`
-	User string `json:"user"`
+	Role     string `json:"role"`
+	User     string `json:"user"`
+	Previous string `json:"previous,omitempty"` // who held the role before, recorded by Firebreak
 }
 
 // Regime is a legal reporting regime with a clock.
@@ -104,7 +105,10 @@ func (c *Clock) Reported() bool { return !c.InitialAt.IsZero() || !c.CompleteAt.
 // Overdue reports whether no report went out and the deadline has passed.
 func (c *Clock) Overdue(now time.Time) bool { return !c.Reported() && now.After(c.DueAt) }
 
-// Review is the post-incident review.
+// Review is the post-incident review. The playbook's review has five parts: what happened (StartedAt, DetectedAt,
+// Impact, Affected), why (RootCauseClass, RootCause), the actions with owners and dates (ActionItems, or
+// ActionItemsNone when there are none), the playbook changes and the regulatory follow-up (each may be "none").
+// A review_updated event's body is a Review: fields are only ever added, so old reviews decode as they did.
 type Review struct {
 	StartedAt          time.Time    `json:"started_at,omitzero"`
 	DetectedAt         time.Time    `json:"detected_at,omitzero"`
@@ -114,6 +118,7 @@ type Review struct {
 	RootCauseClass     string       `json:"root_cause_class"`
 	RootCause          string       `json:"root_cause"`
 	ActionItems        []ActionItem `json:"action_items"`
+	ActionItemsNone    bool         `json:"action_items_none,omitempty"` // says explicitly that no action follows
 	PlaybookChanges    string       `json:"playbook_changes"`
 	RegulatoryFollowUp string       `json:"regulatory_follow_up"`
 }
@@ -134,6 +139,9 @@ func (r *Review) Validate() error {
 	if r.RootCauseClass != "" && !contains(RootCauseClasses, r.RootCauseClass) {
 		return fmt.Errorf("root_cause_class: %q is not one of %s", r.RootCauseClass, strings.Join(RootCauseClasses, ", "))
 	}
+	if r.ActionItemsNone && len(r.ActionItems) > 0 {
+		return fmt.Errorf("action_items_none: true says no action follows, but action_items lists %d", len(r.ActionItems))
+	}
 	for i, a := range r.ActionItems {
 		if strings.TrimSpace(a.Text) == "" {
 			return fmt.Errorf("action_items[%d].text: empty", i)
@@ -150,27 +158,51 @@ func (r *Review) Validate() error {
 	return nil
 }
 
-// Missing lists what a complete review still lacks (empty when complete). SEV1 and SEV2 incidents close only with
-// a complete review.
-func (r *Review) Missing() []string {
-	var missing []string
+// MissingFor lists what the review of an incident of severity sev still lacks, by field (empty, never nil, when it
+// is complete). A SEV1 or SEV2 review is complete with all five parts (see Review): what happened, why, at least
+// one action item with an owner and a due date or action_items_none, the playbook changes and the regulatory
+// follow-up; a text part may say "none", but not nothing. A SEV3 review keeps the rules it had: what happened, why
+// and at least one action item with owner and due date. SEV1 and SEV2 incidents close only with a complete review.
+func (r *Review) MissingFor(sev Severity) []string {
+	missing := []string{}
 	check := func(ok bool, field string) {
 		if !ok {
 			missing = append(missing, field)
 		}
 	}
+	said := func(v string) bool { return strings.TrimSpace(v) != "" }
+	full := sev != SEV3
+	// What happened.
 	check(!r.StartedAt.IsZero(), "started_at")
 	check(!r.DetectedAt.IsZero(), "detected_at")
-	check(strings.TrimSpace(r.Impact) != "", "impact")
-	check(strings.TrimSpace(r.Affected) != "", "affected")
+	check(said(r.Impact), "impact")
+	check(said(r.Affected), "affected")
+	// Why.
 	check(r.RootCauseClass != "", "root_cause_class")
-	check(strings.TrimSpace(r.RootCause) != "", "root_cause")
-	check(len(r.ActionItems) > 0, "action_items")
+	check(said(r.RootCause), "root_cause")
+	// The actions, with owners and dates.
+	check(len(r.ActionItems) > 0 || (full && r.ActionItemsNone), "action_items")
 	for i, a := range r.ActionItems {
 		check(a.Owner != "" && a.Due != "", fmt.Sprintf("action_items[%d] owner and due date", i))
 	}
+	if full {
+		check(said(r.PlaybookChanges), "playbook_changes")
+		check(said(r.RegulatoryFollowUp), "regulatory_follow_up")
+	}
 	return missing
 }
+
+// ReviewMissing lists what the incident's review lacks to be complete at its severity (see Review.MissingFor):
+// "the whole review" when there is none yet.
+func (inc *Incident) ReviewMissing() []string {
+	if inc.Review == nil {
+		return []string{"the whole review"}
+	}
+	return inc.Review.MissingFor(inc.Severity)
+}
+
+// ReviewComplete reports whether the incident's review is complete at its severity.
+func (inc *Incident) ReviewComplete() bool { return len(inc.ReviewMissing()) == 0 }
 
 // OpenActionItemDues lists the due dates of open action items.
 func (r *Review) OpenActionItemDues() []time.Time {

@@ -42,6 +42,9 @@ func (s *State) ApplyCommand(env Envelope) ([]store.Record, CommandResult) {
 	if c.Kind == incident.CmdDeclare {
 		id := DeclaredIncidentID(c.ID)
 		if inc := s.incident(id); inc != nil {
+			if _, err := inc.Replayed(c); err != nil {
+				return nil, CommandResult{Err: err} // the key was used for another declaration
+			}
 			return nil, CommandResult{Incident: inc.Clone()}
 		}
 		inc, e, err := incident.DeclareByHand(c, id, now)

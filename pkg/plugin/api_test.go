@@ -68,10 +68,11 @@ func callResourceWith(t *testing.T, a *App, user *backend.User, method, path str
 }
 
 type env struct {
-	a    *App
-	ch   *testenv.ClickHouse
-	db   string
-	recv string
+	a        *App
+	ch       *testenv.ClickHouse
+	db       string
+	recv     string
+	recvProc *testenv.Process
 }
 
 // newEnv starts a receiver (the real binary) on a fresh database of the shared ClickHouse and an App configured
@@ -88,7 +89,7 @@ func newEnvWith(t *testing.T, jsonData map[string]any, secure map[string]string)
 	require.NoError(t, os.WriteFile(tokenFile, []byte("plugin-token"), 0o600))
 	port := testenv.FreePort(t)
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	testenv.StartBinary(t, testenv.Binary{Name: "receiver", Path: testenv.GoBuild(t, "receiver"),
+	proc := testenv.StartBinary(t, testenv.Binary{Name: "receiver", Path: testenv.GoBuild(t, "receiver"),
 		Args: []string{"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--clickhouse-dsn", ch.DSN(db),
 			"--spool-dir", filepath.Join(dir, "spool"), "--api-token-file", tokenFile},
 		ReadyURL: url + "/-/ready"})
@@ -110,7 +111,18 @@ func newEnvWith(t *testing.T, jsonData map[string]any, secure map[string]string)
 	require.NoError(t, err)
 	a := newTestApp(t, appSettings(string(raw), sec))
 	require.NoError(t, a.settingsErr)
-	return &env{a: a, ch: ch, db: db, recv: url}
+	return &env{a: a, ch: ch, db: db, recv: url, recvProc: proc}
+}
+
+// waitRows waits until a query of the test's database (named {db}) answers want. ClickHouse's tables fill one after
+// the other from one insert, so a row may show a moment after the App saw its change land.
+func (e *env) waitRows(t *testing.T, sql, want string) {
+	t.Helper()
+	sql = strings.ReplaceAll(sql, "{db}", e.db)
+	testenv.WaitFor(t, 10*time.Second, 20*time.Millisecond, func() (bool, string) {
+		got, err := e.ch.TryQuery(sql)
+		return err == nil && got == want, fmt.Sprintf("%s\ngot: %q (%v)\nwant: %q", sql, got, err, want)
+	})
 }
 
 func decode(t *testing.T, body string) map[string]any {

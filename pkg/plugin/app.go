@@ -70,29 +70,34 @@ func NewApp(_ context.Context, s backend.AppInstanceSettings) (instancemgmt.Inst
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ping", a.handlePing)
-	mux.HandleFunc("GET /incidents", a.configured(a.listIncidents))
-	mux.HandleFunc("GET /incidents/{id}", a.configured(a.getIncident))
-	mux.HandleFunc("GET /incidents/{id}/verify", a.configured(a.verify))
-	mux.HandleFunc("GET /stats", a.configured(a.stats))
-	mux.HandleFunc("GET /incidents/{id}/containment", a.configured(a.listContainment))
-	mux.HandleFunc("POST /incidents/{id}/containment", a.configured(a.requestContainment))
-	mux.HandleFunc("POST /incidents/{id}/containment/{request}/approve", a.configured(a.decideContainment(incident.CmdContainmentApprove)))
-	mux.HandleFunc("POST /incidents/{id}/containment/{request}/reject", a.configured(a.decideContainment(incident.CmdContainmentReject)))
-	mux.HandleFunc("POST /incidents/{id}/containment/{request}/retry", a.configured(a.retryContainment))
-	mux.HandleFunc("GET /containment/readiness", a.configured(a.readiness))
-	mux.HandleFunc("GET /incidents/{id}/evidence", a.configured(a.listEvidence))
-	mux.HandleFunc("GET /incidents/{id}/evidence/{snapshot}", a.configured(a.getEvidence))
+	mux.HandleFunc("GET /incidents", a.guarded(a.listIncidents))
+	mux.HandleFunc("GET /incidents/{id}", a.guarded(a.getIncident))
+	mux.HandleFunc("GET /incidents/{id}/verify", a.guarded(a.verify))
+	mux.HandleFunc("GET /stats", a.guarded(a.stats))
+	mux.HandleFunc("GET /incidents/{id}/containment", a.guarded(a.listContainment))
+	mux.HandleFunc("POST /incidents/{id}/containment", a.guarded(a.requestContainment))
+	mux.HandleFunc("POST /incidents/{id}/containment/{request}/approve", a.guarded(a.decideContainment(incident.CmdContainmentApprove)))
+	mux.HandleFunc("POST /incidents/{id}/containment/{request}/reject", a.guarded(a.decideContainment(incident.CmdContainmentReject)))
+	mux.HandleFunc("POST /incidents/{id}/containment/{request}/retry", a.guarded(a.retryContainment))
+	mux.HandleFunc("GET /containment/readiness", a.guarded(a.readiness))
+	mux.HandleFunc("GET /incidents/{id}/evidence", a.guarded(a.listEvidence))
+	mux.HandleFunc("GET /incidents/{id}/evidence/{snapshot}", a.guarded(a.getEvidence))
 	for _, route := range commandRoutes {
-		mux.HandleFunc(route.pattern, a.configured(func(w http.ResponseWriter, r *http.Request) {
+		mux.HandleFunc(route.pattern, a.guarded(func(w http.ResponseWriter, r *http.Request) {
 			a.sendCommand(w, r, route.kind, route.payload)
 		}))
 	}
 	return mux
 }
 
-// configured refuses requests while the settings are invalid.
-func (a *App) configured(h http.HandlerFunc) http.HandlerFunc {
+// guarded serves a request of a signed-in Grafana user with an org role (Viewer, Editor or Admin; 403 otherwise,
+// reads as much as changes: incidents are confidential) while the settings are valid (503 otherwise). Every route
+// but the liveness ping goes through it.
+func (a *App) guarded(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := actorOf(w, r); !ok {
+			return
+		}
 		if a.settingsErr != nil {
 			writeError(w, http.StatusServiceUnavailable, "Firebreak is not configured: "+a.settingsErr.Error())
 			return

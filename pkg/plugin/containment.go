@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,14 +61,20 @@ func viewAction(a *containment.Action) ActionView {
 	return v
 }
 
-// actorOf is the signed-in Grafana user of a request; ok is false (and a 403 written) when there is none.
+// actorOf is the signed-in Grafana user of a request; ok is false (and a 403 written) when there is none (a request
+// Grafana makes itself) or the user's org role is not Viewer, Editor or Admin (Grafana's None grants nothing).
 func actorOf(w http.ResponseWriter, r *http.Request) (incident.Actor, bool) {
 	u := backend.PluginConfigFromContext(r.Context()).User
 	if u == nil || u.Login == "" {
 		writeError(w, http.StatusForbidden, "this needs a signed-in Grafana user")
 		return incident.Actor{}, false
 	}
-	return incident.Actor{Login: u.Login, Role: incident.OrgRole(u.Role)}, true
+	role := incident.OrgRole(u.Role)
+	if !role.Valid() {
+		writeError(w, http.StatusForbidden, fmt.Sprintf("%s has the org role %q in this Grafana organization: Firebreak needs Viewer, Editor or Admin", u.Login, u.Role))
+		return incident.Actor{}, false
+	}
+	return incident.Actor{Login: u.Login, Role: role}, true
 }
 
 // loadIncident folds the incident of the request's path from its timeline; it writes the error answer and
@@ -202,7 +209,7 @@ func (a *App) requestContainment(w http.ResponseWriter, r *http.Request) {
 		writeConflict(w, why, inc)
 		return
 	}
-	key, ok := idempotencyKey(w, r)
+	key, ok := commandID(w, r, actor, inc.ID)
 	if !ok {
 		return
 	}
@@ -243,13 +250,11 @@ func (a *App) decideContainment(kind incident.CommandKind) http.HandlerFunc {
 			}
 		}
 		reqID := r.PathValue("request")
-		key, ok := idempotencyKey(w, r)
+		key, ok := commandID(w, r, actor, id)
 		if !ok {
 			return
 		}
-		// The command's id is the key within this decision: a key that happens to be another command's id (the
-		// request's, say) must not be taken for a replay of it.
-		c := &incident.Command{ID: string(kind) + "/" + reqID + "/" + key, Kind: kind, IncidentID: id, Actor: actor,
+		c := &incident.Command{ID: key, Kind: kind, IncidentID: id, Actor: actor,
 			ContainmentDecision: &incident.ContainmentDecisionBody{RequestID: reqID, Reason: body.Reason}}
 		ans, ok := a.command(w, r, c)
 		if !ok {
@@ -412,6 +417,15 @@ func (a *App) commandCtx(ctx context.Context, w http.ResponseWriter, c *incident
 		writeError(w, http.StatusBadGateway, err.Error())
 		return nil, false
 	}
+	if status == http.StatusUnprocessableEntity {
+		// The command's id was used for another request: the id is the caller's X-Idempotency-Key.
+		var refused struct {
+			Error string `json:"error"`
+		}
+		json.Unmarshal(body, &refused)
+		writeError(w, status, "X-Idempotency-Key: "+strings.TrimPrefix(refused.Error, "id: "))
+		return nil, false
+	}
 	if status != http.StatusOK {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
@@ -429,8 +443,11 @@ func (a *App) commandCtx(ctx context.Context, w http.ResponseWriter, c *incident
 	return &ans, true
 }
 
-// idempotencyKey is the X-Idempotency-Key header, or a new id.
-func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
+// commandID is the id of the command a person's request becomes: their X-Idempotency-Key scoped to them (login
+// case-folded) and to the incident ("" for a declare), so that the same request sent again is recognized and the
+// same key sent by someone else, or on another incident, is another command; or a new id when they sent no key. On
+// the timeline the id goes with the command's fingerprint, so the same key with another command or body gets 422.
+func commandID(w http.ResponseWriter, r *http.Request, actor incident.Actor, incidentID string) (string, bool) {
 	key := r.Header.Get("X-Idempotency-Key")
 	switch {
 	case key == "":
@@ -442,7 +459,7 @@ func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
 		writeError(w, http.StatusBadRequest, "X-Idempotency-Key: use letters, digits and . _ : - only")
 		return "", false
 	}
-	return key, true
+	return incident.IdempotencyID(actor.Login, incidentID, key), true
 }
 
 var idempotencyKeyPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)

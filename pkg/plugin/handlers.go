@@ -223,10 +223,7 @@ func (a *App) getIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	now := a.now()
 	d := IncidentDetail{Incident: inc, SLA: a.settings.SLA.SLA(inc, now), Escalation: a.settings.Escalation[inc.Severity],
-		Alerts: alerts, Timeline: events, ReviewMissing: []string{"the whole review"}, Regulatory: []ClockState{}}
-	if inc.Review != nil {
-		d.ReviewMissing = inc.Review.Missing()
-	}
+		Alerts: alerts, Timeline: events, ReviewMissing: inc.ReviewMissing(), Regulatory: []ClockState{}}
 	for _, c := range inc.Regulatory {
 		d.Regulatory = append(d.Regulatory, ClockState{Clock: c, Overdue: c.Overdue(now)})
 	}
@@ -334,7 +331,8 @@ var commandRoutes = []struct {
 }
 
 // sendCommand builds the command of a change route for the Grafana user, with the request body as its payload, and
-// sends it to the receiver. The idempotency key is the X-Idempotency-Key header when the caller sends one.
+// sends it to the receiver. Its id is the X-Idempotency-Key header, scoped to the user and the incident, when the
+// caller sends one (see commandID).
 func (a *App) sendCommand(w http.ResponseWriter, r *http.Request, kind incident.CommandKind, payload func(*incident.Command) any) {
 	id := r.PathValue("id")
 	actor, ok := actorOf(w, r)
@@ -346,11 +344,11 @@ func (a *App) sendCommand(w http.ResponseWriter, r *http.Request, kind incident.
 			return
 		}
 	}
-	key, ok := idempotencyKey(w, r)
+	cmdID, ok := commandID(w, r, actor, id)
 	if !ok {
 		return
 	}
-	c := &incident.Command{ID: key, Kind: kind, IncidentID: id, Actor: actor}
+	c := &incident.Command{ID: cmdID, Kind: kind, IncidentID: id, Actor: actor}
 	if payload != nil {
 		if err := decodeStrict(r, payload(c)); err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())

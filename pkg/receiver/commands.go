@@ -93,6 +93,7 @@ func writeCommandResult(w http.ResponseWriter, res ingest.CommandResult) {
 		forbidden *incident.ErrForbidden
 		conflict  *incident.ErrTransition
 		notFound  *incident.ErrNotFound
+		reused    *incident.ErrKeyReused
 	)
 	switch err := res.Err; {
 	case err == nil:
@@ -105,6 +106,8 @@ func writeCommandResult(w http.ResponseWriter, res ingest.CommandResult) {
 		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.As(err, &forbidden):
 		writeError(w, http.StatusForbidden, err.Error())
+	case errors.As(err, &reused):
+		writeError(w, http.StatusUnprocessableEntity, "id: "+err.Error())
 	case errors.As(err, &conflict):
 		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error(), "status": string(conflict.From)})
 	case errors.Is(err, ingest.ErrNotFound), errors.As(err, &notFound):

@@ -152,6 +152,17 @@ func TestCommandsAgainstClickHouse(t *testing.T) {
 		code, out = sendCommand(t, r.url, lead, apiToken)
 		require.Equal(t, 200, code, out)
 	}
+	// Its id with another command, body or person is refused (422), never answered as done; so is a declare's.
+	otherBody, otherPerson, otherKind := lead, lead, ack(lead.ID, id, "alice", incident.Editor)
+	otherBody.Role = &incident.RoleBody{Role: incident.RoleIncidentLead, User: "bob"}
+	otherPerson.Actor.Login = "bob"
+	otherDeclare := declareCmd("declare-1")
+	otherDeclare.Declare.Title = "Another incident"
+	for _, c := range []incident.Command{otherBody, otherPerson, otherKind, otherDeclare} {
+		code, out = sendCommand(t, r.url, c, apiToken)
+		assert.Equal(t, 422, code, "%+v: %v", c, out)
+		assert.Contains(t, out["error"], "id: already used for another request")
+	}
 	waitEvents(t, st, id, 3)
 	waitQuery(t, ch, "SELECT incident_lead, status FROM "+db+".incidents", "alice\tacknowledged\n")
 }

@@ -67,7 +67,8 @@ func (b *tl) flag(at time.Time, r incident.Regime, tier string, aware time.Time)
 
 func (b *tl) review(at time.Time, items ...incident.ActionItem) *tl {
 	return b.add(incident.KindReviewUpdated, at, incident.Review{StartedAt: at.Add(-time.Hour), DetectedAt: at.Add(-time.Hour),
-		Impact: "some", Affected: "users", RootCauseClass: "model_defect", RootCause: "a bug", ActionItems: items}, nil)
+		Impact: "some", Affected: "users", RootCauseClass: "model_defect", RootCause: "a bug", ActionItems: items,
+		PlaybookChanges: "none", RegulatoryFollowUp: "none"}, nil)
 }
 
 func (b *tl) records() []Record {
@@ -105,7 +106,7 @@ func expectedRow(inc *incident.Incident) Row {
 	if lead := inc.Lead(); lead != "" {
 		r.Roles[incident.RoleIncidentLead] = lead
 	}
-	r.ReviewComplete = inc.Review != nil && len(inc.Review.Missing()) == 0
+	r.ReviewComplete = inc.ReviewComplete()
 	r.RegulatoryDueAt = sec(inc.NextRegulatoryDue())
 	return r
 }

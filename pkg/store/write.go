@@ -57,7 +57,7 @@ func deriveState(st *incident.Incident) (derivedState, incident.Deadlines) {
 	if dues == nil {
 		dues = []time.Time{} // the column is an array: empty, never NULL
 	}
-	return derivedState{lead: st.Lead(), reviewComplete: st.Review != nil && len(st.Review.Missing()) == 0,
+	return derivedState{lead: st.Lead(), reviewComplete: st.ReviewComplete(),
 		regulatoryDue: deadlines.RegulatoryDue, actionItemsDue: dues}, deadlines
 }
 
