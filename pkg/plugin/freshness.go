@@ -14,7 +14,7 @@ import (
 // remembers its recent changes and, before a read, waits until ClickHouse shows them: at most readYourWritesWait,
 // after which the read returns what ClickHouse has. Changes older than recentWriteTTL are no longer waited for.
 const (
-	readYourWritesWait    = 2 * time.Second
+	readYourWritesWait    = 5 * time.Second      // far above the usual 50 ms: a busy 2-core host took 1.8-2 s
 	readYourWritesPoll    = 5 * time.Millisecond // the first wait, doubled each time up to readYourWritesMaxPoll
 	readYourWritesMaxPoll = 100 * time.Millisecond
 	recentWriteTTL        = 10 * time.Second
