@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/firebreak-dev/firebreak/pkg/httperr"
 	"github.com/firebreak-dev/firebreak/pkg/ingest"
 	"github.com/firebreak-dev/firebreak/pkg/spool"
 	"github.com/firebreak-dev/firebreak/pkg/webhook"
@@ -76,20 +77,36 @@ func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *i
 			Name: "firebreak_spool_pending_bytes", Help: "Bytes of the spool not yet in ClickHouse.",
 		}, func() float64 { return float64(sp.Stats().PendingBytes) }),
 	)
+	// The webhook and the commands bound their bodies themselves (413 beyond); the other routes take none.
 	s.mux.HandleFunc("POST /api/v1/webhook", s.webhook)
 	s.mux.HandleFunc("POST /api/v1/commands", s.command)
-	s.mux.HandleFunc("GET /api/v1/deadlines", s.deadlines)
-	s.mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "Healthy\n") })
-	s.mux.HandleFunc("GET /-/ready", s.readiness)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	s.mux.HandleFunc("GET /api/v1/deadlines", bodiless(s.deadlines))
+	s.mux.HandleFunc("GET /-/healthy", bodiless(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "Healthy\n") }))
+	s.mux.HandleFunc("GET /-/ready", bodiless(s.readiness))
+	s.mux.Handle("GET /metrics", bodiless(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}).ServeHTTP))
 	if cfg.EnablePprof {
-		s.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		s.mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-		s.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-		s.mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-		s.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		s.mux.HandleFunc("GET /debug/pprof/", bodiless(pprof.Index))
+		s.mux.HandleFunc("GET /debug/pprof/cmdline", bodiless(pprof.Cmdline))
+		s.mux.HandleFunc("GET /debug/pprof/profile", bodiless(pprof.Profile))
+		s.mux.HandleFunc("GET /debug/pprof/symbol", bodiless(pprof.Symbol))
+		s.mux.HandleFunc("GET /debug/pprof/trace", bodiless(pprof.Trace))
 	}
+	s.mux.HandleFunc("/", httperr.Unmatched(s.mux)) // JSON 404 and 405
 	return s
+}
+
+// maxBodilessBytes bounds the body of a route that takes none: it is never read, but an announced larger one is
+// refused with 413 like everywhere else.
+const maxBodilessBytes = 64 << 10
+
+func bodiless(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodilessBytes {
+			writeError(w, http.StatusRequestEntityTooLarge, r.URL.Path+" takes no body; this one is larger than 64 KiB")
+			return
+		}
+		h(w, r)
+	}
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
@@ -170,9 +187,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, map[string]string{"error": msg})
-}
+func writeError(w http.ResponseWriter, code int, msg string) { httperr.Write(w, code, msg) }
 
 func formatBytes(n int64) string {
 	switch {
