@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firebreak-dev/firebreak/pkg/httperr"
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
@@ -126,10 +127,15 @@ func ParseCatalog(raw json.RawMessage, secrets map[string]string) (Catalog, erro
 		return cat, nil
 	}
 	var in map[string][]actionJSON
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("jsonData.containment: %w (want {\"<ai_system>\": [actions]})", err)
+	if err := httperr.DecodeStrict(raw, &in); err != nil {
+		field := "jsonData.containment"
+		if fe, ok := err.(*httperr.FieldError); ok && fe.Field != "" {
+			if !strings.HasPrefix(fe.Field, "[") {
+				field += "."
+			}
+			field, err = field+fe.Field, errors.New(fe.Problem)
+		}
+		return nil, fmt.Errorf("%s: %w (want {\"<ai_system>\": [actions]})", field, err)
 	}
 	var errs []error
 	for system, actions := range in {

@@ -47,8 +47,10 @@ func TestParseCatalogErrorsNameTheField(t *testing.T) {
 		name, json, want string
 		secrets          map[string]string
 	}{
-		{"not an object", `[1]`, "jsonData.containment: json", secrets},
-		{"unknown field", base(`, "urll": "x"`), `unknown field "urll"`, secrets},
+		{"not an object", `[1]`, "jsonData.containment: expected an object, got an array", secrets},
+		{"unknown field", base(`, "urll": "x"`), `jsonData.containment.supportbot[0].urll: unknown field`, secrets},
+		{"wrong type", base(`, "requiresApproval": "yes"`), `jsonData.containment.supportbot[0].requiresApproval: expected true or false, got "yes"`, secrets},
+		{"wrong header type", base(`, "headers": {"X-Api-Key": 7}`), `jsonData.containment.supportbot[0].headers.X-Api-Key: expected a string, got 7`, secrets},
 		{"id", strings.Replace(base(""), `"rollback"`, `"Roll Back!"`, 1), "supportbot[0].id", secrets},
 		{"kind", strings.Replace(base(""), "rollback_model", "nuke", 1), "supportbot[0].kind", secrets},
 		{"label", strings.Replace(base(""), `"Roll back"`, `" "`, 1), "supportbot[0].label: missing", secrets},
@@ -72,6 +74,7 @@ func TestParseCatalogErrorsNameTheField(t *testing.T) {
 			_, err := ParseCatalog(json.RawMessage(tc.json), tc.secrets)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
+			assert.NotRegexp(t, `Go struct field|Go value|json: |containment\.actionJSON|map\[string\]`, err.Error(), "no Go names")
 			for _, s := range tc.secrets {
 				assert.NotContains(t, err.Error(), s)
 			}
