@@ -18,6 +18,9 @@ import (
 
 const containmentSecret = "e2e-containment-secret-89ab"
 
+// containmentToken is a credential the endpoint would want, from secureJsonData as a header value.
+const containmentToken = "e2e-endpoint-token-cdef0123"
+
 // The whole containment story with every real component: a fault in the demo AI service makes a Prometheus rule
 // fire; Alertmanager delivers it; the receiver declares the incident; through the built plugin binary, alice
 // requests a rollback, the Admin approves it; evidence is taken (the system's status and the rule's expression
@@ -40,7 +43,8 @@ func TestContainmentStory(t *testing.T) {
 			"statusUrl": demoURL + "/containment/status", "requiresApproval": true, "timeout": "5s",
 			"body": `{"incident_id": "{{incident_id}}", "reason": "{{reason}}"}`,
 		}}},
-	}, map[string]string{"containment.supportbot.rollback.secret": containmentSecret})
+	}, map[string]string{"containment.supportbot.rollback.secret": containmentSecret,
+		"containment.supportbot.rollback.headers.Authorization": "Bearer " + containmentToken})
 
 	var answers []string
 	do := func(login, role, method, path string, body any) (int, map[string]any) {
@@ -121,17 +125,19 @@ func TestContainmentStory(t *testing.T) {
 	require.Equal(t, 200, code)
 	assert.Equal(t, true, v["intact"])
 
-	// The secret is nowhere but where it belongs.
-	for _, a := range answers {
-		require.NotContains(t, a, containmentSecret)
-	}
+	// The secrets are nowhere but where they belong.
 	logs := g.logs(t)
 	assert.Contains(t, logs, "Containment action called", "the call is logged (without the secret)")
-	assert.NotContains(t, logs, containmentSecret)
-	assert.NotContains(t, s.receiver.Log(), containmentSecret)
-	assert.NotContains(t, demo.Log(), containmentSecret)
-	assert.Equal(t, "0", strings.TrimSpace(s.query(t, "SELECT count() FROM {db}.events WHERE position(toString(tuple(*)), '"+containmentSecret+"') > 0")))
-	assert.Equal(t, "0", strings.TrimSpace(s.query(t, "SELECT count() FROM {db}.evidence WHERE position(content, '"+containmentSecret+"') > 0")))
+	for _, secret := range []string{containmentSecret, containmentToken} {
+		for _, a := range answers {
+			require.NotContains(t, a, secret)
+		}
+		assert.NotContains(t, logs, secret)
+		assert.NotContains(t, s.receiver.Log(), secret)
+		assert.NotContains(t, demo.Log(), secret)
+		assert.Equal(t, "0", strings.TrimSpace(s.query(t, "SELECT count() FROM {db}.events WHERE position(toString(tuple(*)), '"+secret+"') > 0")))
+		assert.Equal(t, "0", strings.TrimSpace(s.query(t, "SELECT count() FROM {db}.evidence WHERE position(content, '"+secret+"') > 0")))
+	}
 }
 
 func getJSON(t *testing.T, url string) map[string]any {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -199,6 +201,9 @@ func (c *Caller) newRequest(ctx context.Context, a *Action, method, target strin
 	for k, v := range a.Headers {
 		req.Header.Set(k, v)
 	}
+	for k, v := range a.SecretHeaders {
+		req.Header.Set(k, v)
+	}
 	if len(body) > 0 && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -227,11 +232,39 @@ func (c *Caller) scrub(s string) string {
 		return s
 	}
 	for _, secret := range c.Secrets() {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
+		for _, v := range secretForms(secret) {
+			if len(v) >= 4 {
+				s = strings.ReplaceAll(s, v, "[redacted]")
+			}
 		}
 	}
 	return s
+}
+
+// secretForms are the ways an endpoint may echo a secret: as it is, JSON-escaped, and for a header value like
+// "Bearer <token>" or "Basic <base64>" its credential alone (and for Basic the decoded user:password and password).
+// The longest come first, so that a shorter form never leaves part of a longer one behind.
+func secretForms(secret string) []string {
+	forms := []string{secret}
+	if scheme, cred, ok := strings.Cut(secret, " "); ok && scheme != "" {
+		cred = strings.TrimSpace(cred)
+		forms = append(forms, cred)
+		if strings.EqualFold(scheme, "Basic") {
+			if userPass, err := base64.StdEncoding.DecodeString(cred); err == nil {
+				forms = append(forms, string(userPass))
+				if _, pass, ok := strings.Cut(string(userPass), ":"); ok {
+					forms = append(forms, pass)
+				}
+			}
+		}
+	}
+	for _, f := range forms {
+		if q, err := json.Marshal(f); err == nil && string(q[1:len(q)-1]) != f {
+			forms = append(forms, string(q[1:len(q)-1]))
+		}
+	}
+	sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	return forms
 }
 
 // excerpt is the first bytes of an answer as valid UTF-8.

@@ -2,6 +2,7 @@ package containment
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -253,4 +254,21 @@ func TestExpressionsAndRange(t *testing.T) {
 	assert.Equal(t, time.Duration(0), end.Sub(start)%step)
 	start, _, step = EvidenceRange(&incident.Incident{StartedAt: t0.Add(-30 * 24 * time.Hour)}, nil, t0)
 	assert.LessOrEqual(t, t0.Add(-7*24*time.Hour).Sub(start), step, "at most 7 days (and a step)")
+}
+
+func TestScrubRemovesEveryFormOfASecret(t *testing.T) {
+	c := &Caller{Secrets: func() []string {
+		return []string{"Bearer tok-abc-123", "Basic " + base64.StdEncoding.EncodeToString([]byte("am:pa$$-word<1>")), `k"ey\x`, "ml"}
+	}}
+	for _, in := range []string{
+		`{"auth": "Bearer tok-abc-123"}`, `token tok-abc-123 refused`, `basic YW06cGEkJC13b3JkPDE+ or am:pa$$-word<1>`,
+		`password pa$$-word<1>`, `json "pa$$-word\u003c1\u003e"`, `raw k"ey\x and escaped k\"ey\\x`,
+	} {
+		out := c.scrub(in)
+		for _, s := range []string{"tok-abc-123", "YW06cGEkJC13b3JkPDE+", "pa$$-word", `k"ey\x`, `k\"ey\\x`} {
+			assert.NotContains(t, out, s, in)
+		}
+		assert.Contains(t, out, "[redacted]", in)
+	}
+	assert.Equal(t, "team ml", c.scrub("team ml"), "values shorter than 4 characters stay: they would blank out words")
 }

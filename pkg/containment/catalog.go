@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firebreak-dev/firebreak/pkg/httperr"
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
@@ -49,6 +50,9 @@ type Action struct {
 	Retries          int  // extra tries on connection errors and 5xx, when the call is idempotent
 	Idempotent       bool // the endpoint honours Idempotency-Key, so a POST may be retried too
 	Secret           string
+	// SecretHeaders are header values from secureJsonData (containment.<system>.<id>.headers.<name>), such as
+	// credentials: sent with every call of the action, never shown, logged or recorded, and not part of Digest.
+	SecretHeaders map[string]string
 }
 
 // Catalog holds the actions per AI system.
@@ -86,8 +90,34 @@ func (c Catalog) Secrets() []string {
 		for _, v := range a.Headers {
 			out = append(out, v)
 		}
+		for _, name := range sortedKeys(a.SecretHeaders) {
+			out = append(out, a.SecretHeaders[name])
+		}
 	}
 	return out
+}
+
+// HeaderNames are the names of the headers the action sends besides Firebreak's own, sorted: its jsonData headers
+// and its secureJsonData ones.
+func (a *Action) HeaderNames() []string {
+	names := make([]string, 0, len(a.Headers)+len(a.SecretHeaders))
+	for name := range a.Headers {
+		names = append(names, name)
+	}
+	for name := range a.SecretHeaders {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // actionJSON is an action in the app's jsonData (also provisioned from YAML).
@@ -111,6 +141,14 @@ type actionJSON struct {
 // SecretKey is the secureJsonData key of an action's HMAC secret.
 func SecretKey(system, id string) string { return "containment." + system + "." + id + ".secret" }
 
+// SecretHeaderKey is the secureJsonData key of the value of an action's header: a credential the endpoint wants
+// (Authorization, X-Api-Key, ...), kept encrypted by Grafana like the secret.
+func SecretHeaderKey(system, id, name string) string { return secretHeaderPrefix(system, id) + name }
+
+func secretHeaderPrefix(system, id string) string {
+	return "containment." + system + "." + id + ".headers."
+}
+
 var (
 	idPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 	headerName      = regexp.MustCompile(`^[A-Za-z0-9-]{1,100}$`)
@@ -126,12 +164,33 @@ func ParseCatalog(raw json.RawMessage, secrets map[string]string) (Catalog, erro
 		return cat, nil
 	}
 	var in map[string][]actionJSON
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("jsonData.containment: %w (want {\"<ai_system>\": [actions]})", err)
+	if err := httperr.DecodeStrict(raw, &in); err != nil {
+		field := "jsonData.containment"
+		if fe, ok := err.(*httperr.FieldError); ok && fe.Field != "" {
+			if !strings.HasPrefix(fe.Field, "[") {
+				field += "."
+			}
+			field, err = field+fe.Field, errors.New(fe.Problem)
+		}
+		return nil, fmt.Errorf("%s: %w (want {\"<ai_system>\": [actions]})", field, err)
 	}
 	var errs []error
+	// A header key in secureJsonData that no action has is an error: a mistyped one would silently send nothing.
+	claimed := map[string]bool{}
+	for system, actions := range in {
+		for _, aj := range actions {
+			for key := range secrets {
+				if strings.HasPrefix(key, secretHeaderPrefix(system, aj.ID)) {
+					claimed[key] = true
+				}
+			}
+		}
+	}
+	for _, key := range sortedKeys(secrets) {
+		if strings.HasPrefix(key, "containment.") && strings.Contains(key, ".headers.") && !claimed[key] {
+			errs = append(errs, fmt.Errorf("secureJsonData[%q]: no containment action has this header key (want containment.<ai_system>.<id>.headers.<name>)", key))
+		}
+	}
 	for system, actions := range in {
 		if strings.TrimSpace(system) == "" || len(system) > 200 {
 			errs = append(errs, fmt.Errorf("jsonData.containment: AI system name %q is empty or too long", system))
@@ -218,6 +277,9 @@ func parseAction(system string, j actionJSON, secrets map[string]string) (*Actio
 			return nil, fmt.Errorf("requestRoles: %q is not one of %s (Viewers never run containment)", r, strings.Join(allowedRoles, ", "))
 		}
 	}
+	if err := a.parseSecretHeaders(secrets); err != nil {
+		return nil, err
+	}
 	a.Secret = secrets[SecretKey(system, a.ID)]
 	switch {
 	case a.Secret == "":
@@ -226,6 +288,40 @@ func parseAction(system string, j actionJSON, secrets map[string]string) (*Actio
 		return nil, fmt.Errorf("secret: secureJsonData[%q] is shorter than %d characters", SecretKey(system, a.ID), MinSecretLen)
 	}
 	return a, nil
+}
+
+// parseSecretHeaders takes the action's header values from secureJsonData. Errors name the key, never the value.
+func (a *Action) parseSecretHeaders(secrets map[string]string) error {
+	prefix := secretHeaderPrefix(a.System, a.ID)
+	for _, key := range sortedKeys(secrets) {
+		name, ok := strings.CutPrefix(key, prefix)
+		if !ok {
+			continue
+		}
+		v := secrets[key]
+		switch {
+		case !headerName.MatchString(name) || slices.Contains(reservedHeaders, strings.ToLower(name)):
+			return fmt.Errorf("headers: secureJsonData[%q]: %q is not a header name Firebreak lets you set", key, name)
+		case v == "":
+			return fmt.Errorf("headers: secureJsonData[%q] is empty", key)
+		case strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }):
+			return fmt.Errorf("headers: secureJsonData[%q] holds a control character (a line break?): not a header value", key)
+		}
+		canonical := http.CanonicalHeaderKey(name)
+		for other := range a.Headers {
+			if http.CanonicalHeaderKey(other) == canonical {
+				return fmt.Errorf("headers.%s: set both in jsonData and in secureJsonData[%q]: keep one", other, key)
+			}
+		}
+		if _, twice := a.SecretHeaders[canonical]; twice {
+			return fmt.Errorf("headers: secureJsonData has %s twice, in different cases", canonical)
+		}
+		if a.SecretHeaders == nil {
+			a.SecretHeaders = map[string]string{}
+		}
+		a.SecretHeaders[canonical] = v
+	}
+	return nil
 }
 
 func checkURL(raw string) error {
@@ -250,7 +346,8 @@ func Redact(raw string) string {
 }
 
 // Digest identifies what the action does: kind, method, URLs, headers, body, approval and request rules (not its
-// label, timeout or secret). A request records it; a run of a changed action is refused.
+// label, timeout, secret or the values of its secureJsonData headers, which are credentials: rotating one is no
+// change of the action; their names count). A request records it; a run of a changed action is refused.
 func (a *Action) Digest() string {
 	h := sha256.New()
 	keys := make([]string, 0, len(a.Headers))
@@ -262,6 +359,9 @@ func (a *Action) Digest() string {
 		strings.Join(a.RequestRoles, ",")}
 	for _, k := range keys {
 		parts = append(parts, k, a.Headers[k])
+	}
+	if len(a.SecretHeaders) > 0 { // only then, so that the digests of actions without any stay as they were
+		parts = append(parts, "secret headers", strings.Join(sortedKeys(a.SecretHeaders), ","))
 	}
 	for _, p := range parts {
 		fmt.Fprintf(h, "%d:%s", len(p), p)

@@ -47,8 +47,10 @@ func TestParseCatalogErrorsNameTheField(t *testing.T) {
 		name, json, want string
 		secrets          map[string]string
 	}{
-		{"not an object", `[1]`, "jsonData.containment: json", secrets},
-		{"unknown field", base(`, "urll": "x"`), `unknown field "urll"`, secrets},
+		{"not an object", `[1]`, "jsonData.containment: expected an object, got an array", secrets},
+		{"unknown field", base(`, "urll": "x"`), `jsonData.containment.supportbot[0].urll: unknown field`, secrets},
+		{"wrong type", base(`, "requiresApproval": "yes"`), `jsonData.containment.supportbot[0].requiresApproval: expected true or false, got "yes"`, secrets},
+		{"wrong header type", base(`, "headers": {"X-Api-Key": 7}`), `jsonData.containment.supportbot[0].headers.X-Api-Key: expected a string, got 7`, secrets},
 		{"id", strings.Replace(base(""), `"rollback"`, `"Roll Back!"`, 1), "supportbot[0].id", secrets},
 		{"kind", strings.Replace(base(""), "rollback_model", "nuke", 1), "supportbot[0].kind", secrets},
 		{"label", strings.Replace(base(""), `"Roll back"`, `" "`, 1), "supportbot[0].label: missing", secrets},
@@ -72,6 +74,7 @@ func TestParseCatalogErrorsNameTheField(t *testing.T) {
 			_, err := ParseCatalog(json.RawMessage(tc.json), tc.secrets)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
+			assert.NotRegexp(t, `Go struct field|Go value|json: |containment\.actionJSON|map\[string\]`, err.Error(), "no Go names")
 			for _, s := range tc.secrets {
 				assert.NotContains(t, err.Error(), s)
 			}
@@ -117,4 +120,63 @@ func TestDeadlineCoversEveryTry(t *testing.T) {
 	assert.Equal(t, now.Add(2*time.Second+5*time.Second), post.Deadline(now), "one try")
 	put := &Action{Method: "PUT", Timeout: 2 * time.Second, Retries: 2}
 	assert.Equal(t, now.Add(3*2*time.Second+250*time.Millisecond+500*time.Millisecond+5*time.Second), put.Deadline(now))
+}
+
+func TestSecretHeadersFromSecureJSONData(t *testing.T) {
+	const raw = `{"supportbot": [{"id": "rollback", "kind": "rollback_model", "label": "Roll back", "url": "http://bot/x",
+		"headers": {"X-Team": "ml"}}], "other.bot": [{"id": "off", "kind": "custom", "label": "Off", "url": "http://other/off"}]}`
+	sec := map[string]string{
+		SecretKey("supportbot", "rollback"):                        "s3cret-rollback-0123",
+		SecretHeaderKey("supportbot", "rollback", "authorization"): "Bearer tok-abc-123",
+		SecretHeaderKey("supportbot", "rollback", "X-Api-Key"):     "key-def-456",
+		SecretKey("other.bot", "off"):                              "s3cret-off-0123456",
+		SecretHeaderKey("other.bot", "off", "X-Api-Key"):           "key-other-789",
+	}
+	cat, err := ParseCatalog(json.RawMessage(raw), sec)
+	require.NoError(t, err)
+	a := cat.Lookup("supportbot", "rollback")
+	assert.Equal(t, map[string]string{"Authorization": "Bearer tok-abc-123", "X-Api-Key": "key-def-456"}, a.SecretHeaders)
+	assert.Equal(t, map[string]string{"X-Team": "ml"}, a.Headers)
+	assert.Equal(t, []string{"Authorization", "X-Api-Key", "X-Team"}, a.HeaderNames())
+	assert.Equal(t, map[string]string{"X-Api-Key": "key-other-789"}, cat.Lookup("other.bot", "off").SecretHeaders, "a system name with a dot")
+	assert.Subset(t, cat.Secrets(), []string{"Bearer tok-abc-123", "key-def-456", "key-other-789"}, "scrubbed from answers like the secret")
+
+	// Rotating a credential is no change of the action (a pending request still runs); adding a header is.
+	digest := a.Digest()
+	sec[SecretHeaderKey("supportbot", "rollback", "X-Api-Key")] = "key-rotated-000"
+	rotated, err := ParseCatalog(json.RawMessage(raw), sec)
+	require.NoError(t, err)
+	assert.Equal(t, digest, rotated.Lookup("supportbot", "rollback").Digest())
+	sec[SecretHeaderKey("supportbot", "rollback", "X-Tenant")] = "t-1"
+	more, err := ParseCatalog(json.RawMessage(raw), sec)
+	require.NoError(t, err)
+	assert.NotEqual(t, digest, more.Lookup("supportbot", "rollback").Digest())
+	assert.Equal(t, (&Action{Kind: "custom", Method: "POST", URL: "http://x"}).Digest(), (&Action{Kind: "custom", Method: "POST", URL: "http://x"}).Digest())
+
+	base := map[string]string{SecretKey("supportbot", "rollback"): "s3cret-rollback-0123"}
+	for _, tc := range []struct {
+		name, key, value, want string
+	}{
+		{"unknown action", SecretHeaderKey("supportbot", "rolback", "X-Api-Key"), "v-secret-1", `secureJsonData["containment.supportbot.rolback.headers.X-Api-Key"]: no containment action has this header key`},
+		{"unknown system", SecretHeaderKey("support-bot", "rollback", "X-Api-Key"), "v-secret-2", "no containment action has this header key"},
+		{"reserved", SecretHeaderKey("supportbot", "rollback", "X-Firebreak-Signature"), "v-secret-3", `"X-Firebreak-Signature" is not a header name Firebreak lets you set`},
+		{"bad name", SecretHeaderKey("supportbot", "rollback", "X Api"), "v-secret-4", `"X Api" is not a header name`},
+		{"empty", SecretHeaderKey("supportbot", "rollback", "X-Api-Key"), "", `secureJsonData["containment.supportbot.rollback.headers.X-Api-Key"] is empty`},
+		{"line break", SecretHeaderKey("supportbot", "rollback", "X-Api-Key"), "v-secret-5\r\nX-Evil: 1", "holds a control character"},
+		{"both places", SecretHeaderKey("supportbot", "rollback", "x-team"), "v-secret-6", `headers.X-Team: set both in jsonData and in secureJsonData["containment.supportbot.rollback.headers.x-team"]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sec := map[string]string{tc.key: tc.value}
+			for k, v := range base {
+				sec[k] = v
+			}
+			_, err := ParseCatalog(json.RawMessage(raw[:strings.Index(raw, `, "other.bot"`)]+"}"), sec)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			if tc.value != "" {
+				assert.NotContains(t, err.Error(), tc.value, "the value is never in a message")
+				assert.NotContains(t, err.Error(), "v-secret")
+			}
+		})
+	}
 }

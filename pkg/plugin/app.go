@@ -6,8 +6,10 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
 	"github.com/firebreak-dev/firebreak/pkg/containment"
+	"github.com/firebreak-dev/firebreak/pkg/httperr"
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 	"github.com/firebreak-dev/firebreak/pkg/store"
 )
@@ -87,7 +90,32 @@ func (a *App) routes() http.Handler {
 			a.sendCommand(w, r, route.kind, route.payload)
 		}))
 	}
-	return mux
+	mux.HandleFunc("/", httperr.Unmatched(mux)) // JSON 404 and 405
+	return limitBody(mux)
+}
+
+// limitBody answers 413 to a request whose body is larger than maxRequestBytes, on every route, before it is routed.
+// (Grafana hands the plugin whole bodies, so their length is known; one of unknown length is read here, bounded.)
+func limitBody(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxRequestBytes {
+			writeError(w, http.StatusRequestEntityTooLarge, "body larger than the limit of 1 MiB")
+			return
+		}
+		if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+			body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
+				return
+			}
+			if len(body) > maxRequestBytes {
+				writeError(w, http.StatusRequestEntityTooLarge, "body larger than the limit of 1 MiB")
+				return
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // guarded serves a request of a signed-in Grafana user with an org role (Viewer, Editor or Admin; 403 otherwise,

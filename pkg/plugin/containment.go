@@ -31,7 +31,7 @@ type ActionView struct {
 	HasDryRun        bool     `json:"has_dry_run"`
 	HasStatus        bool     `json:"has_status"`
 	Timeout          string   `json:"timeout"`
-	Headers          []string `json:"headers"` // names only
+	Headers          []string `json:"headers"` // names only, of jsonData and secureJsonData headers
 	MayRequest       bool     `json:"may_request"`
 	MayApprove       bool     `json:"may_approve"` // requests of this action by someone else
 	WhyNot           string   `json:"why_not,omitempty"`
@@ -54,10 +54,7 @@ type ContainmentAnswer struct {
 func viewAction(a *containment.Action) ActionView {
 	v := ActionView{AISystem: a.System, ID: a.ID, Kind: a.Kind, Label: a.Label, Method: a.Method, Target: containment.Redact(a.URL),
 		RequiresApproval: a.RequiresApproval, RequestRoles: a.RequestRoles, HasDryRun: a.DryRunURL != "",
-		HasStatus: a.StatusURL != "", Timeout: a.Timeout.String(), Headers: []string{}}
-	for name := range a.Headers {
-		v.Headers = append(v.Headers, name)
-	}
+		HasStatus: a.StatusURL != "", Timeout: a.Timeout.String(), Headers: a.HeaderNames()}
 	return v
 }
 

@@ -156,7 +156,7 @@ func TestContainmentRequestApproveEvidence(t *testing.T) {
 		{viewerUser, map[string]string{"action": "disable"}, 403, "viewers"},
 		{aliceUser, map[string]string{"action": "nuke"}, 404, `AI system "supportbot" has no containment action "nuke"`},
 		{aliceUser, map[string]string{"reason": "x"}, 400, "action: missing"},
-		{aliceUser, `{"action": "disable", "url": "http://evil/"}`, 400, `unknown field "url"`},
+		{aliceUser, `{"action": "disable", "url": "http://evil/"}`, 400, `url: unknown field`},
 		{aliceUser, `{"action": `, 400, "invalid JSON"},
 		{aliceUser, map[string]string{"action": "revoke"}, 403, "may be requested by incident_lead only"},
 	} {

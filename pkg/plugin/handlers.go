@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/firebreak-dev/firebreak/pkg/httperr"
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 	"github.com/firebreak-dev/firebreak/pkg/store"
 )
@@ -368,13 +368,11 @@ func decodeStrict(r *http.Request, v any) error {
 	if len(body) > maxRequestBytes {
 		return errors.New("body larger than 1 MiB")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := httperr.DecodeStrict(body, v); err != nil {
+		if fe, ok := err.(*httperr.FieldError); ok && fe.Field != "" {
+			return err // "text: expected a string, got 1"
+		}
 		return fmt.Errorf("invalid JSON body: %w", err)
-	}
-	if dec.More() {
-		return errors.New("invalid JSON body: more than one value")
 	}
 	return nil
 }
@@ -392,6 +390,4 @@ func (a *App) storeError(w http.ResponseWriter, err error) {
 	writeError(w, http.StatusBadGateway, "ClickHouse: "+err.Error())
 }
 
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
-}
+func writeError(w http.ResponseWriter, status int, msg string) { httperr.Write(w, status, msg) }

@@ -13,6 +13,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/firebreak-dev/firebreak/pkg/containment"
+	"github.com/firebreak-dev/firebreak/pkg/httperr"
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
@@ -83,7 +84,7 @@ func LoadSettings(s backend.AppInstanceSettings) (*Settings, error) {
 	var j jsonData
 	if len(s.JSONData) > 0 {
 		if err := json.Unmarshal(s.JSONData, &j); err != nil {
-			return nil, fmt.Errorf("jsonData: %w", err)
+			return nil, prefixed("jsonData", httperr.DescribeJSON(err, s.JSONData, &j))
 		}
 	}
 	out := &Settings{
@@ -171,6 +172,17 @@ func LoadSettings(s backend.AppInstanceSettings) (*Settings, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// prefixed names a field of a settings object: "jsonData.clickhouse.tls: expected true or false, got 1".
+func prefixed(prefix string, e *httperr.FieldError) error {
+	switch {
+	case e.Field == "":
+		return fmt.Errorf("%s: %s", prefix, e.Problem)
+	case strings.HasPrefix(e.Field, "["):
+		return fmt.Errorf("%s%s: %s", prefix, e.Field, e.Problem)
+	}
+	return fmt.Errorf("%s.%s: %s", prefix, e.Field, e.Problem)
 }
 
 func validIdentifier(s string) bool {

@@ -40,7 +40,9 @@ func TestLoadSettingsErrorsNameTheField(t *testing.T) {
 		secure map[string]string
 		want   string
 	}{
-		{`{`, goodSecure, "jsonData:"},
+		{`{`, goodSecure, "jsonData: invalid JSON"},
+		{`{"clickhouse":{"address":"ch:9000","tls":"yes"},"receiver":{"url":"http://r"}}`, goodSecure, `jsonData.clickhouse.tls: expected true or false, got "yes"`},
+		{`{"clickhouse":{"address":"ch:9000"},"receiver":{"url":"http://r"},"escalation":{"SEV1":[{"name":7}]}}`, goodSecure, `jsonData.escalation.SEV1[0].name: expected a string, got 7`},
 		{`{"receiver":{"url":"http://r"}}`, goodSecure, "jsonData.clickhouse.address: missing"},
 		{`{"clickhouse":{"address":"ch"},"receiver":{"url":"http://r"}}`, goodSecure, `jsonData.clickhouse.address: "ch" is not host:port`},
 		{`{"clickhouse":{"address":"ch:9000","database":"x; DROP"},"receiver":{"url":"http://r"}}`, goodSecure, "jsonData.clickhouse.database"},
@@ -53,12 +55,13 @@ func TestLoadSettingsErrorsNameTheField(t *testing.T) {
 		{`{` + ok + `,"prometheus":{"url":"http://u:pw@prom:9090"}}`, goodSecure, "without credentials"},
 		{`{` + ok + `,"containment":{"bot":[{"id":"x","kind":"custom","label":"l","url":"http://b/x"}]}}`, goodSecure,
 			`jsonData.containment.bot[0].secret: missing: set secureJsonData["containment.bot.x.secret"]`},
-		{`{` + ok + `,"containment":["x"]}`, goodSecure, "jsonData.containment:"},
+		{`{` + ok + `,"containment":["x"]}`, goodSecure, "jsonData.containment: expected an object, got an array"},
 	}
 	for _, tt := range tests {
 		_, err := LoadSettings(appSettings(tt.json, tt.secure))
 		require.Error(t, err, tt.json)
 		assert.Contains(t, err.Error(), tt.want, tt.json)
+		assert.NotRegexp(t, `Go struct field|Go value|json: |plugin\.|jsonData\.clickhouse\.tls of type`, err.Error(), "no Go names")
 	}
 }
 

@@ -1,13 +1,13 @@
 package receiver
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/firebreak-dev/firebreak/pkg/httperr"
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 	"github.com/firebreak-dev/firebreak/pkg/ingest"
 	"github.com/firebreak-dev/firebreak/pkg/spool"
@@ -27,14 +27,17 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCommandBytes))
-	if err != nil {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
 		writeError(w, http.StatusRequestEntityTooLarge, "command larger than 4 MiB")
 		return
 	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "reading the command: "+err.Error())
+		return
+	}
 	var c incident.Command
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
+	if err := httperr.DecodeStrict(body, &c); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid command: "+err.Error())
 		return
 	}

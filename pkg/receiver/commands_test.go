@@ -67,7 +67,7 @@ func TestCommandAPIDisabledAndAuth(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, code)
 	for body, want := range map[string]string{
 		`{"id":`: "invalid command",
-		`{"id":"1","kind":"declare","actor":{"login":"a","role":"Editor"},"bogus":1}`:            `unknown field "bogus"`,
+		`{"id":"1","kind":"declare","actor":{"login":"a","role":"Editor"},"bogus":1}`:            "bogus: unknown field",
 		`{"id":"1","kind":"declare","actor":{"login":"a","role":"Editor"}}`:                      "declare: missing",
 		`{"id":"1","kind":"acknowledge","actor":{"login":"a","role":"Owner"},"incident_id":"x"}`: "actor.role",
 		`{"id":"1","kind":"containment_start","actor":{"login":"a","role":"Editor"},"incident_id":"x","containment_start":` +

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -42,6 +43,11 @@ type Config struct {
 	// SigningKeyFile holds the Ed25519 key the receiver signs chain heads with (or FIREBREAK_SIGNING_KEY the PEM).
 	SigningKeyFile string
 	signingKey     ed25519.PrivateKey
+	// WebConfigFile is Prometheus's web config (TLS, basic auth users); ListenUnauthenticated lets the receiver
+	// listen beyond loopback with no authentication at all.
+	WebConfigFile         string
+	ListenUnauthenticated bool
+	web                   *webConfig // nil without --web.config.file
 }
 
 // Signer returns the signer of chain heads, or nil when no signing key is configured.
@@ -96,6 +102,11 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	envOf["enable-pprof"] = "FIREBREAK_ENABLE_PPROF"
 	fs.BoolVar(&c.EnablePprof, "enable-pprof", false,
 		"serve Go's profiler at /debug/pprof/ (unauthenticated, like Prometheus's: only on a trusted network) (env FIREBREAK_ENABLE_PPROF)")
+	str(&c.WebConfigFile, "web.config.file", "FIREBREAK_WEB_CONFIG_FILE", "",
+		"Prometheus web config file: TLS (tls_server_config) and basic auth users with bcrypt-hashed passwords (basic_auth_users), as for Prometheus and Alertmanager")
+	envOf["web.listen-unauthenticated"] = "FIREBREAK_WEB_LISTEN_UNAUTHENTICATED"
+	fs.BoolVar(&c.ListenUnauthenticated, "web.listen-unauthenticated", false,
+		"listen on a non-loopback address with no authentication configured, so that anyone who can reach the receiver can declare incidents (env FIREBREAK_WEB_LISTEN_UNAUTHENTICATED)")
 	fs.Usage = func() {
 		fmt.Fprintf(usageOut, "Usage: firebreak-receiver [flags]\n\nReceives Alertmanager and Grafana alerting webhooks and turns them into AI incidents in ClickHouse.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -167,10 +178,29 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	} else if c.basic != "" && !strings.Contains(c.basic, ":") {
 		errs = append(errs, errors.New("--basic-auth-file: expected user:password"))
 	}
+	if c.WebConfigFile != "" {
+		if c.web, err = loadWebConfig(c.WebConfigFile); err != nil {
+			errs = append(errs, fmt.Errorf("--web.config.file %s: %w", c.WebConfigFile, err))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	if !c.AuthEnabled() && !c.web.authenticates() && !c.ListenUnauthenticated && !isLoopback(c.Listen) {
+		return nil, fmt.Errorf("refusing to listen on %s with no authentication: anyone who can reach it could declare incidents. "+
+			"Set a bearer token (--token-file or FIREBREAK_TOKEN; Alertmanager sends it with http_config.authorization), "+
+			"basic_auth_users or client certificates (client_auth_type: RequireAndVerifyClientCert) in --web.config.file, "+
+			"or --basic-auth-file; or listen on loopback only (--listen 127.0.0.1:%s); "+
+			"or pass --web.listen-unauthenticated to accept anyone", c.Listen, portOf(c.Listen))
+	}
 	return c, nil
+}
+
+func portOf(listen string) string {
+	if _, port, err := net.SplitHostPort(listen); err == nil && port != "" {
+		return port
+	}
+	return "9095"
 }
 
 // secret reads a secret from a file (trimmed), or takes it from an environment variable's value.
@@ -189,8 +219,11 @@ func secret(path, envValue string) (string, error) {
 	return v, nil
 }
 
-// AuthEnabled reports whether senders must authenticate.
-func (c *Config) AuthEnabled() bool { return c.token != "" || c.basic != "" }
+// AuthEnabled reports whether senders must authenticate to the webhook with a bearer token or basic auth (from
+// --basic-auth-file or the web config's basic_auth_users).
+func (c *Config) AuthEnabled() bool {
+	return c.token != "" || c.basic != "" || (c.web != nil && len(c.web.users) > 0)
+}
 
 // ParseBytes parses sizes like 1048576, 512KiB, 8MiB, 1GiB (also KB/MB/GB as powers of 1000).
 func ParseBytes(s string) (int64, error) {

@@ -15,8 +15,12 @@ import (
 func envMap(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestParseConfigDefaultsAndPrecedence(t *testing.T) {
-	c, err := ParseConfig(nil, envMap(nil), io.Discard)
+	_, err := ParseConfig(nil, envMap(nil), io.Discard)
+	require.ErrorContains(t, err, "refusing to listen on :9095 with no authentication", "the defaults alone: every interface, no authentication")
+	c, err := ParseConfig([]string{"--web.listen-unauthenticated"}, envMap(nil), io.Discard)
 	require.NoError(t, err)
+	assert.True(t, c.ListenUnauthenticated)
+	assert.Empty(t, c.WebConfigFile)
 	assert.Equal(t, ":9095", c.Listen)
 	assert.Equal(t, "clickhouse://127.0.0.1:9000/firebreak", c.ClickHouseDSN)
 	assert.Equal(t, int64(1<<30), c.SpoolMaxBytes)

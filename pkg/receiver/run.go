@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,10 +32,20 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 	if err != nil {
 		return err
 	}
-	if !cfg.AuthEnabled() {
-		log.Warn("no bearer token or basic auth configured: anyone who can reach the receiver can declare incidents; set --token-file")
-	} else {
-		log.Info("webhook authentication enabled", "bearer", cfg.token != "", "basic", cfg.basic != "")
+	switch {
+	case !cfg.AuthEnabled() && !cfg.web.verifiesClients():
+		log.Warn("no bearer token or basic auth configured: anyone who can reach the receiver can declare incidents; set --token-file",
+			"listen", cfg.Listen, "listen_unauthenticated", cfg.ListenUnauthenticated)
+	default:
+		var users []string
+		if cfg.web != nil {
+			users = cfg.web.userNames()
+		}
+		log.Info("webhook authentication enabled", "bearer", cfg.token != "", "basic", cfg.basic != "",
+			"web_config_users", users, "client_certificates", cfg.web.verifiesClients())
+	}
+	if cfg.web != nil && len(cfg.web.users) > 0 && cfg.web.tls == nil {
+		log.Warn("basic auth without TLS: passwords cross the network in the clear; set tls_server_config in --web.config.file")
 	}
 	if signer := cfg.Signer(); signer != nil {
 		log.Info("incident hash chains are signed", "key_id", signer.KeyID())
@@ -67,18 +78,32 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 	waiters, decoded, deadlines := &ingest.Waiters{}, &ingest.Decoded{}, &ingest.DeadlineIndex{}
 	proc := &ingest.Processor{Spool: sp, Store: st, Mapping: mapping, Metrics: ingest.NewMetrics(reg), Log: log,
 		Linger: cfg.BatchLinger, ReplayHorizon: cfg.ReplayHorizon, Signer: cfg.Signer(), Waiters: waiters, Decoded: decoded, Deadlines: deadlines}
+	var handler http.Handler = NewServer(cfg, sp, waiters, decoded, deadlines, reg, log)
+	if cfg.web != nil && len(cfg.web.headers) > 0 {
+		handler = withHeaders(handler, cfg.web.headers)
+	}
 	srv := &http.Server{
-		Handler:           NewServer(cfg, sp, waiters, decoded, deadlines, reg, log),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn), // TLS handshake failures among them
+	}
+	tlsOn := cfg.web != nil && cfg.web.tls != nil
+	if tlsOn {
+		if srv.TLSConfig, err = cfg.web.tlsConfig(); err != nil {
+			return fmt.Errorf("--web.config.file %s: %w", cfg.WebConfigFile, err)
+		}
+		if !cfg.web.http2 {
+			srv.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){} // as the toolkit does
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	log.Info("receiver listening", "addr", ln.Addr().String(), "clickhouse_database", st.Database(), "spool", cfg.SpoolDir)
+	log.Info("receiver listening", "addr", ln.Addr().String(), "tls", tlsOn, "clickhouse_database", st.Database(), "spool", cfg.SpoolDir)
 	if listening != nil {
 		listening(ln.Addr().String())
 	}
@@ -94,7 +119,13 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 		procErr = proc.Run(procCtx)
 	}()
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() {
+		if tlsOn {
+			serveErr <- srv.ServeTLS(ln, "", "")
+		} else {
+			serveErr <- srv.Serve(ln)
+		}
+	}()
 
 	select {
 	case <-ctx.Done():
@@ -115,6 +146,16 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 		return err
 	}
 	return nil
+}
+
+// withHeaders sets the web config's http_server_config.headers on every answer.
+func withHeaders(h http.Handler, headers map[string]string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range headers {
+			w.Header().Set(k, v)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // NewLogger builds the receiver's logger from its settings.

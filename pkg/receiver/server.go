@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/firebreak-dev/firebreak/pkg/httperr"
 	"github.com/firebreak-dev/firebreak/pkg/ingest"
 	"github.com/firebreak-dev/firebreak/pkg/spool"
 	"github.com/firebreak-dev/firebreak/pkg/webhook"
@@ -68,6 +69,9 @@ func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *i
 			}),
 		},
 	}
+	if cfg.web != nil {
+		s.auth.users = newBasicUsers(cfg.web.users)
+	}
 	reg.MustRegister(s.m.notifications, s.m.alerts, s.m.latency,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "firebreak_spool_pending_records", Help: "Notifications accepted but not yet in ClickHouse.",
@@ -76,23 +80,58 @@ func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *i
 			Name: "firebreak_spool_pending_bytes", Help: "Bytes of the spool not yet in ClickHouse.",
 		}, func() float64 { return float64(sp.Stats().PendingBytes) }),
 	)
+	// The webhook and the commands bound their bodies themselves (413 beyond); the other routes take none.
 	s.mux.HandleFunc("POST /api/v1/webhook", s.webhook)
 	s.mux.HandleFunc("POST /api/v1/commands", s.command)
-	s.mux.HandleFunc("GET /api/v1/deadlines", s.deadlines)
-	s.mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "Healthy\n") })
-	s.mux.HandleFunc("GET /-/ready", s.readiness)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	if cfg.EnablePprof {
-		s.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		s.mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-		s.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-		s.mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-		s.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	s.mux.HandleFunc("GET /api/v1/deadlines", bodiless(s.deadlines))
+	s.mux.HandleFunc("GET /-/healthy", bodiless(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "Healthy\n") }))
+	s.mux.HandleFunc("GET /-/ready", bodiless(s.readiness))
+	// With basic auth users in the web config, /metrics and the profiler want credentials too, as in Prometheus (the
+	// webhook's: a user of the web config or the bearer token); the probes stay open for load balancers and the
+	// plugin's health check.
+	guard := func(h http.HandlerFunc) http.HandlerFunc { return h }
+	if s.auth.users != nil {
+		guard = s.sendersOnly
 	}
+	s.mux.Handle("GET /metrics", bodiless(guard(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}).ServeHTTP)))
+	if cfg.EnablePprof {
+		s.mux.HandleFunc("GET /debug/pprof/", bodiless(guard(pprof.Index)))
+		s.mux.HandleFunc("GET /debug/pprof/cmdline", bodiless(guard(pprof.Cmdline)))
+		s.mux.HandleFunc("GET /debug/pprof/profile", bodiless(guard(pprof.Profile)))
+		s.mux.HandleFunc("GET /debug/pprof/symbol", bodiless(guard(pprof.Symbol)))
+		s.mux.HandleFunc("GET /debug/pprof/trace", bodiless(guard(pprof.Trace)))
+	}
+	s.mux.HandleFunc("/", httperr.Unmatched(s.mux)) // JSON 404 and 405
 	return s
 }
 
+// maxBodilessBytes bounds the body of a route that takes none: it is never read, but an announced larger one is
+// refused with 413 like everywhere else.
+const maxBodilessBytes = 64 << 10
+
+func bodiless(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodilessBytes {
+			writeError(w, http.StatusRequestEntityTooLarge, r.URL.Path+" takes no body; this one is larger than 64 KiB")
+			return
+		}
+		h(w, r)
+	}
+}
+
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// sendersOnly lets through requests with the webhook's credentials.
+func (s *Server) sendersOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.auth.ok(r) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="firebreak"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong credentials: send basic auth (or the bearer token)")
+			return
+		}
+		h(w, r)
+	}
+}
 
 // maxBodyHint caps the buffer a notification's Content-Length reserves before its bytes arrive (a slow client
 // announcing the maximum would otherwise hold that much for the whole read timeout).
@@ -170,9 +209,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, map[string]string{"error": msg})
-}
+func writeError(w http.ResponseWriter, code int, msg string) { httperr.Write(w, code, msg) }
 
 func formatBytes(n int64) string {
 	switch {
@@ -189,6 +226,7 @@ type authenticator struct {
 	token, basic [sha256.Size]byte
 	hasToken     bool
 	hasBasic     bool
+	users        *basicUsers // the web config's basic_auth_users (bcrypt), or nil
 }
 
 func newAuthenticator(token, basic string) authenticator {
@@ -198,7 +236,7 @@ func newAuthenticator(token, basic string) authenticator {
 }
 
 func (a authenticator) ok(r *http.Request) bool {
-	if !a.hasToken && !a.hasBasic {
+	if !a.hasToken && !a.hasBasic && a.users == nil {
 		return true
 	}
 	h := r.Header.Get("Authorization")
@@ -208,13 +246,18 @@ func (a authenticator) ok(r *http.Request) bool {
 		// Comparing digests keeps the comparison constant-time whatever the lengths.
 		got := sha256.Sum256([]byte(strings.TrimSpace(cred)))
 		return subtle.ConstantTimeCompare(got[:], a.token[:]) == 1
-	case a.hasBasic && strings.EqualFold(scheme, "Basic"):
+	case (a.hasBasic || a.users != nil) && strings.EqualFold(scheme, "Basic"):
 		user, pass, ok := r.BasicAuth()
 		if !ok {
 			return false
 		}
-		got := sha256.Sum256([]byte(user + ":" + pass))
-		return subtle.ConstantTimeCompare(got[:], a.basic[:]) == 1
+		if a.hasBasic {
+			got := sha256.Sum256([]byte(user + ":" + pass))
+			if subtle.ConstantTimeCompare(got[:], a.basic[:]) == 1 {
+				return true
+			}
+		}
+		return a.users != nil && a.users.ok(user, pass)
 	}
 	return false
 }

@@ -8,13 +8,14 @@ package webhook
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/firebreak-dev/firebreak/pkg/httperr"
 )
 
 // Source says which system sent a notification.
@@ -113,7 +114,7 @@ func Decode(body []byte) (*Notification, error) {
 		}
 		n = Notification{}
 		if err := json.Unmarshal(body, &n); err != nil {
-			return nil, jsonError(err)
+			return nil, jsonError(err, body)
 		}
 	}
 	if err := n.normalize(); err != nil {
@@ -122,25 +123,10 @@ func Decode(body []byte) (*Notification, error) {
 	return &n, nil
 }
 
-func jsonError(err error) *Error {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax) && syntax.Error() == "unexpected end of JSON input":
-		return &Error{Problem: "invalid JSON: body ends in the middle of a value"}
-	case errors.As(err, &syntax) && strings.HasSuffix(syntax.Error(), "after top-level value"):
-		return &Error{Problem: fmt.Sprintf("unexpected data after the JSON object at byte %d", syntax.Offset)}
-	case errors.As(err, &syntax):
-		return &Error{Problem: fmt.Sprintf("invalid JSON at byte %d: %s", syntax.Offset, syntax.Error())}
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "(body)"
-		}
-		return errorf(field, "expected %s, got JSON %s", typ.Type, typ.Value)
-	}
-	// time.Time parse errors and the like.
-	return &Error{Problem: "invalid payload: " + err.Error()}
+// jsonError names the field of an encoding/json error, in the words of JSON (httperr.DescribeJSON), not Go's.
+func jsonError(err error, body []byte) *Error {
+	fe := httperr.DescribeJSON(err, body, &Notification{})
+	return &Error{Field: fe.Field, Problem: fe.Problem}
 }
 
 func (n *Notification) normalize() error {

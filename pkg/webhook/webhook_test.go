@@ -108,23 +108,24 @@ func TestDecodeErrors(t *testing.T) {
 		{"form feed is not JSON whitespace", "\f", "invalid JSON at byte 1"},
 		{"not json", `hello`, "invalid JSON at byte 1"},
 		{"truncated", valid[:len(valid)/2], "body ends in the middle"},
-		{"array", `[]`, "expected webhook.Notification, got JSON array"},
-		{"trailing", valid + `{}`, "unexpected data after the JSON object"},
+		{"array", `[]`, "expected an object, got an array"},
+		{"trailing", valid + `{}`, "unexpected data after the JSON value"},
 		{"version", `{"status":"firing","version":"5","alerts":[]}`, `version: unsupported payload version "5"`},
 		{"status", `{"status":"pending","version":"4"}`, `status: must be "firing" or "resolved", got "pending"`},
 		{"no alerts", `{"status":"firing","version":"4","alerts":[]}`, "alerts: no alerts"},
-		{"alerts type", `{"status":"firing","version":"4","alerts":{}}`, "alerts: expected []webhook.Alert"},
+		{"alerts type", `{"status":"firing","version":"4","alerts":{}}`, "alerts: expected an array, got an object"},
 		{"alert status", alert(`"status":"ok","labels":{"a":"b"},"startsAt":"2026-01-01T00:00:00Z"`), `alerts[0].status: must be`},
 		{"no labels", alert(`"status":"firing","startsAt":"2026-01-01T00:00:00Z"`), "alerts[0].labels: an alert needs at least one label"},
-		{"label type", alert(`"status":"firing","labels":{"a":1}`), "alerts.labels: expected string, got JSON number"},
+		{"label type", alert(`"status":"firing","labels":{"a":1}`), "alerts[0].labels.a: expected a string, got 1"},
+		{"second alert's label type", `{"status":"firing","version":"4","alerts":[{"status":"firing","labels":{"a":"b"}},{"status":"firing","labels":{"a":"b","severity":["x"]}}]}`, "alerts[1].labels.severity: expected a string, got an array"},
 		{"empty label name", alert(`"status":"firing","labels":{"":"b"},"startsAt":"2026-01-01T00:00:00Z"`), "alerts[0].labels: empty name"},
 		{"no startsAt", alert(`"status":"firing","labels":{"a":"b"}`), "alerts[0].startsAt: missing"},
-		{"bad time", alert(`"status":"firing","labels":{"a":"b"},"startsAt":"yesterday"`), "invalid payload: parsing time"},
+		{"bad time", alert(`"status":"firing","labels":{"a":"b"},"startsAt":"yesterday"`), `alerts[0].startsAt: expected a time like "2026-01-02T15:04:05Z" (RFC 3339), got "yesterday"`},
 		{"startsAt range", alert(`"status":"firing","labels":{"a":"b"},"startsAt":"2200-01-01T00:00:00Z"`), "alerts[0].startsAt: 2200-01-01T00:00:00Z is out of range"},
 		{"resolved no endsAt", alert(`"status":"resolved","labels":{"a":"b"},"startsAt":"2026-01-01T00:00:00Z"`), "alerts[0].endsAt: a resolved alert needs endsAt"},
 		{"endsAt before", alert(`"status":"resolved","labels":{"a":"b"},"startsAt":"2026-01-01T00:00:00Z","endsAt":"2025-01-01T00:00:00Z"}],"x":[{`), "alerts[0].endsAt: 2025-01-01T00:00:00Z is before startsAt"},
 		{"fingerprint", alert(`"status":"firing","labels":{"a":"b"},"startsAt":"2026-01-01T00:00:00Z","fingerprint":"` + strings.Repeat("f", 200) + `"`), "alerts[0].fingerprint: longer than"},
-		{"values type", alert(`"status":"firing","labels":{"a":"b"},"startsAt":"2026-01-01T00:00:00Z","values":{"A":"x"}`), "alerts.values: expected float64"},
+		{"values type", alert(`"status":"firing","labels":{"a":"b"},"startsAt":"2026-01-01T00:00:00Z","values":{"A":"x"}`), `alerts[0].values.A: expected a number, got "x"`},
 		{"sql", `{"status":"firing'; DROP TABLE x; --","version":"4"}`, `status: must be "firing" or "resolved", got "firing'; DROP TABLE x; --"`},
 	}
 	for _, tt := range tests {
@@ -135,6 +136,7 @@ func TestDecodeErrors(t *testing.T) {
 			var we *Error
 			require.ErrorAs(t, err, &we)
 			assert.Contains(t, err.Error(), tt.want)
+			assert.NotRegexp(t, `webhook\.|Go struct field|Go value|json: |cannot unmarshal|float64|time\.Time`, err.Error(), "no Go names")
 		})
 	}
 }
