@@ -11,7 +11,7 @@
 //
 //   node tests/browser/server.mjs --grafana http://127.0.0.1:3001 [--prometheus http://127.0.0.1:9090]
 //     [--listen 127.0.0.1:3000] [--dist dist]
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import http from 'node:http';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -72,6 +72,7 @@ const bundle = new Map();
   for (const f of result.outputFiles) {
     bundle.set('/host/' + path.relative('/host', f.path), f.contents);
   }
+  stop(); // esbuild's service process is not needed any more
   const systemjs = path.join(root, 'node_modules/systemjs/dist');
   bundle.set('/host/system.js', await readFile(path.join(systemjs, 'system.min.js')));
   bundle.set('/host/amd.js', await readFile(path.join(systemjs, 'extras/amd.min.js')));
