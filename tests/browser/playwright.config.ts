@@ -6,7 +6,8 @@ export default defineConfig({
   testDir: './stories',
   outputDir: '../../test-results/browser',
   globalSetup: './env.ts',
-  timeout: 30_000,
+  // A story that takes 6 s alone took 27 s while other test suites loaded the 2 cores (load average 9).
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   // One page at a time: the stories share the stack (and its ClickHouse) on 2 cores.
   workers: 1,
