@@ -112,6 +112,8 @@ type Host struct {
 
 	mu       sync.Mutex
 	settings backend.AppInstanceSettings
+	enabled  bool // Grafana's enabled and pinned flags of the app (settings.go)
+	pinned   bool
 }
 
 // Start starts the plugin binary and connects to it. The plugin is stopped by
@@ -203,6 +205,8 @@ func connect(client *plugin.Client, opts Options) (*Host, error) {
 		diagnostics: diagnostics,
 		grafanaCfg:  config.NewGrafanaCfg(map[string]string{config.AppURL: opts.AppURL}),
 		userAgent:   ua,
+		enabled:     true,
+		pinned:      true,
 	}
 	h.SetSettings(opts.JSONData, opts.SecureJSONData)
 	return h, nil

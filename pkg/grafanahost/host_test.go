@@ -329,6 +329,60 @@ func TestSetSettingsRecreatesInstance(t *testing.T) {
 	}
 }
 
+// TestSettingsRoutes: GET /settings shows jsonData and which secrets are set,
+// never their values; POST, by an Admin only, replaces jsonData and the flags
+// and adds secrets to those kept, as Grafana saves plugin settings.
+func TestSettingsRoutes(t *testing.T) {
+	h, _ := startHost(t, grafanahost.Options{
+		JSONData:       json.RawMessage(`{"retentionDays":7}`),
+		SecureJSONData: map[string]string{"apiKey": "s3cret-kept-51c0"},
+	})
+	srv := httptest.NewServer(h.Handler())
+	t.Cleanup(srv.Close)
+	url := srv.URL + "/api/plugins/" + grafanahost.DefaultPluginID + "/settings"
+	post := func(role, body string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Grafana-Role", role)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	code, body := get(t, url, http.Header{"X-Grafana-Role": {"Viewer"}})
+	want := `{"id":"firebreak-incident-app","type":"app","enabled":true,"pinned":true,"jsonData":{"retentionDays":7},"secureJsonFields":{"apiKey":true}}`
+	if code != http.StatusOK || body != want {
+		t.Fatalf("GET: %d %s, want %s", code, body, want)
+	}
+	update := `{"enabled":false,"pinned":true,"jsonData":{"retentionDays":30},"secureJsonData":{"token":"s3cret-new-51c0"}}`
+	if code := post("Editor", update); code != http.StatusForbidden {
+		t.Fatalf("an Editor saves settings: %d", code)
+	}
+	if code := post("Admin", `{"jsonData":`); code != http.StatusBadRequest {
+		t.Fatalf("bad body: %d", code)
+	}
+	if code := post("Admin", update); code != http.StatusOK {
+		t.Fatalf("an Admin saves settings: %d", code)
+	}
+	s := h.Settings()
+	if string(s.JSONData) != `{"retentionDays":30}` || s.DecryptedSecureJSONData["apiKey"] != "s3cret-kept-51c0" ||
+		s.DecryptedSecureJSONData["token"] != "s3cret-new-51c0" {
+		t.Fatalf("saved settings: %+v", s)
+	}
+	code, body = get(t, url, nil)
+	want = `{"id":"firebreak-incident-app","type":"app","enabled":false,"pinned":true,"jsonData":{"retentionDays":30},"secureJsonFields":{"apiKey":true,"token":true}}`
+	if code != http.StatusOK || body != want {
+		t.Fatalf("GET after POST: %d %s, want %s", code, body, want)
+	}
+	ping(t, h, grafanahost.Admin()) // the plugin takes the new settings
+}
+
 func TestManyCalls(t *testing.T) {
 	h, _ := startHost(t, grafanahost.Options{})
 	srv := httptest.NewServer(h.Handler())

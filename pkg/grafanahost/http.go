@@ -27,6 +27,7 @@ const (
 //
 //	ANY /api/plugins/{pluginID}/resources[/{path...}]  -> CallResource
 //	GET /api/plugins/{pluginID}/health                 -> CheckHealth
+//	GET, POST /api/plugins/{pluginID}/settings         -> the saved settings (settings.go)
 //
 // Resources: the path below resources/ (escaped, as Grafana's router takes it)
 // and the query string are passed on; the answer of the plugin is written
@@ -60,6 +61,8 @@ func (h *Host) Handler() http.Handler {
 	mux.HandleFunc("/api/plugins/{pluginID}/resources", h.serveResource)
 	mux.HandleFunc("/api/plugins/{pluginID}/resources/{path...}", h.serveResource)
 	mux.HandleFunc("GET /api/plugins/{pluginID}/health", h.serveHealth)
+	mux.HandleFunc("GET /api/plugins/{pluginID}/settings", h.serveGetSettings)
+	mux.HandleFunc("POST /api/plugins/{pluginID}/settings", h.servePostSettings)
 	return mux
 }
 
