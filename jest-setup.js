@@ -52,3 +52,10 @@ if (typeof window !== 'undefined' && !('ResizeObserver' in window)) {
     value: ResizeObserverStub,
   });
 }
+
+// jsdom has no canvas; @grafana/ui's Combobox measures its options' text with one.
+if (typeof HTMLCanvasElement !== 'undefined') {
+  HTMLCanvasElement.prototype.getContext = function getContext() {
+    return { measureText: (text) => ({ width: String(text).length * 7 }), font: '' };
+  };
+}

@@ -9,6 +9,10 @@ export const RESOURCES_URL = `/api/plugins/${PLUGIN_ID}/resources`;
 
 export enum ROUTES {
   Incidents = 'incidents',
+  Incident = 'incidents', // incidents/<id>
+  Declare = 'declare',
+  Overview = 'overview',
+  Readiness = 'readiness',
 }
 
 // Prefixes a route with the base URL of the plugin.

@@ -70,8 +70,11 @@ export interface AppSettings {
   receiver?: ReceiverSettings;
   sla?: Partial<Record<Severity, SLATarget>>;
   escalation?: Partial<Record<Severity, EscalationContact[]>>;
-  // Where evidence snapshots evaluate the alerts' expressions.
-  prometheus?: { url?: string };
+  // Where evidence snapshots evaluate the alerts' expressions (url, for the backend), and the Grafana data source
+  // the incident page draws them with (datasourceUid).
+  prometheus?: { url?: string; datasourceUid?: string };
+  // The receiver's Ed25519 public key, which verify checks the signed chain heads with.
+  signing?: { publicKey?: string };
   // AI system (the incidents' ai_system) -> its containment actions.
   containment?: Record<string, ContainmentAction[]>;
 }

@@ -26,6 +26,45 @@ export const testIds = {
   },
   incidents: {
     container: 'data-testid incidents-container',
-    backendStatus: 'data-testid incidents-backend-status',
+    table: 'data-testid incidents-table',
+    row: (id: string) => `data-testid incidents-row-${id}`,
+    empty: 'data-testid incidents-empty',
+    notConfigured: 'data-testid incidents-not-configured',
+  },
+  incident: {
+    container: 'data-testid incident-container',
+    header: 'data-testid incident-header',
+    transitions: 'data-testid incident-transitions',
+    chain: 'data-testid incident-chain',
+    regulatory: 'data-testid incident-regulatory',
+    timeline: 'data-testid incident-timeline',
+    event: (seq: number) => `data-testid incident-event-${seq}`,
+    noteForm: 'data-testid incident-note-form',
+    metrics: 'data-testid incident-metrics',
+    metricPanel: 'data-testid incident-metric-panel',
+  },
+  containment: {
+    actions: 'data-testid containment-actions',
+    action: (id: string) => `data-testid containment-action-${id}`,
+    request: (id: string) => `data-testid containment-request-${id}`,
+    whyNot: 'data-testid containment-why-not',
+  },
+  evidence: {
+    list: 'data-testid evidence-list',
+    snapshot: (id: string) => `data-testid evidence-${id}`,
+  },
+  review: {
+    form: 'data-testid review-form',
+    item: (i: number) => `data-testid review-item-${i}`,
+  },
+  declare: {
+    form: 'data-testid declare-form',
+  },
+  overview: {
+    container: 'data-testid overview-container',
+    figure: (label: string) => `data-testid overview-${label.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+  },
+  readiness: {
+    table: 'data-testid readiness-table',
   },
 };

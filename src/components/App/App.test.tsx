@@ -1,3 +1,4 @@
+import { of } from 'rxjs';
 import React, { Suspense } from 'react';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { AppRootProps, PluginType } from '@grafana/data';
@@ -38,20 +39,36 @@ function renderAt(path: string) {
   );
 }
 
+// The backend as the pages see it: an empty incident list, a stats answer.
+function answer(url: string) {
+  if (url.endsWith('/incidents')) {
+    return { incidents: [], next_cursor: '' };
+  }
+  return {};
+}
+
 describe('Components/App', () => {
   beforeEach(() => {
     jest.resetAllMocks();
-    (getBackendSrv as jest.Mock).mockReturnValue({ get: jest.fn().mockResolvedValue({ message: 'ok' }) });
+    (getBackendSrv as jest.Mock).mockReturnValue({
+      fetch: jest.fn((req: { url: string }) => of({ data: answer(req.url), status: 200 })),
+    });
   });
 
-  test('renders the Incidents page at /incidents', async () => {
+  test('renders the queue at /incidents, with its empty state', async () => {
     renderAt('/a/firebreak-incident-app/incidents');
 
     expect(await screen.findByTestId(testIds.incidents.container)).toBeInTheDocument();
-    expect(await screen.findByText('ok')).toBeInTheDocument();
+    expect(await screen.findByTestId(testIds.incidents.empty)).toHaveTextContent('webhook_configs');
   });
 
-  test('sends any other path to the Incidents page', async () => {
+  test('renders the declare form at /declare', async () => {
+    renderAt('/a/firebreak-incident-app/declare');
+
+    expect(await screen.findByTestId(testIds.declare.form)).toBeInTheDocument();
+  });
+
+  test('sends any other path to the queue', async () => {
     renderAt('/a/firebreak-incident-app/unknown');
 
     expect(await screen.findByTestId(testIds.incidents.container)).toBeInTheDocument();

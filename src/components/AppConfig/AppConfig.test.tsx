@@ -2,7 +2,7 @@ import React from 'react';
 import { Observable, of, throwError } from 'rxjs';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { PluginType } from '@grafana/data';
-import { BackendSrvRequest, getBackendSrv } from '@grafana/runtime';
+import { BackendSrvRequest, DataSourceSrv, getBackendSrv, setDataSourceSrv } from '@grafana/runtime';
 import AppConfig, { AppConfigProps } from './AppConfig';
 import { testIds } from '../testIds';
 import { AppSettings } from '../../types';
@@ -12,6 +12,8 @@ jest.mock('@grafana/runtime', () => ({
   ...jest.requireActual('@grafana/runtime'),
   getBackendSrv: jest.fn(),
 }));
+// The data-source picker lists Grafana's Prometheus data sources; none here.
+setDataSourceSrv({ getList: () => [], getInstanceSettings: () => undefined } as unknown as DataSourceSrv);
 jest.mock('../../utils/browser', () => ({ reloadPage: jest.fn() }));
 
 const PLUGIN_ID = 'firebreak-incident-app';

@@ -13,6 +13,7 @@ import {
   Text,
   TextArea,
 } from '@grafana/ui';
+import { DataSourcePicker } from '@grafana/runtime';
 import { errorMessage, savePluginSettings } from '../../api/backend';
 import { AppSecureSettingKey, AppSettings, SEVERITIES, Severity } from '../../types';
 import { reloadPage } from '../../utils/browser';
@@ -297,7 +298,21 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
         ))}
       </FieldSet>
 
-      <FieldSet label="Evidence">
+      <FieldSet label="Metrics and evidence">
+        <Field
+          label="Prometheus data source"
+          description="The incident page and the review draw each alert's expression with this data source (optional)"
+        >
+          <DataSourcePicker
+            width={WIDTH}
+            type="prometheus"
+            noDefault
+            current={form.prometheusDatasourceUid || null}
+            onChange={(ds) => update({ prometheusDatasourceUid: ds.uid })}
+            onClear={() => update({ prometheusDatasourceUid: '' })}
+            inputId="config-prometheus-datasource"
+          />
+        </Field>
         <Field
           label="Prometheus URL"
           description="Evidence snapshots evaluate each alert's expression here before a containment action runs (optional)"

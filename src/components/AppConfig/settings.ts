@@ -57,6 +57,8 @@ export interface FormState {
   escalation: Record<Severity, ContactRow[]>;
   secrets: Record<AppSecureSettingKey, SecretState>;
   prometheusUrl: string;
+  // The Grafana Prometheus data source the incident page draws the triggering metrics with (its uid).
+  prometheusDatasourceUid: string;
   // The containment catalog as JSON text: AI system -> actions.
   catalog: string;
   // HMAC secrets of the catalog's actions, by secureJsonData key (containment.<system>.<id>.secret).
@@ -109,6 +111,7 @@ export function toFormState(
     escalation: bySeverity((sev) => (jsonData?.escalation?.[sev] ?? []).map((c) => newContactRow(c))),
     secrets: { clickhousePassword: secret('clickhousePassword'), receiverApiToken: secret('receiverApiToken') },
     prometheusUrl: jsonData?.prometheus?.url ?? '',
+    prometheusDatasourceUid: jsonData?.prometheus?.datasourceUid ?? '',
     catalog: jsonData?.containment ? JSON.stringify(jsonData.containment, null, 2) : '',
     containmentSecrets: Object.fromEntries(
       Object.keys(secureJsonFields ?? {})
@@ -323,10 +326,15 @@ export function toJsonData(form: FormState): AppSettings {
   }
   const { prometheus: _prometheus, containment: _containment, ...kept } = form.loaded;
   const prometheusUrl = form.prometheusUrl.trim().replace(/\/+$/, '');
+  const datasourceUid = form.prometheusDatasourceUid;
   const catalog = parseCatalog(form.catalog).catalog;
   return {
     ...kept,
-    ...(prometheusUrl ? { prometheus: { url: prometheusUrl } } : {}),
+    ...(prometheusUrl || datasourceUid
+      ? {
+          prometheus: { ...(prometheusUrl ? { url: prometheusUrl } : {}), ...(datasourceUid ? { datasourceUid } : {}) },
+        }
+      : {}),
     ...(catalog && Object.keys(catalog).length > 0 ? { containment: catalog } : {}),
     clickhouse: {
       address: form.address.trim(),

@@ -1,42 +1,38 @@
-import React from 'react';
-import { render, screen } from '@testing-library/react';
-import { getBackendSrv } from '@grafana/runtime';
-import Incidents from './Incidents';
-import { testIds } from '../../components/testIds';
+import { readFilters, toListFilter, writeFilters } from './filters';
 
-jest.mock('@grafana/runtime', () => ({
-  ...jest.requireActual('@grafana/runtime'),
-  getBackendSrv: jest.fn(),
-}));
-
-const getMock = jest.fn();
-
-describe('pages/Incidents', () => {
-  beforeEach(() => {
-    jest.resetAllMocks();
-    (getBackendSrv as jest.Mock).mockReturnValue({ get: getMock });
+describe('queue filters in the URL', () => {
+  test('the default is the open incidents of the last 90 days', () => {
+    const f = readFilters(new URLSearchParams(''));
+    expect(f.status).toEqual(['declared', 'acknowledged', 'contained']);
+    expect(f.from).toBe('now-90d');
+    expect(writeFilters(f).toString()).toBe('');
   });
 
-  test('calls the backend ping resource and shows its answer', async () => {
-    getMock.mockResolvedValue({ message: 'ok' });
+  test.each([
+    ['status=any', { status: [] }],
+    ['status=resolved,closed', { status: ['resolved', 'closed'] }],
+    ['severity=SEV1&severity=SEV2', { severity: ['SEV1', 'SEV2'] }],
+    ['category=bias,nonsense', { category: ['bias'] }],
+    ['ai_system=supportbot&q=refund&drills=true', { aiSystem: ['supportbot'], q: 'refund', drills: true }],
+    ['from=1700000000000&to=now&cursor=abc', { from: '1700000000000', to: 'now', cursor: 'abc' }],
+  ])('%s reads and writes back', (query, want) => {
+    const f = readFilters(new URLSearchParams(query));
+    expect(f).toMatchObject(want);
+    expect(readFilters(writeFilters(f))).toEqual(f);
+  });
 
-    render(<Incidents />);
+  test('unknown values are dropped, not sent', () => {
+    expect(readFilters(new URLSearchParams('severity=SEV9&status=open')).severity).toEqual([]);
+  });
 
-    expect(screen.getByTestId(testIds.incidents.container)).toBeInTheDocument();
-    expect(await screen.findByText('ok')).toBeInTheDocument();
-    expect(screen.getByTestId(testIds.incidents.backendStatus)).toHaveTextContent('Backend: ok');
-    expect(getMock).toHaveBeenCalledTimes(1);
-    expect(getMock).toHaveBeenCalledWith('/api/plugins/firebreak-incident-app/resources/ping', undefined, undefined, {
-      showErrorAlert: false,
+  test('toListFilter sends resolved times and no status for "any"', () => {
+    const f = readFilters(new URLSearchParams('status=any&severity=SEV1'));
+    expect(toListFilter(f, 1, 2, 50)).toMatchObject({
+      status: undefined,
+      severity: ['SEV1'],
+      from: '1',
+      to: '2',
+      limit: 50,
     });
-  });
-
-  test('shows an error when the backend does not answer', async () => {
-    getMock.mockRejectedValue({ status: 502, data: { message: 'plugin unavailable' } });
-
-    render(<Incidents />);
-
-    expect(await screen.findByText('The Firebreak backend did not answer')).toBeInTheDocument();
-    expect(screen.getByText('502: plugin unavailable')).toBeInTheDocument();
   });
 });

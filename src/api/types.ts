@@ -1,0 +1,362 @@
+// The JSON of the plugin's resource API (pkg/plugin, pkg/incident), as the backend writes it. Times are RFC 3339
+// strings; fields the backend leaves out when zero are optional here.
+
+export type Severity = 'SEV1' | 'SEV2' | 'SEV3';
+export type Status = 'declared' | 'acknowledged' | 'contained' | 'resolved' | 'closed';
+export type Category =
+  | 'hallucination'
+  | 'bias'
+  | 'prompt_injection'
+  | 'drift'
+  | 'unauthorized_use'
+  | 'data_exposure'
+  | 'oversight_failure'
+  | 'other';
+export type ResponseRole = 'incident_lead' | 'technical_lead' | 'legal_compliance' | 'communications';
+export type OrgRole = 'Viewer' | 'Editor' | 'Admin';
+
+export const SEVERITY_LIST: Severity[] = ['SEV1', 'SEV2', 'SEV3'];
+export const STATUS_LIST: Status[] = ['declared', 'acknowledged', 'contained', 'resolved', 'closed'];
+export const OPEN_STATUSES: Status[] = ['declared', 'acknowledged', 'contained'];
+export const CATEGORY_LIST: Category[] = [
+  'hallucination',
+  'bias',
+  'prompt_injection',
+  'drift',
+  'unauthorized_use',
+  'data_exposure',
+  'oversight_failure',
+  'other',
+];
+export const RESPONSE_ROLES: ResponseRole[] = ['incident_lead', 'technical_lead', 'legal_compliance', 'communications'];
+export const REPORT_CHANNELS = ['support', 'security', 'legal', 'engineering', 'other'] as const;
+export type ReportChannel = (typeof REPORT_CHANNELS)[number];
+export const ROOT_CAUSE_CLASSES = [
+  'model_defect',
+  'bad_data',
+  'attack',
+  'process_failure',
+  'design_gap',
+  'other',
+] as const;
+
+export interface ActionItem {
+  text: string;
+  owner: string;
+  due: string; // YYYY-MM-DD
+  status: 'open' | 'done';
+}
+
+export interface Review {
+  started_at?: string;
+  detected_at?: string;
+  contained_at?: string;
+  impact: string;
+  affected: string;
+  root_cause_class: string;
+  root_cause: string;
+  action_items: ActionItem[] | null;
+  action_items_none?: boolean; // "no actions": explicit, for a SEV1/SEV2 review to be complete without any
+  playbook_changes: string;
+  regulatory_follow_up: string;
+}
+
+export type Regime = 'eu_ai_act' | 'gdpr';
+
+export interface RegulatoryReport {
+  regime: Regime;
+  authority: string;
+  report: 'initial' | 'complete';
+  sent_at: string;
+  reference?: string;
+}
+
+export interface Clock {
+  regime: Regime;
+  tier?: string;
+  aware_at: string;
+  due_at: string;
+  initial_report_at?: string;
+  complete_report_at?: string;
+  reports?: RegulatoryReport[];
+}
+
+export interface ClockState extends Clock {
+  overdue: boolean;
+}
+
+export type ContainmentState =
+  'pending_approval' | 'ready' | 'approved' | 'rejected' | 'running' | 'succeeded' | 'failed';
+
+export interface ContainmentOutcome {
+  request_id: string;
+  attempt: number;
+  succeeded: boolean;
+  http_status?: number;
+  latency_ms: number;
+  tries: number;
+  answer?: string;
+  error?: string;
+}
+
+export interface ContainmentAttempt {
+  request_id: string;
+  attempt: number;
+  dry_run: boolean;
+  target: string;
+  deadline: string;
+  evidence: { id: string; sha256: string; bytes: number };
+  started_by: string;
+  started_at: string;
+  outcome?: ContainmentOutcome;
+  finished_at?: string;
+}
+
+export interface ContainmentRequest {
+  request_id: string;
+  action: string;
+  action_kind: string;
+  label: string;
+  reason?: string;
+  needs_approval: boolean;
+  requested_by: string;
+  requested_at: string;
+  state: ContainmentState;
+  decided_by?: string;
+  decided_at?: string;
+  decision_reason?: string;
+  attempts: ContainmentAttempt[] | null;
+}
+
+export interface Incident {
+  incident_id: string;
+  title: string;
+  description?: string;
+  ai_system: string;
+  category: Category;
+  severity: Severity;
+  status: Status;
+  declared_by: string;
+  declared_via: string;
+  group_key?: string;
+  drill?: boolean;
+  reported_via?: string;
+  started_at: string;
+  declared_at: string;
+  acknowledged_at?: string;
+  contained_at?: string;
+  resolved_at?: string;
+  closed_at?: string;
+  alert_count: number;
+  firing_alert_count: number;
+  roles: Partial<Record<ResponseRole, string>> | null;
+  review: Review | null;
+  regulatory: Clock[] | null;
+  containment?: ContainmentRequest[];
+  last_seq: number;
+  last_hash: string;
+  updated_at: string;
+}
+
+export interface SLAState {
+  acknowledge_due_at?: string;
+  acknowledge_breached: boolean;
+  contain_due_at?: string;
+  contain_breached: boolean;
+}
+
+export interface IncidentRow extends Incident {
+  review_complete: boolean;
+  regulatory_due_at?: string;
+  sla: SLAState;
+}
+
+export interface IncidentPage {
+  incidents: IncidentRow[];
+  next_cursor: string;
+}
+
+export interface Alert {
+  key: string;
+  fingerprint: string;
+  alertname: string;
+  status: 'firing' | 'resolved';
+  starts_at: string;
+  ends_at?: string;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  generator_url?: string;
+  values?: Record<string, number>;
+  source: string;
+}
+
+export interface TimelineEvent {
+  incident_id: string;
+  seq: number;
+  at: string;
+  recorded_at: string;
+  kind: string;
+  actor: string;
+  message: string;
+  body: unknown;
+  cause?: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface Contact {
+  name: string;
+  role: string;
+}
+
+export interface IncidentDetail {
+  incident: Incident;
+  sla: SLAState;
+  regulatory: ClockState[];
+  review_missing: string[];
+  escalation: Contact[];
+  alerts: Alert[];
+  timeline: TimelineEvent[];
+}
+
+export interface CommandAnswer {
+  incident: Incident;
+  events: TimelineEvent[];
+}
+
+export interface Problem {
+  seq: number;
+  kind: string;
+  detail: string;
+}
+
+export interface Verification {
+  intact: boolean;
+  events: number;
+  last_hash?: string;
+  signature: {
+    status: 'verified' | 'invalid' | 'not_configured';
+    key_id?: string;
+    covered_through: number;
+    heads: number;
+  };
+  problems: Problem[];
+  break?: Problem;
+}
+
+export interface DueItem {
+  incident_id: string;
+  title: string;
+  severity: string;
+  due_at: string;
+}
+
+export interface Stats {
+  from: string;
+  to: string;
+  by_severity: Record<string, number>;
+  by_status: Record<string, number>;
+  by_category: Record<string, number>;
+  mtta_seconds: Record<string, number>;
+  mttc_seconds: Record<string, number>;
+  mttr_seconds: Record<string, number>;
+  open_sla_breaches: number;
+  regulatory_due_72h: DueItem[];
+  regulatory_overdue: number;
+  overdue_action_items: number;
+}
+
+export interface ActionView {
+  ai_system: string;
+  id: string;
+  kind: string;
+  label: string;
+  method: string;
+  target: string;
+  requires_approval: boolean;
+  request_roles: string[] | null;
+  has_dry_run: boolean;
+  has_status: boolean;
+  timeout: string;
+  headers: string[];
+  may_request: boolean;
+  may_approve: boolean;
+  why_not?: string;
+}
+
+export interface RequestView extends ContainmentRequest {
+  may_approve: boolean;
+  may_retry: boolean;
+  why_not?: string;
+}
+
+export interface ContainmentList {
+  incident_id: string;
+  ai_system: string;
+  drill: boolean;
+  actions: ActionView[];
+  requests: RequestView[];
+}
+
+export interface ContainmentAnswer {
+  request: ContainmentRequest;
+  incident: Incident;
+}
+
+export interface ReadinessResult {
+  ai_system: string;
+  action: string;
+  label: string;
+  kind: string;
+  dry_run_url?: string;
+  ready: boolean;
+  http_status?: number;
+  latency_ms: number;
+  error?: string;
+}
+
+export interface EvidenceSnapshot {
+  incident_id: string;
+  snapshot_id: string;
+  request_id: string;
+  attempt: number;
+  taken_at: string;
+  taken_by: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface EvidenceAnswer {
+  snapshot: EvidenceSnapshot;
+  content: unknown;
+  sha256: string;
+  recomputed_sha256: string;
+  timeline_sha256: string;
+  timeline_seq?: number;
+  timeline_intact: boolean;
+  verified: boolean;
+}
+
+export interface DeclareRequest {
+  title: string;
+  severity: Severity;
+  category: Category;
+  ai_system: string;
+  description: string;
+  reported_via: ReportChannel;
+  drill: boolean;
+}
+
+// Filters of the incident list (GET incidents), as the queue keeps them in the URL.
+export interface ListFilter {
+  status?: Status[];
+  severity?: Severity[];
+  category?: Category[];
+  ai_system?: string[];
+  q?: string;
+  from?: string; // RFC 3339 or Unix ms
+  to?: string;
+  drills?: boolean;
+  limit?: number;
+  cursor?: string;
+}

@@ -1,0 +1,105 @@
+// The triggering-metric panel: a time series of an alert's PromQL expression on the configured Prometheus data
+// source, over the incident (15 minutes either side), with the incident's key moments drawn as annotations.
+import { FieldType, LoadingState, toDataFrame } from '@grafana/data';
+import {
+  EmbeddedScene,
+  PanelBuilders,
+  SceneDataLayerBase,
+  SceneDataLayerSet,
+  SceneDataLayerProviderState,
+  SceneFlexItem,
+  SceneFlexLayout,
+  SceneQueryRunner,
+  SceneTimeRange,
+  sceneGraph,
+} from '@grafana/scenes';
+import type { IncidentDetail } from '../../api/types';
+
+export interface Moment {
+  at: number; // Unix ms
+  title: string;
+  color: string;
+}
+
+const MOMENT_KINDS: Record<string, { title: string; color: string }> = {
+  declared: { title: 'Declared', color: 'red' },
+  acknowledged: { title: 'Acknowledged', color: 'orange' },
+  containment_started: { title: 'Containment started', color: 'purple' },
+  containment_succeeded: { title: 'Containment succeeded', color: 'green' },
+  containment_failed: { title: 'Containment failed', color: 'red' },
+  contained: { title: 'Contained', color: 'purple' },
+  resolved: { title: 'Resolved', color: 'green' },
+  reopened: { title: 'Reopened', color: 'red' },
+};
+
+// keyMoments picks the timeline events a responder lines the metric up with.
+export function keyMoments(detail: IncidentDetail): Moment[] {
+  return detail.timeline
+    .filter((e) => MOMENT_KINDS[e.kind])
+    .map((e) => ({ at: Date.parse(e.kind === 'declared' ? e.recorded_at : e.at), ...MOMENT_KINDS[e.kind] }));
+}
+
+// panelRange is [start - 15 min, resolution + 15 min or now].
+export function panelRange(detail: IncidentDetail, now: number): { from: number; to: number } {
+  const inc = detail.incident;
+  const start = Date.parse(inc.started_at || inc.declared_at);
+  const end = inc.resolved_at ? Math.min(Date.parse(inc.resolved_at) + 15 * 60000, now) : now;
+  return { from: start - 15 * 60000, to: Math.max(end, start + 15 * 60000) };
+}
+
+interface MomentsState extends SceneDataLayerProviderState {
+  moments: Moment[];
+}
+
+// IncidentMoments is a data layer of fixed annotations: the incident's key moments.
+class IncidentMoments extends SceneDataLayerBase<MomentsState> {
+  onEnable() {}
+  onDisable() {}
+  protected runLayer() {
+    const frame = toDataFrame({
+      name: 'incident',
+      fields: [
+        { name: 'time', type: FieldType.time, values: this.state.moments.map((m) => m.at) },
+        { name: 'title', type: FieldType.string, values: this.state.moments.map((m) => m.title) },
+        { name: 'text', type: FieldType.string, values: this.state.moments.map((m) => m.title) },
+        { name: 'color', type: FieldType.string, values: this.state.moments.map((m) => m.color) },
+      ],
+    });
+    frame.meta = { dataTopic: 'annotations' as never };
+    this.publishResults({
+      state: LoadingState.Done,
+      series: [],
+      annotations: [frame],
+      timeRange: sceneGraph.getTimeRange(this).state.value,
+    });
+  }
+}
+
+export function metricScene(
+  expr: string,
+  title: string,
+  datasourceUid: string,
+  detail: IncidentDetail,
+  now: number
+): EmbeddedScene {
+  const range = panelRange(detail, now);
+  const query = new SceneQueryRunner({
+    datasource: { type: 'prometheus', uid: datasourceUid },
+    queries: [{ refId: 'A', expr, range: true }],
+  });
+  return new EmbeddedScene({
+    $timeRange: new SceneTimeRange({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() }),
+    $data: new SceneDataLayerSet({
+      layers: [new IncidentMoments({ name: 'Incident', moments: keyMoments(detail), isEnabled: true })],
+    }),
+    body: new SceneFlexLayout({
+      direction: 'column',
+      children: [
+        new SceneFlexItem({
+          minHeight: 280,
+          body: PanelBuilders.timeseries().setTitle(title).setDescription(expr).setData(query).build(),
+        }),
+      ],
+    }),
+  });
+}

@@ -1,0 +1,104 @@
+// The queue's filters as they live in the URL (shareable, the back button works), and their translation to the API.
+import {
+  type Category,
+  CATEGORY_LIST,
+  type ListFilter,
+  OPEN_STATUSES,
+  type Severity,
+  SEVERITY_LIST,
+  type Status,
+  STATUS_LIST,
+} from '../../api/types';
+
+export interface QueueFilters {
+  status: Status[]; // empty: any status
+  severity: Severity[];
+  category: Category[];
+  aiSystem: string[];
+  q: string;
+  from: string; // Grafana time expressions (now-90d) or Unix ms
+  to: string;
+  drills: boolean;
+  cursor: string;
+}
+
+export const DEFAULT_FROM = 'now-90d';
+export const DEFAULT_TO = 'now';
+
+const pick = <T extends string>(values: string[], allowed: readonly T[]): T[] =>
+  values.filter((v): v is T => (allowed as readonly string[]).includes(v));
+
+const list = (p: URLSearchParams, name: string) =>
+  p
+    .getAll(name)
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+
+// readFilters reads the URL; a missing status means the default (open incidents), "any" means every status.
+export function readFilters(p: URLSearchParams): QueueFilters {
+  const status = p.get('status');
+  return {
+    status: status === null ? [...OPEN_STATUSES] : status === 'any' ? [] : pick(list(p, 'status'), STATUS_LIST),
+    severity: pick(list(p, 'severity'), SEVERITY_LIST),
+    category: pick(list(p, 'category'), CATEGORY_LIST),
+    aiSystem: list(p, 'ai_system'),
+    q: p.get('q') ?? '',
+    from: p.get('from') || DEFAULT_FROM,
+    to: p.get('to') || DEFAULT_TO,
+    drills: p.get('drills') === 'true',
+    cursor: p.get('cursor') ?? '',
+  };
+}
+
+// writeFilters is readFilters' inverse; defaults are left out so that URLs stay short.
+export function writeFilters(f: QueueFilters): URLSearchParams {
+  const p = new URLSearchParams();
+  const sameAsDefault = f.status.length === OPEN_STATUSES.length && OPEN_STATUSES.every((s) => f.status.includes(s));
+  if (f.status.length === 0) {
+    p.set('status', 'any');
+  } else if (!sameAsDefault) {
+    p.set('status', f.status.join(','));
+  }
+  if (f.severity.length) {
+    p.set('severity', f.severity.join(','));
+  }
+  if (f.category.length) {
+    p.set('category', f.category.join(','));
+  }
+  if (f.aiSystem.length) {
+    p.set('ai_system', f.aiSystem.join(','));
+  }
+  if (f.q.trim()) {
+    p.set('q', f.q.trim());
+  }
+  if (f.from !== DEFAULT_FROM) {
+    p.set('from', f.from);
+  }
+  if (f.to !== DEFAULT_TO) {
+    p.set('to', f.to);
+  }
+  if (f.drills) {
+    p.set('drills', 'true');
+  }
+  if (f.cursor) {
+    p.set('cursor', f.cursor);
+  }
+  return p;
+}
+
+// toListFilter is the API's filter for resolved from/to times (Unix ms).
+export function toListFilter(f: QueueFilters, fromMs: number, toMs: number, limit: number): ListFilter {
+  return {
+    status: f.status.length ? f.status : undefined,
+    severity: f.severity,
+    category: f.category,
+    ai_system: f.aiSystem,
+    q: f.q,
+    from: String(fromMs),
+    to: String(toMs),
+    drills: f.drills,
+    limit,
+    cursor: f.cursor || undefined,
+  };
+}
