@@ -12,7 +12,15 @@ export const unique = (what: string) => `${what} ${Date.now().toString(36)}${Mat
 // declare opens an incident by hand as the page's user and returns its id.
 export async function declare(request: APIRequestContext, body: Record<string, unknown>): Promise<string> {
   const res = await request.post(`${RESOURCES}/incidents`, {
-    data: { severity: 'SEV2', category: 'hallucination', ai_system: 'supportbot', description: '', reported_via: 'support', drill: false, ...body },
+    data: {
+      severity: 'SEV2',
+      category: 'hallucination',
+      ai_system: 'supportbot',
+      description: '',
+      reported_via: 'support',
+      drill: false,
+      ...body,
+    },
   });
   expect(res.status(), await res.text()).toBe(200);
   return (await res.json()).incident.incident_id;

@@ -8,8 +8,14 @@ test.describe('every page', () => {
   test.use({ user: { login: 'alice', role: 'Editor' } });
 
   test('is accessible and drawn in both themes', async ({ page }) => {
-    const id = await declare(page.request, { title: unique('Screenshot incident'), severity: 'SEV2', description: 'Seen by the support team' });
-    await page.request.post(`/api/plugins/firebreak-incident-app/resources/incidents/${id}/notes`, { data: { text: 'First look: limited to EU users' } });
+    const id = await declare(page.request, {
+      title: unique('Screenshot incident'),
+      severity: 'SEV2',
+      description: 'Seen by the support team',
+    });
+    await page.request.post(`/api/plugins/firebreak-incident-app/resources/incidents/${id}/notes`, {
+      data: { text: 'First look: limited to EU users' },
+    });
 
     const pages: Array<[string, string, () => ReturnType<typeof page.getByTestId>]> = [
       ['overview', `${APP}/overview`, () => page.getByTestId(testIds.overview.container)],

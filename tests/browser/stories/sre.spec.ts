@@ -13,9 +13,15 @@ test.describe('an SRE', () => {
     // The demo AI service starts hallucinating; its rule fires and the incident appears in the queue by itself.
     expect((await request.post(`${env.demo}/faults/hallucination`)).status()).toBeLessThan(300);
     await page.goto(`${APP}/incidents?category=hallucination&severity=SEV1`);
-    const link = page.getByTestId(testIds.incidents.table).getByRole('link', { name: /hallucinat/i }).first();
+    const link = page
+      .getByTestId(testIds.incidents.table)
+      .getByRole('link', { name: /hallucinat/i })
+      .first();
     await expect(async () => {
-      await page.getByRole('button', { name: /refresh/i }).first().click();
+      await page
+        .getByRole('button', { name: /refresh/i })
+        .first()
+        .click();
       await expect(link).toBeVisible({ timeout: 2000 });
     }).toPass({ timeout: 90_000 });
     await expectAccessible(page);
@@ -24,7 +30,7 @@ test.describe('an SRE', () => {
     await expect(page).toHaveURL(/\/incidents\/[0-9a-f-]{36}/);
     const id = page.url().match(/incidents\/([0-9a-f-]{36})/)![1];
     const header = page.getByTestId(testIds.incident.header);
-    await expect(header.getByText('SEV1')).toBeVisible();
+    await expect(header.getByText('SEV1', { exact: true }).first()).toBeVisible();
 
     // Acknowledge, then take the incident lead role.
     await page.getByRole('button', { name: 'Acknowledge' }).click();
@@ -118,7 +124,9 @@ test.describe('an SRE', () => {
     const closed = await backend(page, id);
     expect(closed.incident.status).toBe('closed');
     expect(closed.incident.review.action_items[0].owner).toBe('bob');
-    const verify = await (await page.request.get(`/api/plugins/firebreak-incident-app/resources/incidents/${id}/verify`)).json();
+    const verify = await (
+      await page.request.get(`/api/plugins/firebreak-incident-app/resources/incidents/${id}/verify`)
+    ).json();
     expect(verify.intact).toBe(true);
     await expect(page.getByTestId(testIds.incident.chain)).toContainText(/Verified|intact/);
   });
