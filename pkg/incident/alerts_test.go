@@ -84,3 +84,29 @@ func TestAlertKeyStart(t *testing.T) {
 		assert.Equal(t, tc.want, got, tc.key)
 	}
 }
+
+// Grafana's links travel in the alert events' bodies; events stored before they were kept decode as before.
+func TestAlertsOfKeepsGrafanaLinks(t *testing.T) {
+	inc := declared(t)
+	events := []Event{mustFirst(t)}
+	grafana := Alert{Key: "g@1", Fingerprint: "g", Name: "Fairness gap", Status: "firing", StartsAt: t0,
+		Labels: map[string]string{"alertname": "Fairness gap"}, GeneratorURL: "http://grafana/alerting/grafana/abc/view",
+		DashboardURL: "http://grafana/d/x", PanelURL: "http://grafana/d/x?viewPanel=2",
+		SilenceURL: "http://grafana/alerting/silence/new", ImageURL: "https://images/x.png", Source: "grafana"}
+	e, err := inc.Append(KindAlertFired, t0, t0, RuleActor(grafana.Name), "fired", AlertBody{Alert: grafana})
+	require.NoError(t, err)
+	assert.Contains(t, string(e.Body), `"generator_url":"http://grafana/alerting/grafana/abc/view","dashboard_url":"http://grafana/d/x",`+
+		`"panel_url":"http://grafana/d/x?viewPanel=2","silence_url":"http://grafana/alerting/silence/new","image_url":"https://images/x.png"`)
+	e.typed = nil
+	// As an older receiver wrote an alert event: no links.
+	old := Event{Seq: 3, Kind: KindAlertFired, Body: []byte(`{"alert":{"key":"old@1","fingerprint":"old","alertname":"Old",` +
+		`"status":"firing","starts_at":"2026-11-25T10:00:00Z","labels":{"alertname":"Old"},"generator_url":"http://p/graph","source":"alertmanager"}}`)}
+	got, err := AlertsOf(append(events, e, old))
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	byKey := map[string]Alert{got[0].Key: got[0], got[1].Key: got[1]}
+	assert.Equal(t, grafana, byKey["g@1"])
+	assert.Equal(t, Alert{Key: "old@1", Fingerprint: "old", Name: "Old", Status: "firing",
+		StartsAt: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC), Labels: map[string]string{"alertname": "Old"},
+		GeneratorURL: "http://p/graph", Source: "alertmanager"}, byKey["old@1"])
+}
