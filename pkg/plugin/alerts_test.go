@@ -2,6 +2,8 @@ package plugin
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -65,4 +67,31 @@ func TestGrafanaAlertLinksReachTheIncident(t *testing.T) {
 	assert.Equal(t, "http://grafana/public/img/attachments/x.png", a["image_url"])
 	assert.Equal(t, "http://grafana/alerting/grafana/abc123/view", a["generator_url"])
 	assert.Equal(t, "grafana", a["source"])
+}
+
+// groupNotification is an Alertmanager notification of one group (alertname PodCrashLooping) with alerts from..to-1
+// (pod-<i>, zone a/b/c), resolved at resolvedAt unless it is zero.
+func groupNotification(t *testing.T, start time.Time, from, to int, resolvedAt time.Time) []byte {
+	t.Helper()
+	status := "firing"
+	if !resolvedAt.IsZero() {
+		status = "resolved"
+	}
+	alerts := make([]map[string]any, 0, to-from)
+	for i := from; i < to; i++ {
+		a := map[string]any{"status": status, "startsAt": start.Add(time.Duration(i) * time.Millisecond),
+			"labels": map[string]string{"alertname": "PodCrashLooping", "ai_system": "supportbot", "severity": "critical",
+				"pod": fmt.Sprintf("supportbot-%05d", i), "zone": []string{"a", "b", "c"}[i%3]},
+			"annotations": map[string]string{"summary": "Inference pods crash-looping"},
+			"fingerprint": fmt.Sprintf("%016x", i+1)}
+		if status == "resolved" {
+			a["endsAt"] = resolvedAt
+		}
+		alerts = append(alerts, a)
+	}
+	body, err := json.Marshal(map[string]any{"version": "4", "status": status, "receiver": "firebreak",
+		"groupKey": `{}:{alertname="PodCrashLooping"}`, "groupLabels": map[string]string{"alertname": "PodCrashLooping"},
+		"alerts": alerts})
+	require.NoError(t, err)
+	return body
 }

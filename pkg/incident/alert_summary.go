@@ -1,0 +1,89 @@
+package incident
+
+import (
+	"cmp"
+	"slices"
+)
+
+// AlertSummary describes an incident's alert episodes without listing them: an Alertmanager group can hold
+// thousands, and what a responder needs first is how many fire and how they differ.
+type AlertSummary struct {
+	// ByStatus counts the episodes by status: "firing" and "resolved" are always there.
+	ByStatus map[string]int `json:"by_status"`
+	// Labels has, for each label name whose value is not the same on every episode (absent counts as a value), the
+	// counts of its values; ordered by name. Labels every episode has with one value (alertname, most often) are left out.
+	Labels []LabelSummary `json:"labels"`
+	// LabelsOmitted is how many more such label names there were, beyond the first maxLabels by name.
+	LabelsOmitted int `json:"labels_omitted,omitempty"`
+}
+
+// LabelSummary counts the values of one label over an incident's alert episodes.
+type LabelSummary struct {
+	Name     string       `json:"name"`
+	Distinct int          `json:"distinct"`          // how many different values it has
+	Values   []ValueCount `json:"values"`            // the most frequent values, by count then value
+	Other    int          `json:"other"`             // episodes with a value not in Values
+	Missing  int          `json:"missing,omitempty"` // episodes without the label
+}
+
+// ValueCount is how many episodes have a label with this value.
+type ValueCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// SummarizeAlerts counts alerts (as AlertsOf returns them) by status and by the values of the labels that differ
+// between them: at most topValues values per label, and at most maxLabels label names (by name).
+func SummarizeAlerts(alerts []Alert, topValues, maxLabels int) AlertSummary {
+	s := AlertSummary{ByStatus: map[string]int{"firing": 0, "resolved": 0}, Labels: []LabelSummary{}}
+	values := map[string]map[string]int{} // label name -> value -> episodes
+	for i := range alerts {
+		s.ByStatus[alerts[i].Status]++
+		for name, v := range alerts[i].Labels {
+			counts := values[name]
+			if counts == nil {
+				counts = map[string]int{}
+				values[name] = counts
+			}
+			counts[v]++
+		}
+	}
+	names := make([]string, 0, len(values))
+	for name, counts := range values {
+		if len(counts) == 1 && counts[onlyKey(counts)] == len(alerts) {
+			continue // the same on every episode
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	if len(names) > maxLabels {
+		s.LabelsOmitted = len(names) - maxLabels
+		names = names[:maxLabels]
+	}
+	for _, name := range names {
+		counts := values[name]
+		l := LabelSummary{Name: name, Distinct: len(counts), Values: make([]ValueCount, 0, len(counts))}
+		with := 0
+		for v, n := range counts {
+			l.Values = append(l.Values, ValueCount{Value: v, Count: n})
+			with += n
+		}
+		slices.SortFunc(l.Values, func(a, b ValueCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value)) })
+		if len(l.Values) > topValues {
+			for _, vc := range l.Values[topValues:] {
+				l.Other += vc.Count
+			}
+			l.Values = slices.Clip(l.Values[:topValues])
+		}
+		l.Missing = len(alerts) - with
+		s.Labels = append(s.Labels, l)
+	}
+	return s
+}
+
+func onlyKey(m map[string]int) string {
+	for k := range m {
+		return k
+	}
+	return ""
+}
