@@ -35,22 +35,70 @@ type ValueCount struct {
 // SummarizeAlerts counts alerts (as AlertsOf returns them) by status and by the values of the labels that differ
 // between them: at most topValues values per label, and at most maxLabels label names (by name).
 func SummarizeAlerts(alerts []Alert, topValues, maxLabels int) AlertSummary {
-	s := AlertSummary{ByStatus: map[string]int{"firing": 0, "resolved": 0}, Labels: []LabelSummary{}}
-	values := map[string]map[string]int{} // label name -> value -> episodes
+	var c labelCounter
 	for i := range alerts {
-		s.ByStatus[alerts[i].Status]++
+		c.episode(alerts[i].Status)
 		for name, v := range alerts[i].Labels {
-			counts := values[name]
-			if counts == nil {
-				counts = map[string]int{}
-				values[name] = counts
-			}
-			counts[v]++
+			c.label(name, v)
 		}
 	}
-	names := make([]string, 0, len(values))
-	for name, counts := range values {
-		if len(counts) == 1 && counts[onlyKey(counts)] == len(alerts) {
+	return c.summary(topValues, maxLabels)
+}
+
+// labelCounter counts episodes by status and label values, one episode after the other.
+type labelCounter struct {
+	episodes int
+	byStatus map[string]int
+	values   map[string]map[string]*int // label name -> value -> episodes (a pointer: counting needs no key then)
+}
+
+// episode starts counting the next episode.
+func (c *labelCounter) episode(status string) {
+	if c.byStatus == nil {
+		c.byStatus, c.values = map[string]int{"firing": 0, "resolved": 0}, map[string]map[string]*int{}
+	}
+	c.episodes++
+	c.byStatus[status]++
+}
+
+// label counts a label of the current episode.
+func (c *labelCounter) label(name, value string) {
+	counts := c.values[name]
+	if counts == nil {
+		counts = map[string]*int{}
+		c.values[name] = counts
+	}
+	if n := counts[value]; n != nil {
+		*n++
+		return
+	}
+	one := 1
+	counts[value] = &one
+}
+
+// labelBytes is label without copying name and value, unless they are new.
+func (c *labelCounter) labelBytes(name, value []byte) {
+	counts := c.values[string(name)] // a lookup: no copy
+	if counts == nil {
+		counts = map[string]*int{}
+		c.values[string(name)] = counts
+	}
+	if n := counts[string(value)]; n != nil {
+		*n++
+		return
+	}
+	one := 1
+	counts[string(value)] = &one
+}
+
+func (c *labelCounter) summary(topValues, maxLabels int) AlertSummary {
+	s := AlertSummary{ByStatus: c.byStatus, Labels: []LabelSummary{}}
+	if s.ByStatus == nil {
+		s.ByStatus = map[string]int{"firing": 0, "resolved": 0}
+	}
+	names := make([]string, 0, len(c.values))
+	for name, counts := range c.values {
+		if len(counts) == 1 && *counts[onlyKey(counts)] == c.episodes {
 			continue // the same on every episode
 		}
 		names = append(names, name)
@@ -61,12 +109,12 @@ func SummarizeAlerts(alerts []Alert, topValues, maxLabels int) AlertSummary {
 		names = names[:maxLabels]
 	}
 	for _, name := range names {
-		counts := values[name]
+		counts := c.values[name]
 		l := LabelSummary{Name: name, Distinct: len(counts), Values: make([]ValueCount, 0, len(counts))}
 		with := 0
 		for v, n := range counts {
-			l.Values = append(l.Values, ValueCount{Value: v, Count: n})
-			with += n
+			l.Values = append(l.Values, ValueCount{Value: v, Count: *n})
+			with += *n
 		}
 		slices.SortFunc(l.Values, func(a, b ValueCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value)) })
 		if len(l.Values) > topValues {
@@ -75,13 +123,13 @@ func SummarizeAlerts(alerts []Alert, topValues, maxLabels int) AlertSummary {
 			}
 			l.Values = slices.Clip(l.Values[:topValues])
 		}
-		l.Missing = len(alerts) - with
+		l.Missing = c.episodes - with
 		s.Labels = append(s.Labels, l)
 	}
 	return s
 }
 
-func onlyKey(m map[string]int) string {
+func onlyKey(m map[string]*int) string {
 	for k := range m {
 		return k
 	}

@@ -250,17 +250,20 @@ func (a *App) getIncident(w http.ResponseWriter, r *http.Request) {
 // alerts.
 func (a *App) detail(inc *incident.Incident, events []incident.Event, timelineLimit, alertsLimit int) (IncidentDetail, error) {
 	// The alerts come from the timeline: every alert event holds its episode's whole state, and a second query
-	// (of the alerts table) cost as much ClickHouse time as the timeline itself.
-	alerts, err := incident.AlertsOf(events)
+	// (of the alerts table) cost as much ClickHouse time as the timeline itself. Only the page's are decoded.
+	x, err := incident.IndexAlerts(events)
 	if err != nil {
 		return IncidentDetail{}, fmt.Errorf("the alerts of incident %s do not decode: %w", inc.ID, err)
 	}
 	now := a.now()
 	d := IncidentDetail{Incident: inc, SLA: a.settings.SLA.SLA(inc, now), Escalation: a.settings.Escalation[inc.Severity],
 		ReviewMissing: inc.ReviewMissing(), Regulatory: []ClockState{},
-		AlertSummary: incident.SummarizeAlerts(alerts, summaryTopValues, summaryMaxLabels),
-		AlertsTotal:  len(alerts), TimelineTotal: len(events)}
-	d.Alerts, d.AlertsNextCursor = pageAlerts(alerts, nil, "", alertsLimit)
+		AlertSummary: x.Summary(summaryTopValues, summaryMaxLabels), AlertsTotal: x.Len(), TimelineTotal: len(events)}
+	var page []int
+	page, d.AlertsNextCursor = pageAlerts(x, nil, "", alertsLimit)
+	if d.Alerts, err = alertsAt(x, page); err != nil {
+		return IncidentDetail{}, fmt.Errorf("the alerts of incident %s do not decode: %w", inc.ID, err)
+	}
 	d.Timeline, d.TimelineNextCursor = pageTimeline(events, 0, nil, timelineLimit)
 	for _, c := range inc.Regulatory {
 		d.Regulatory = append(d.Regulatory, ClockState{Clock: c, Overdue: c.Overdue(now)})
@@ -341,21 +344,26 @@ func (a *App) getAlerts(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	alerts, err := incident.AlertsOf(events)
+	x, err := incident.IndexAlerts(events)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "the alerts of incident "+events[0].IncidentID+" do not decode: "+err.Error())
 		return
 	}
-	p := AlertsPage{Total: len(alerts)}
+	p := AlertsPage{Total: x.Len()}
 	if status != "" {
 		p.Total = 0
-		for i := range alerts {
-			if alerts[i].Status == status {
+		for i := range x.Len() {
+			if x.Episode(i).Status == status {
 				p.Total++
 			}
 		}
 	}
-	p.Alerts, p.NextCursor = pageAlerts(alerts, after, status, limit)
+	page, next := pageAlerts(x, after, status, limit)
+	if p.Alerts, err = alertsAt(x, page); err != nil {
+		writeError(w, http.StatusInternalServerError, "the alerts of incident "+events[0].IncidentID+" do not decode: "+err.Error())
+		return
+	}
+	p.NextCursor = next
 	writeJSON(w, http.StatusOK, p)
 }
 

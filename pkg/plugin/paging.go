@@ -124,29 +124,46 @@ func pageTimeline(events []incident.Event, after uint32, groups map[string]bool,
 	return page, ""
 }
 
-// pageAlerts returns up to limit alerts with the status (any when empty) after the cursor (from the start when
-// nil), from alerts ordered by start time and key (as AlertsOf returns them), and the cursor of the next page
-// ("" when there is none).
-func pageAlerts(alerts []incident.Alert, after *alertsCursor, status string, limit int) (page []incident.Alert, next string) {
+// episodes are alert episodes ordered by start time and key (as incident.AlertIndex holds them).
+type episodes interface {
+	Len() int
+	Episode(i int) incident.AlertEpisode
+}
+
+// pageAlerts returns the positions of up to limit episodes with the status (any when empty) after the cursor
+// (from the start when nil), and the cursor of the next page ("" when there is none).
+func pageAlerts(eps episodes, after *alertsCursor, status string, limit int) (page []int, next string) {
 	start := 0
 	if after != nil {
-		start = sort.Search(len(alerts), func(i int) bool {
-			a := &alerts[i]
-			return cmp.Or(cmp.Compare(a.StartsAt.UnixNano(), after.AfterStart), cmp.Compare(a.Key, after.AfterKey)) > 0
+		start = sort.Search(eps.Len(), func(i int) bool {
+			ep := eps.Episode(i)
+			return cmp.Or(cmp.Compare(ep.StartsAt.UnixNano(), after.AfterStart), cmp.Compare(ep.Key, after.AfterKey)) > 0
 		})
 	}
-	page = []incident.Alert{}
-	for i := start; i < len(alerts); i++ {
-		if status != "" && alerts[i].Status != status {
+	page = []int{}
+	for i := start; i < eps.Len(); i++ {
+		if status != "" && eps.Episode(i).Status != status {
 			continue
 		}
 		if len(page) == limit {
-			last := &page[len(page)-1]
+			last := eps.Episode(page[len(page)-1])
 			return page, encodeCursor(alertsCursor{AfterStart: last.StartsAt.UnixNano(), AfterKey: last.Key})
 		}
-		page = append(page, alerts[i])
+		page = append(page, i)
 	}
 	return page, ""
+}
+
+// alertsAt decodes the alerts at positions of x.
+func alertsAt(x *incident.AlertIndex, positions []int) ([]incident.Alert, error) {
+	out := make([]incident.Alert, len(positions))
+	for i, p := range positions {
+		var err error
+		if out[i], err = x.Alert(p); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // limitParam reads a page size: def when absent, else a number from 1 to max.

@@ -201,52 +201,80 @@ func TestPageTimeline(t *testing.T) {
 	}
 }
 
+// episodeList is a list of episodes for pageAlerts.
+type episodeList []incident.AlertEpisode
+
+func (l episodeList) Len() int                            { return len(l) }
+func (l episodeList) Episode(i int) incident.AlertEpisode { return l[i] }
+
 func TestPageAlerts(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	var alerts []incident.Alert
+	var alerts episodeList
 	for i := range 10 {
 		status := "firing"
 		if i%3 == 0 {
 			status = "resolved"
 		}
 		start := t0.Add(time.Duration(i/2) * time.Second) // two alerts per start time: ordered by key
-		alerts = append(alerts, incident.Alert{Key: incident.AlertKey(fmt.Sprintf("fp%d", i), start), Status: status, StartsAt: start})
+		alerts = append(alerts, incident.AlertEpisode{Key: incident.AlertKey(fmt.Sprintf("fp%d", i), start), Status: status, StartsAt: start})
 	}
-	keys := func(page []incident.Alert) []string {
-		out := []string{}
-		for _, a := range page {
-			out = append(out, a.Key)
-		}
-		return out
+	cursorOf := func(i int) *alertsCursor {
+		return &alertsCursor{AfterStart: alerts[i].StartsAt.UnixNano(), AfterKey: alerts[i].Key}
 	}
-	cursorOf := func(a incident.Alert) *alertsCursor {
-		return &alertsCursor{AfterStart: a.StartsAt.UnixNano(), AfterKey: a.Key}
-	}
-	next := func(a incident.Alert) string { return encodeCursor(*cursorOf(a)) }
+	next := func(i int) string { return encodeCursor(*cursorOf(i)) }
 	tests := []struct {
 		name     string
 		after    *alertsCursor
 		status   string
 		limit    int
-		want     []incident.Alert
+		want     []int
 		wantNext string
 	}{
-		{"first page", nil, "", 3, alerts[:3], next(alerts[2])},
-		{"same start time as the cursor, later key", cursorOf(alerts[2]), "", 3, alerts[3:6], next(alerts[5])},
-		{"last, exactly full", cursorOf(alerts[6]), "", 3, alerts[7:], ""},
-		{"after the last", cursorOf(alerts[9]), "", 3, []incident.Alert{}, ""},
-		{"between two alerts (one gone)", &alertsCursor{AfterStart: alerts[4].StartsAt.UnixNano(), AfterKey: alerts[4].Key + "x"}, "", 2, alerts[5:7], next(alerts[6])},
-		{"before the first", &alertsCursor{AfterStart: 0, AfterKey: "a"}, "", 2, alerts[:2], next(alerts[1])},
-		{"resolved", nil, "resolved", 3, []incident.Alert{alerts[0], alerts[3], alerts[6]}, next(alerts[6])},
-		{"resolved, last", cursorOf(alerts[6]), "resolved", 3, []incident.Alert{alerts[9]}, ""},
-		{"firing", cursorOf(alerts[3]), "firing", 10, []incident.Alert{alerts[4], alerts[5], alerts[7], alerts[8]}, ""},
+		{"first page", nil, "", 3, []int{0, 1, 2}, next(2)},
+		{"same start time as the cursor, later key", cursorOf(2), "", 3, []int{3, 4, 5}, next(5)},
+		{"last, exactly full", cursorOf(6), "", 3, []int{7, 8, 9}, ""},
+		{"after the last", cursorOf(9), "", 3, []int{}, ""},
+		{"between two alerts (one gone)", &alertsCursor{AfterStart: alerts[4].StartsAt.UnixNano(), AfterKey: alerts[4].Key + "x"}, "", 2, []int{5, 6}, next(6)},
+		{"before the first", &alertsCursor{AfterStart: 0, AfterKey: "a"}, "", 2, []int{0, 1}, next(1)},
+		{"resolved", nil, "resolved", 3, []int{0, 3, 6}, next(6)},
+		{"resolved, last", cursorOf(6), "resolved", 3, []int{9}, ""},
+		{"firing", cursorOf(3), "firing", 10, []int{4, 5, 7, 8}, ""},
+		{"none", nil, "", 3, []int{}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			page, gotNext := pageAlerts(alerts, tt.after, tt.status, tt.limit)
-			assert.Equal(t, keys(tt.want), keys(page))
+			list := alerts
+			if tt.name == "none" {
+				list = nil
+			}
+			page, gotNext := pageAlerts(list, tt.after, tt.status, tt.limit)
+			assert.Equal(t, tt.want, page)
 			assert.Equal(t, tt.wantNext, gotNext)
 		})
+	}
+	// Paging through with every limit and filter gives every episode of the filter once, in order.
+	for _, status := range []string{"", "firing", "resolved"} {
+		for limit := 1; limit <= 11; limit++ {
+			var got []int
+			var after *alertsCursor
+			for pages := 0; ; pages++ {
+				require.Less(t, pages, 20)
+				page, next := pageAlerts(alerts, after, status, limit)
+				got = append(got, page...)
+				if next == "" {
+					break
+				}
+				after = &alertsCursor{}
+				require.NoError(t, decodeCursor(next, after))
+			}
+			var want []int
+			for i, a := range alerts {
+				if status == "" || a.Status == status {
+					want = append(want, i)
+				}
+			}
+			assert.Equal(t, want, got, "limit %d, status %q", limit, status)
+		}
 	}
 }
 
