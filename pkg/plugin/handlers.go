@@ -300,13 +300,37 @@ func (a *App) getTimeline(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	events, ok := a.loadEvents(w, r)
-	if !ok {
-		return
+	var (
+		p    TimelinePage
+		page []incident.Event
+	)
+	if len(groups) == 0 {
+		// The next events in order: ClickHouse reads just those (by its primary key) where the whole timeline
+		// cost ten times as much on an incident of 10,000 alerts.
+		id, ok := incidentID(w, r)
+		if !ok {
+			return
+		}
+		var (
+			found bool
+			err   error
+		)
+		page, p.NextCursor, found, err = a.timelineAfter(r.Context(), id, after.AfterSeq, limit)
+		switch {
+		case err != nil:
+			a.storeError(w, err)
+			return
+		case !found:
+			writeError(w, http.StatusNotFound, "incident "+id+" not found")
+			return
+		}
+	} else {
+		events, ok := a.loadEvents(w, r)
+		if !ok {
+			return
+		}
+		page, p.NextCursor = pageTimeline(events, after.AfterSeq, groups, limit)
 	}
-	var p TimelinePage
-	var page []incident.Event
-	page, p.NextCursor = pageTimeline(events, after.AfterSeq, groups, limit)
 	head, _ := json.Marshal(p) // a struct of a string
 	writeWithTimeline(w, head, page)
 }

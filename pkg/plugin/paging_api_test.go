@@ -106,6 +106,21 @@ func TestIncidentDetailPagesAlertsAndTimeline(t *testing.T) {
 	assert.Equal(t, all[7:10], []string{next["alerts"].([]any)[0].(map[string]any)["key"].(string),
 		next["alerts"].([]any)[1].(map[string]any)["key"].(string), next["alerts"].([]any)[2].(map[string]any)["key"].(string)})
 
+	// Whoever adds an event sees it on the next page at once (the read waits for ClickHouse to show it).
+	status, body := callResource(t, e.a, aliceUser, "POST", p+"/notes", map[string]string{"text": "seen at once"})
+	require.Equal(t, 200, status, body)
+	tail := get(p + "/timeline?cursor=" + url.QueryEscape(encodeCursor(timelineCursor{AfterSeq: 284})))
+	require.Len(t, tail["timeline"], 1)
+	assert.Equal(t, "note", tail["timeline"].([]any)[0].(map[string]any)["kind"])
+	assert.Equal(t, "", tail["next_cursor"])
+
+	// An event deleted behind Firebreak's back (verify reports it) does not end the paging early.
+	e.ch.Query(t, "ALTER TABLE "+e.db+".events DELETE WHERE incident_id = '"+id+"' AND seq IN (100, 101)")
+	e.waitRows(t, "SELECT count() FROM {db}.events WHERE incident_id = '"+id+"'", "283\n")
+	seqs = pageAll("timeline", "timeline", "seq", "limit=50")
+	require.Len(t, seqs, 283)
+	assert.Equal(t, []string{"99", "102"}, seqs[98:100])
+
 	// Bad input: 400 naming the parameter; an unknown incident: 404.
 	timelineCursor := small["timeline_next_cursor"].(string)
 	alertsCursor := small["alerts_next_cursor"].(string)
@@ -125,6 +140,8 @@ func TestIncidentDetailPagesAlertsAndTimeline(t *testing.T) {
 		{p + "/alerts?limit=1001", 400, `limit: "1001" is not a number from 1 to 1000`},
 		{p + "/alerts?status=pending", 400, `status: "pending" is not firing or resolved`},
 		{"incidents/6d3f2c1e-0000-4000-8000-000000000000/timeline", 404, "not found"},
+		{"incidents/6d3f2c1e-0000-4000-8000-000000000000/timeline?kind=people", 404, "not found"},
+		{"incidents/6d3f2c1e-0000-4000-8000-000000000000/timeline?cursor=" + url.QueryEscape(timelineCursor), 404, "not found"},
 		{"incidents/6d3f2c1e-0000-4000-8000-000000000000/alerts", 404, "not found"},
 		{"incidents/1%27%20OR%201=1/alerts", 400, "is not a UUID"},
 	} {
