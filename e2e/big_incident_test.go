@@ -105,11 +105,12 @@ func TestTenThousandAlertIncidentThroughGrafanaHost(t *testing.T) {
 	took := time.Now()
 	raw, d := g.get(t, p)
 	t.Logf("GET %s: %d bytes in %s", p, len(raw), time.Since(took))
+	count := func(v any) int { list, _ := v.([]any); return len(list) }
 	assert.Less(t, len(raw), 1<<20, "the detail of a 10,000-alert incident is under 1 MB")
 	assert.EqualValues(t, n, d["alerts_total"])
 	assert.EqualValues(t, 1+n+resolved, d["timeline_total"], "declared, 10,000 fired, 1,000 resolved")
-	assert.Len(t, d["alerts"], 100)
-	assert.Len(t, d["timeline"], 500)
+	assert.Equal(t, 100, count(d["alerts"]), "the first page of alerts")
+	assert.Equal(t, 500, count(d["timeline"]), "the first page of the timeline")
 	summary := d["alert_summary"].(map[string]any)
 	assert.Equal(t, map[string]any{"firing": float64(n - resolved), "resolved": float64(resolved)}, summary["by_status"])
 	var names []string
@@ -145,7 +146,7 @@ func TestTenThousandAlertIncidentThroughGrafanaHost(t *testing.T) {
 		}
 	}
 	_, res := g.get(t, p+"/alerts?status=resolved&limit=1000")
-	assert.Len(t, res["alerts"], resolved)
+	assert.Equal(t, resolved, count(res["alerts"]))
 	assert.Equal(t, "", res["next_cursor"])
 
 	// Every event exactly once, in order, through the timeline route.

@@ -126,5 +126,20 @@ func BenchmarkIncidentDetail(b *testing.B) {
 			}
 			b.ReportMetric(float64(size), "answer_bytes")
 		})
+		b.Run(tc.name+"/alerts_page", func(b *testing.B) { // GET incidents/{id}/alerts?cursor=<middle>&limit=1000
+			var size int
+			for b.Loop() {
+				x, err := incident.IndexAlerts(events)
+				require.NoError(b, err)
+				mid := x.Episode(x.Len() / 2)
+				page, next := pageAlerts(x, &alertsCursor{AfterStart: mid.StartsAt.UnixNano(), AfterKey: mid.Key}, "", maxAlertsLimit)
+				alerts, err := alertsAt(x, page)
+				require.NoError(b, err)
+				w := httptest.NewRecorder()
+				writeJSON(w, 200, AlertsPage{Alerts: alerts, NextCursor: next, Total: x.Len()})
+				size = w.Body.Len()
+			}
+			b.ReportMetric(float64(size), "answer_bytes")
+		})
 	}
 }
