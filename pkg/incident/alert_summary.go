@@ -110,23 +110,32 @@ func (c *labelCounter) summary(topValues, maxLabels int) AlertSummary {
 	}
 	for _, name := range names {
 		counts := c.values[name]
-		l := LabelSummary{Name: name, Distinct: len(counts), Values: make([]ValueCount, 0, len(counts))}
+		l := LabelSummary{Name: name, Distinct: len(counts), Values: make([]ValueCount, 0, min(len(counts), topValues+1))}
 		with := 0
-		for v, n := range counts {
-			l.Values = append(l.Values, ValueCount{Value: v, Count: *n})
+		for v, n := range counts { // the top values kept in order as they come: a label can have 10,000 values
 			with += *n
-		}
-		slices.SortFunc(l.Values, func(a, b ValueCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value)) })
-		if len(l.Values) > topValues {
-			for _, vc := range l.Values[topValues:] {
-				l.Other += vc.Count
+			vc := ValueCount{Value: v, Count: *n}
+			at, _ := slices.BinarySearchFunc(l.Values, vc, byCountThenValue)
+			if at < topValues {
+				l.Values = slices.Insert(l.Values, at, vc)
+				if len(l.Values) > topValues {
+					l.Values = l.Values[:topValues]
+				}
 			}
-			l.Values = slices.Clip(l.Values[:topValues])
+		}
+		l.Other = with
+		for _, vc := range l.Values {
+			l.Other -= vc.Count
 		}
 		l.Missing = c.episodes - with
 		s.Labels = append(s.Labels, l)
 	}
 	return s
+}
+
+// byCountThenValue orders values by count, most first, then by value.
+func byCountThenValue(a, b ValueCount) int {
+	return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
 }
 
 func onlyKey(m map[string]*int) string {

@@ -66,12 +66,14 @@ func IndexAlerts(events []Event) (*AlertIndex, error) {
 	x := &AlertIndex{events: events, episodes: make([]indexedEpisode, 0, len(last))}
 	for _, i := range last {
 		ep := indexedEpisode{event: i}
-		if h, ok := alertHeadOf(events[i].Body); ok && events[i].typed == nil {
-			ep.Key, ep.Status, ep.StartsAt, ep.labels = h.key, h.status, h.startsAt, h.labels
-			x.episodes = append(x.episodes, ep)
-			continue
+		if events[i].typed == nil { // else it is being appended, its value at hand
+			if h, ok := alertHeadOf(events[i].Body); ok {
+				ep.Key, ep.Status, ep.StartsAt, ep.labels = h.key, h.status, h.startsAt, h.labels
+				x.episodes = append(x.episodes, ep)
+				continue
+			}
 		}
-		a, err := decodeAlert(events[i]) // being appended (its value is at hand), or another body
+		a, err := decodeAlert(events[i])
 		if err != nil {
 			return nil, err
 		}

@@ -311,10 +311,7 @@ func (a *App) getTimeline(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
-		var (
-			found bool
-			err   error
-		)
+		var found bool
 		page, p.NextCursor, found, err = a.timelineAfter(r.Context(), id, after.AfterSeq, limit)
 		switch {
 		case err != nil:
