@@ -32,6 +32,12 @@ func (b AlertBody) appendJSON(dst []byte) (_ []byte, ok bool) {
 	if a.GeneratorURL != "" {
 		dst = appendJSONString(append(dst, `,"generator_url":`...), a.GeneratorURL)
 	}
+	for _, link := range [...]struct{ name, url string }{{`,"dashboard_url":`, a.DashboardURL}, {`,"panel_url":`, a.PanelURL},
+		{`,"silence_url":`, a.SilenceURL}, {`,"image_url":`, a.ImageURL}} {
+		if link.url != "" {
+			dst = appendJSONString(append(dst, link.name...), link.url)
+		}
+	}
 	if len(a.Values) > 0 {
 		v, err := json.Marshal(a.Values) // rare (Grafana's values), and encoding/json's float format is subtle
 		if err != nil {

@@ -13,13 +13,15 @@ import (
 
 // The alert body's own encoder writes what encoding/json writes: the body's bytes are hashed into the timeline.
 func FuzzAlertBodyJSONMatchesEncodingJSON(f *testing.F) {
-	f.Add("fp@1", "0123abcd", "HallucinationRate", "firing", "severity", "critical", "summary", "<b>&</b> \"x\"\n", "http://prom/graph?g0.expr=up%3D%3D0&x=1", "alertmanager", int64(1_700_000_000_123_000_000), int64(0), 0.5, true)
-	f.Add("", "", "", "resolved", "ünïcödé", "\u2028\x00\xff", "", "", "", "grafana", int64(0), int64(1_700_000_100_000_000_000), math.Inf(1), false)
-	f.Add("k", "f", "n", "s", "a", "b", "c", "d", "e", "g", int64(-9_000_000_000_000_000_000), int64(9_000_000_000_000_000_000), 1e-7, true)
-	f.Add("k", "f", "n", "s", "", "", "", "", "", "", int64(math.MaxInt64), int64(math.MinInt64), math.NaN(), true)
-	f.Fuzz(func(t *testing.T, key, fp, name, status, lk, lv, ak, av, url, source string, startNs, endNs int64, value float64, withMaps bool) {
+	f.Add("fp@1", "0123abcd", "HallucinationRate", "firing", "severity", "critical", "summary", "<b>&</b> \"x\"\n", "http://prom/graph?g0.expr=up%3D%3D0&x=1", "alertmanager", int64(1_700_000_000_123_000_000), int64(0), 0.5, true, "", "", "", "")
+	f.Add("", "", "", "resolved", "ünïcödé", "\u2028\x00\xff", "", "", "", "grafana", int64(0), int64(1_700_000_100_000_000_000), math.Inf(1), false,
+		"http://grafana/d/x?orgId=1&from=now-1h", "http://grafana/d/x?viewPanel=2", "http://grafana/alerting/silence/new?alertmanager=grafana&matcher=a%3Db", "https://img/<a>.png")
+	f.Add("k", "f", "n", "s", "a", "b", "c", "d", "e", "g", int64(-9_000_000_000_000_000_000), int64(9_000_000_000_000_000_000), 1e-7, true, "d", "", "s", "\x00\u2029")
+	f.Add("k", "f", "n", "s", "", "", "", "", "", "", int64(math.MaxInt64), int64(math.MinInt64), math.NaN(), true, "", "p", "", "i")
+	f.Fuzz(func(t *testing.T, key, fp, name, status, lk, lv, ak, av, url, source string, startNs, endNs int64, value float64, withMaps bool,
+		dashboard, panel, silence, image string) {
 		a := Alert{Key: key, Fingerprint: fp, Name: name, Status: status, StartsAt: time.Unix(0, startNs).UTC(),
-			GeneratorURL: url, Source: source}
+			GeneratorURL: url, DashboardURL: dashboard, PanelURL: panel, SilenceURL: silence, ImageURL: image, Source: source}
 		if endNs != 0 {
 			a.EndsAt = time.Unix(0, endNs).In(time.FixedZone("x", 3600))
 		}
@@ -43,7 +45,7 @@ func FuzzAlertBodyJSONMatchesEncodingJSON(f *testing.F) {
 // appendJSON writes each of Alert's fields by hand: a field added to Alert must be added there too (and to the
 // fuzz target), or alert bodies would silently lose it.
 func TestAlertBodyJSONKnowsEveryField(t *testing.T) {
-	assert.Equal(t, 11, reflect.TypeFor[Alert]().NumField(), "Alert changed: update AlertBody.appendJSON and this count")
+	assert.Equal(t, 15, reflect.TypeFor[Alert]().NumField(), "Alert changed: update AlertBody.appendJSON and this count")
 }
 
 func TestMustJSONWritesAlertBodiesAsEncodingJSON(t *testing.T) {

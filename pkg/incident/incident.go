@@ -236,15 +236,21 @@ func (inc *Incident) Clone() *Incident {
 // Alert is one firing episode of one alert attached to an incident. Key names the episode: the same alert
 // (fingerprint) firing again later is a new episode with a new key.
 type Alert struct {
-	Key          string             `json:"key"`
-	Fingerprint  string             `json:"fingerprint"`
-	Name         string             `json:"alertname"`
-	Status       string             `json:"status"` // firing | resolved
-	StartsAt     time.Time          `json:"starts_at"`
-	EndsAt       time.Time          `json:"ends_at,omitzero"`
-	Labels       map[string]string  `json:"labels"`
-	Annotations  map[string]string  `json:"annotations,omitempty"`
-	GeneratorURL string             `json:"generator_url,omitempty"`
+	Key          string            `json:"key"`
+	Fingerprint  string            `json:"fingerprint"`
+	Name         string            `json:"alertname"`
+	Status       string            `json:"status"` // firing | resolved
+	StartsAt     time.Time         `json:"starts_at"`
+	EndsAt       time.Time         `json:"ends_at,omitzero"`
+	Labels       map[string]string `json:"labels"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+	GeneratorURL string            `json:"generator_url,omitempty"`
+	// Grafana alerting's links (its webhook's dashboardURL, panelURL, silenceURL, imageURL); empty for Alertmanager's
+	// alerts and in events stored before they were kept.
+	DashboardURL string             `json:"dashboard_url,omitempty"`
+	PanelURL     string             `json:"panel_url,omitempty"`
+	SilenceURL   string             `json:"silence_url,omitempty"`
+	ImageURL     string             `json:"image_url,omitempty"`
 	Values       map[string]float64 `json:"values,omitempty"`
 	Source       string             `json:"source"` // alertmanager | grafana
 }

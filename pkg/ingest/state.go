@@ -467,6 +467,7 @@ func toAlert(key string, n *webhook.Notification, a *webhook.Alert) incident.Ale
 	return incident.Alert{
 		Key: key, Fingerprint: a.Fingerprint, Name: name, Status: a.Status, StartsAt: a.StartsAt, EndsAt: a.EndsAt,
 		Labels: a.Labels, Annotations: a.Annotations, GeneratorURL: a.GeneratorURL, Values: a.Values,
+		DashboardURL: a.DashboardURL, PanelURL: a.PanelURL, SilenceURL: a.SilenceURL, ImageURL: a.ImageURL,
 		Source: string(n.Source),
 	}
 }

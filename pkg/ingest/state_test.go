@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -381,4 +382,30 @@ func TestLoadPast(t *testing.T) {
 	load, _ := s.Unknown(env(t0, note("g", alertSpec{fp: "f9", name: "X", severity: "warning", start: t0})))
 	assert.Equal(t, []string{other}, load)
 	assert.ErrorContains(t, s.LoadPast(map[string]string{"k@1": "not-a-uuid"}, t0), `incident id "not-a-uuid"`)
+}
+
+// Grafana alerting's links reach the alert events, firing and resolved.
+func TestGrafanaLinksReachTheAlertEvents(t *testing.T) {
+	s := NewState(incident.DefaultMapping())
+	n := note("g1", alertSpec{fp: "f1", name: "FairnessGap", severity: "warning", start: t0})
+	n.Source, n.Version, n.OrgID = webhook.Grafana, "1", 1
+	links := func(a *webhook.Alert) {
+		a.DashboardURL, a.PanelURL = "http://grafana/d/x", "http://grafana/d/x?viewPanel=2"
+		a.SilenceURL, a.ImageURL = "http://grafana/alerting/silence/new", "https://images/x.png"
+	}
+	links(&n.Alerts[0])
+	resolved := note("g1", alertSpec{fp: "f1", name: "FairnessGap", severity: "warning", start: t0, end: t0.Add(time.Minute)})
+	resolved.Source, resolved.Version, resolved.OrgID = webhook.Grafana, "1", 1
+	links(&resolved.Alerts[0])
+	recs := append(apply(s, env(t0.Add(time.Second), n)), apply(s, env(t0.Add(2*time.Minute), resolved))...)
+	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindAlertFired, incident.KindAlertResolved}, kinds(recs))
+	for _, r := range recs[1:] {
+		var b incident.AlertBody
+		require.NoError(t, json.Unmarshal(r.Event.Body, &b))
+		assert.Equal(t, "http://grafana/d/x", b.Alert.DashboardURL, r.Event.Kind)
+		assert.Equal(t, "http://grafana/d/x?viewPanel=2", b.Alert.PanelURL, r.Event.Kind)
+		assert.Equal(t, "http://grafana/alerting/silence/new", b.Alert.SilenceURL, r.Event.Kind)
+		assert.Equal(t, "https://images/x.png", b.Alert.ImageURL, r.Event.Kind)
+		assert.Equal(t, "grafana", b.Alert.Source)
+	}
 }

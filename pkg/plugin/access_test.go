@@ -29,6 +29,8 @@ func TestEveryRouteNeedsASignedInUserWithARole(t *testing.T) {
 		{"GET", p + "/evidence"},
 		{"GET", p + "/evidence/" + snap},
 		{"GET", p + "/evidence/" + snap + "?download=1"},
+		{"GET", p + "/timeline"},
+		{"GET", p + "/alerts?status=firing"},
 		{"GET", "containment/readiness"},
 		{"POST", "incidents"},
 		{"POST", p + "/acknowledge"},
@@ -57,7 +59,7 @@ func TestEveryRouteNeedsASignedInUserWithARole(t *testing.T) {
 	}
 	status, raw := callResource(t, ce.a, nil, "GET", "ping", nil)
 	assert.Equal(t, 200, status, "the liveness ping stays open: %s", raw)
-	for _, r := range routes[:8] {
+	for _, r := range routes[:10] {
 		status, raw := callResource(t, ce.a, viewerUser, r.method, r.path, nil)
 		assert.Equal(t, 200, status, "%s %s: viewers read: %s", r.method, r.path, raw)
 	}

@@ -75,6 +75,8 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /ping", a.handlePing)
 	mux.HandleFunc("GET /incidents", a.guarded(a.listIncidents))
 	mux.HandleFunc("GET /incidents/{id}", a.guarded(a.getIncident))
+	mux.HandleFunc("GET /incidents/{id}/timeline", a.guarded(a.getTimeline))
+	mux.HandleFunc("GET /incidents/{id}/alerts", a.guarded(a.getAlerts))
 	mux.HandleFunc("GET /incidents/{id}/verify", a.guarded(a.verify))
 	mux.HandleFunc("GET /stats", a.guarded(a.stats))
 	mux.HandleFunc("GET /incidents/{id}/containment", a.guarded(a.listContainment))

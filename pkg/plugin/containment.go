@@ -83,25 +83,35 @@ func (a *App) loadIncident(w http.ResponseWriter, r *http.Request) *incident.Inc
 
 // loadTimeline is loadIncident with the events it was folded from.
 func (a *App) loadTimeline(w http.ResponseWriter, r *http.Request) (*incident.Incident, []incident.Event) {
-	id, ok := incidentID(w, r)
+	events, ok := a.loadEvents(w, r)
 	if !ok {
-		return nil, nil
-	}
-	events, err := a.events(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return nil, nil
-	}
-	if len(events) == 0 {
-		writeError(w, http.StatusNotFound, "incident "+id+" not found")
 		return nil, nil
 	}
 	inc, err := incident.Fold(events)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "the timeline of incident "+id+" does not fold: "+err.Error())
+		writeError(w, http.StatusInternalServerError, "the timeline of incident "+events[0].IncidentID+" does not fold: "+err.Error())
 		return nil, nil
 	}
 	return inc, events
+}
+
+// loadEvents reads the timeline of the incident of the request's path (answering 400 for a bad id, 404 for an
+// unknown incident); ok is false when it answered.
+func (a *App) loadEvents(w http.ResponseWriter, r *http.Request) (events []incident.Event, ok bool) {
+	id, ok := incidentID(w, r)
+	if !ok {
+		return nil, false
+	}
+	events, err := a.events(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return nil, false
+	}
+	if len(events) == 0 {
+		writeError(w, http.StatusNotFound, "incident "+id+" not found")
+		return nil, false
+	}
+	return events, true
 }
 
 // listContainment serves GET incidents/{id}/containment: the actions of the incident's AI system and its requests,

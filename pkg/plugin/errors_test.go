@@ -53,6 +53,8 @@ func TestEveryErrorIsJSON(t *testing.T) {
 			`drill: expected true or false, got "yes"`}},
 		{"GET", inc, "POST", "GET, HEAD", nil},
 		{"GET", inc + "/verify", "POST", "GET, HEAD", nil},
+		{"GET", inc + "/timeline", "POST", "GET, HEAD", nil},
+		{"GET", inc + "/alerts", "DELETE", "GET, HEAD", nil},
 		{"GET", "stats", "PUT", "GET, HEAD", nil},
 		{"GET", inc + "/containment", "DELETE", "GET, HEAD, POST", nil},
 		{"POST", inc + "/containment", "PATCH", "GET, HEAD, POST", &wrong{`{"action":["disable"]}`, "action: expected a string, got an array"}},

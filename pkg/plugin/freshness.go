@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -101,6 +102,46 @@ func (a *App) events(ctx context.Context, id string) (events []incident.Event, e
 		return err != nil || want == 0 || (len(events) > 0 && events[len(events)-1].Seq >= want)
 	})
 	return events, err
+}
+
+// timelineAfter reads up to limit events of an incident after seq after, in order, and the cursor of the next page
+// ("" when there is none), waiting (see above) until ClickHouse shows this plugin's latest change of it. found is
+// false when the incident does not exist.
+func (a *App) timelineAfter(ctx context.Context, id string, after uint32, limit int) (page []incident.Event, next string, found bool, err error) {
+	if want := a.written.of(id, a.now())[id].seq; want > after {
+		a.pollUntilFresh(ctx, func() bool {
+			last, _, err := a.store.LastSeq(ctx, id)
+			return err != nil || last >= want
+		})
+	}
+	if after == math.MaxUint32 { // nothing can come after it
+		_, found, err := a.store.LastSeq(ctx, id)
+		return []incident.Event{}, "", found, err
+	}
+	// Seqs run from 1 without gaps, so the next limit events are the next limit seqs; one more says whether there
+	// are more. A gap (a deleted event, which verify reports) is covered by asking for the last seq.
+	last := uint32(min(uint64(after)+uint64(limit)+1, math.MaxUint32))
+	events, found, err := a.store.EventsBetween(ctx, id, after+1, last)
+	switch {
+	case err != nil || !found:
+		return nil, "", found, err
+	case len(events) > limit:
+		page = events[:limit]
+		return page, encodeCursor(timelineCursor{AfterSeq: page[limit-1].Seq}), true, nil
+	case len(events) == 0 && after == 0:
+		return nil, "", false, nil // no events: no incident
+	}
+	stored, _, err := a.store.LastSeq(ctx, id)
+	if err != nil {
+		return nil, "", true, err
+	}
+	if stored > last {
+		next = encodeCursor(timelineCursor{AfterSeq: last})
+	}
+	if events == nil {
+		events = []incident.Event{}
+	}
+	return events, next, true, nil
 }
 
 // integrity reads what verify checks. ClickHouse shows a write's events before its state row (one INSERT fills the

@@ -170,37 +170,50 @@ func timeParam(q url.Values, name string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// IncidentDetail is everything about one incident.
+// IncidentDetail is everything about one incident, with the first page of its alerts and of its timeline (the
+// rest through the alerts and timeline routes, from the next cursors).
 type IncidentDetail struct {
-	Incident      *incident.Incident `json:"incident"`
-	SLA           incident.SLAState  `json:"sla"`
-	Regulatory    []ClockState       `json:"regulatory"`
-	ReviewMissing []string           `json:"review_missing"`
-	Escalation    []Contact          `json:"escalation"`
-	Alerts        []incident.Alert   `json:"alerts"`
-	Timeline      []incident.Event   `json:"-"` // written after the rest as "timeline" (writeIncidentDetail)
+	Incident           *incident.Incident    `json:"incident"`
+	SLA                incident.SLAState     `json:"sla"`
+	Regulatory         []ClockState          `json:"regulatory"`
+	ReviewMissing      []string              `json:"review_missing"`
+	Escalation         []Contact             `json:"escalation"`
+	AlertSummary       incident.AlertSummary `json:"alert_summary"`
+	AlertsTotal        int                   `json:"alerts_total"`
+	Alerts             []incident.Alert      `json:"alerts"`             // the first alerts_limit, by start time
+	AlertsNextCursor   string                `json:"alerts_next_cursor"` // "" when Alerts has them all
+	TimelineTotal      int                   `json:"timeline_total"`
+	TimelineNextCursor string                `json:"timeline_next_cursor"` // "" when Timeline has it all
+	Timeline           []incident.Event      `json:"-"`                    // written after the rest as "timeline" (writeIncidentDetail)
 }
 
 // writeIncidentDetail answers with d, its timeline written by incident.AppendTimelineJSON (encoding/json took
 // longer over a thousand events than ClickHouse took to read them).
 func writeIncidentDetail(w http.ResponseWriter, d IncidentDetail) {
 	head, err := json.Marshal(d)
-	if err == nil {
-		size := len(head) + 16
-		for i := range d.Timeline {
-			size += len(d.Timeline[i].Body) + len(d.Timeline[i].Message) + 400 // the other fields, hashes included
-		}
-		out := make([]byte, 0, size)
-		out = append(append(out, head[:len(head)-1]...), `,"timeline":`...)
-		head, err = incident.AppendTimelineJSON(out, d.Timeline)
-	}
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "encoding the incident: "+err.Error())
 		return
 	}
+	writeWithTimeline(w, head, d.Timeline)
+}
+
+// writeWithTimeline answers with the JSON object head and a "timeline" member of events added at its end.
+func writeWithTimeline(w http.ResponseWriter, head []byte, events []incident.Event) {
+	size := len(head) + 16
+	for i := range events {
+		size += len(events[i].Body) + len(events[i].Message) + 400 // the other fields, hashes included
+	}
+	out := make([]byte, 0, size)
+	out = append(append(out, head[:len(head)-1]...), `,"timeline":`...)
+	out, err := incident.AppendTimelineJSON(out, events)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encoding the timeline: "+err.Error())
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	w.Write(append(head, '}'))
+	w.Write(append(out, '}'))
 }
 
 // ClockState is a regulatory clock with whether it is overdue now.
@@ -210,27 +223,169 @@ type ClockState struct {
 }
 
 func (a *App) getIncident(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	timelineLimit, err := limitParam(q, "timeline_limit", defaultTimelineLimit, maxTimelineLimit)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	alertsLimit, err := limitParam(q, "alerts_limit", defaultAlertsLimit, maxAlertsLimit)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	inc, events := a.loadTimeline(w, r)
 	if inc == nil {
 		return
 	}
-	// The alerts come from the timeline: every alert event holds its episode's whole state, and a second query
-	// (of the alerts table) cost as much ClickHouse time as the timeline itself.
-	alerts, err := incident.AlertsOf(events)
+	d, err := a.detail(inc, events, timelineLimit, alertsLimit)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "the alerts of incident "+inc.ID+" do not decode: "+err.Error())
+		writeError(w, http.StatusInternalServerError, err.Error())
 		return
+	}
+	writeIncidentDetail(w, d)
+}
+
+// detail is the incident detail of inc, folded from events, with the first timelineLimit events and alertsLimit
+// alerts.
+func (a *App) detail(inc *incident.Incident, events []incident.Event, timelineLimit, alertsLimit int) (IncidentDetail, error) {
+	// The alerts come from the timeline: every alert event holds its episode's whole state, and a second query
+	// (of the alerts table) cost as much ClickHouse time as the timeline itself. Only the page's are decoded.
+	x, err := incident.IndexAlerts(events)
+	if err != nil {
+		return IncidentDetail{}, fmt.Errorf("the alerts of incident %s do not decode: %w", inc.ID, err)
 	}
 	now := a.now()
 	d := IncidentDetail{Incident: inc, SLA: a.settings.SLA.SLA(inc, now), Escalation: a.settings.Escalation[inc.Severity],
-		Alerts: alerts, Timeline: events, ReviewMissing: inc.ReviewMissing(), Regulatory: []ClockState{}}
+		ReviewMissing: inc.ReviewMissing(), Regulatory: []ClockState{},
+		AlertSummary: x.Summary(summaryTopValues, summaryMaxLabels), AlertsTotal: x.Len(), TimelineTotal: len(events)}
+	var page []int
+	page, d.AlertsNextCursor = pageAlerts(x, nil, "", alertsLimit)
+	if d.Alerts, err = alertsAt(x, page); err != nil {
+		return IncidentDetail{}, fmt.Errorf("the alerts of incident %s do not decode: %w", inc.ID, err)
+	}
+	d.Timeline, d.TimelineNextCursor = pageTimeline(events, 0, nil, timelineLimit)
 	for _, c := range inc.Regulatory {
 		d.Regulatory = append(d.Regulatory, ClockState{Clock: c, Overdue: c.Overdue(now)})
 	}
 	if d.Escalation == nil {
 		d.Escalation = []Contact{}
 	}
-	writeIncidentDetail(w, d)
+	return d, nil
+}
+
+// TimelinePage is the answer of GET incidents/{id}/timeline, but for its events (written after, as "timeline").
+type TimelinePage struct {
+	NextCursor string `json:"next_cursor"` // "" on the last page
+}
+
+// getTimeline serves GET incidents/{id}/timeline?cursor=&limit=&kind=: the events after the cursor, in order, of
+// the kinds asked for (alerts, people, containment, system; all when none).
+func (a *App) getTimeline(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err := limitParam(q, "limit", defaultTimelineLimit, maxTimelineLimit)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	groups, err := timelineKinds(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var after timelineCursor
+	if c := q.Get("cursor"); c != "" {
+		if decodeCursor(c, &after) != nil {
+			writeError(w, http.StatusBadRequest, "cursor: not a timeline cursor of this API (take timeline_next_cursor or next_cursor from the previous page)")
+			return
+		}
+	}
+	var (
+		p    TimelinePage
+		page []incident.Event
+	)
+	if len(groups) == 0 {
+		// The next events in order: ClickHouse reads just those (by its primary key) where the whole timeline
+		// cost ten times as much on an incident of 10,000 alerts.
+		id, ok := incidentID(w, r)
+		if !ok {
+			return
+		}
+		var found bool
+		page, p.NextCursor, found, err = a.timelineAfter(r.Context(), id, after.AfterSeq, limit)
+		switch {
+		case err != nil:
+			a.storeError(w, err)
+			return
+		case !found:
+			writeError(w, http.StatusNotFound, "incident "+id+" not found")
+			return
+		}
+	} else {
+		events, ok := a.loadEvents(w, r)
+		if !ok {
+			return
+		}
+		page, p.NextCursor = pageTimeline(events, after.AfterSeq, groups, limit)
+	}
+	head, _ := json.Marshal(p) // a struct of a string
+	writeWithTimeline(w, head, page)
+}
+
+// AlertsPage is the answer of GET incidents/{id}/alerts.
+type AlertsPage struct {
+	Alerts     []incident.Alert `json:"alerts"`
+	NextCursor string           `json:"next_cursor"` // "" on the last page
+	Total      int              `json:"total"`       // alerts with the status asked for (all when none)
+}
+
+// getAlerts serves GET incidents/{id}/alerts?cursor=&limit=&status=: the incident's alert episodes after the
+// cursor, ordered by start time and key, with the status asked for (firing, resolved; any when none).
+func (a *App) getAlerts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err := limitParam(q, "limit", defaultAlertsLimit, maxAlertsLimit)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	status, err := alertStatus(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var after *alertsCursor
+	if c := q.Get("cursor"); c != "" {
+		after = &alertsCursor{}
+		if decodeCursor(c, after) != nil {
+			writeError(w, http.StatusBadRequest, "cursor: not an alerts cursor of this API (take alerts_next_cursor or next_cursor from the previous page)")
+			return
+		}
+	}
+	events, ok := a.loadEvents(w, r)
+	if !ok {
+		return
+	}
+	x, err := incident.IndexAlerts(events)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "the alerts of incident "+events[0].IncidentID+" do not decode: "+err.Error())
+		return
+	}
+	p := AlertsPage{Total: x.Len()}
+	if status != "" {
+		p.Total = 0
+		for i := range x.Len() {
+			if x.Episode(i).Status == status {
+				p.Total++
+			}
+		}
+	}
+	page, next := pageAlerts(x, after, status, limit)
+	if p.Alerts, err = alertsAt(x, page); err != nil {
+		writeError(w, http.StatusInternalServerError, "the alerts of incident "+events[0].IncidentID+" do not decode: "+err.Error())
+		return
+	}
+	p.NextCursor = next
+	writeJSON(w, http.StatusOK, p)
 }
 
 // verify checks the incident's stored timeline: every stored row of its events, its state's head and the signed

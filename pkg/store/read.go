@@ -56,22 +56,64 @@ func (s *Store) Events(ctx context.Context, incidentID string) ([]incident.Event
 	}
 	// The rows come in no particular order (one run per part) and are ordered, one per seq, here: ClickHouse's
 	// ORDER BY and LIMIT BY took a fifth of the query. The id is known: no UUID-to-string per row.
-	rows, err := s.conn.Query(ctx, s.sql("SELECT ? AS id, "+eventBodyColumns+" FROM {db}.events WHERE incident_id = ? AND declared_at = ?"),
-		id.String(), id, at)
+	return s.eventsWhere(ctx, id, at, "", 0, 0)
+}
+
+// EventsBetween returns the events of one incident with seq from first to last, in order (nil if the incident
+// does not exist or has none there). The primary key (incident_id, seq) limits the read to those rows: a page of a
+// long timeline costs a page, where Events reads it all.
+func (s *Store) EventsBetween(ctx context.Context, incidentID string, first, last uint32) (events []incident.Event, found bool, err error) {
+	id, err := uuid.Parse(incidentID)
 	if err != nil {
-		return nil, fmt.Errorf("read events of %s: %w", incidentID, err)
+		return nil, false, fmt.Errorf("incident id %q: %w", incidentID, err)
+	}
+	at, found, err := s.declaredAt(ctx, id)
+	if err != nil || !found {
+		return nil, found, err
+	}
+	events, err = s.eventsWhere(ctx, id, at, " AND seq >= ? AND seq <= ?", first, last)
+	return events, true, err
+}
+
+// LastSeq returns the highest seq stored of an incident's events (0 if it has none); found is false if the incident
+// does not exist.
+func (s *Store) LastSeq(ctx context.Context, incidentID string) (last uint32, found bool, err error) {
+	id, err := uuid.Parse(incidentID)
+	if err != nil {
+		return 0, false, fmt.Errorf("incident id %q: %w", incidentID, err)
+	}
+	at, found, err := s.declaredAt(ctx, id)
+	if err != nil || !found {
+		return 0, found, err
+	}
+	if err := s.conn.QueryRow(ctx, s.sql("SELECT max(seq) FROM {db}.events WHERE incident_id = ? AND declared_at = ?"), id, at).Scan(&last); err != nil {
+		return 0, true, fmt.Errorf("last event of %s: %w", incidentID, err)
+	}
+	return last, true, nil
+}
+
+// eventsWhere reads the events of incident id, declared at at, that match the condition (" AND ..." with two
+// bound seqs, or ""), one per seq, in order.
+func (s *Store) eventsWhere(ctx context.Context, id uuid.UUID, at time.Time, cond string, first, last uint32) ([]incident.Event, error) {
+	args := []any{id.String(), id, at}
+	if cond != "" {
+		args = append(args, first, last)
+	}
+	rows, err := s.conn.Query(ctx, s.sql("SELECT ? AS id, "+eventBodyColumns+" FROM {db}.events WHERE incident_id = ? AND declared_at = ?"+cond), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read events of %s: %w", id, err)
 	}
 	defer rows.Close()
 	var events []incident.Event
 	for rows.Next() {
 		e, err := scanEvent(rows.Scan)
 		if err != nil {
-			return nil, fmt.Errorf("read events of %s: %w", incidentID, err)
+			return nil, fmt.Errorf("read events of %s: %w", id, err)
 		}
 		events = append(events, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read events of %s: %w", incidentID, err)
+		return nil, fmt.Errorf("read events of %s: %w", id, err)
 	}
 	return onePerSeq(events), nil
 }

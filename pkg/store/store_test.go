@@ -300,3 +300,46 @@ func TestWriteDeadlineConn(t *testing.T) {
 	_, err := c.Write([]byte("ok"))
 	assert.NoError(t, err)
 }
+
+// A range of a timeline is read by seq, one row per seq (the records are written twice), in order; the last seq too.
+func TestEventsBetweenAndLastSeq(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	records, inc := timeline(t, "ranges")
+	require.NoError(t, s.Write(ctx, records))
+	require.NoError(t, s.Write(ctx, records))
+	for _, tc := range []struct {
+		first, last uint32
+		want        []uint32
+	}{
+		{1, 5, []uint32{1, 2, 3, 4, 5}},
+		{2, 3, []uint32{2, 3}},
+		{4, 100, []uint32{4, 5}},
+		{6, 10, nil},
+		{3, 2, nil},
+	} {
+		events, found, err := s.EventsBetween(ctx, inc.ID, tc.first, tc.last)
+		require.NoError(t, err)
+		assert.True(t, found)
+		var seqs []uint32
+		for i, e := range events {
+			seqs = append(seqs, e.Seq)
+			assert.Equal(t, records[e.Seq-1].Event, events[i])
+		}
+		assert.Equal(t, tc.want, seqs, "%d..%d", tc.first, tc.last)
+	}
+	last, found, err := s.LastSeq(ctx, inc.ID)
+	require.NoError(t, err)
+	assert.True(t, found)
+	assert.Equal(t, uint32(5), last)
+
+	unknown := uuid.NewString()
+	_, found, err = s.EventsBetween(ctx, unknown, 1, 5)
+	require.NoError(t, err)
+	assert.False(t, found)
+	_, found, err = s.LastSeq(ctx, unknown)
+	require.NoError(t, err)
+	assert.False(t, found)
+	_, _, err = s.EventsBetween(ctx, "1' OR 1=1", 1, 5)
+	assert.ErrorContains(t, err, "incident id")
+}

@@ -56,6 +56,9 @@ func TestDecodeGrafana(t *testing.T) {
 	a := n.Alerts[0]
 	assert.Equal(t, map[string]float64{"A": 0.31, "B": 1}, a.Values)
 	assert.Equal(t, "http://grafana/d/x?viewPanel=2", a.PanelURL)
+	assert.Equal(t, "http://grafana/d/x", a.DashboardURL)
+	assert.Equal(t, "http://grafana/alerting/silence/new", a.SilenceURL)
+	assert.Empty(t, a.ImageURL, "no image")
 	assert.Equal(t, time.Date(2026, 11, 25, 9, 1, 0, 0, time.UTC), a.StartsAt, "normalized to UTC")
 }
 
