@@ -5,6 +5,7 @@ import { lastValueFrom } from 'rxjs';
 import { getBackendSrv } from '@grafana/runtime';
 import { RESOURCES_URL } from '../constants';
 import type {
+  Alert,
   CommandAnswer,
   ContainmentAnswer,
   ContainmentList,
@@ -20,6 +21,8 @@ import type {
   Review,
   Severity,
   Stats,
+  TimelineEvent,
+  TimelineKind,
   Verification,
 } from './types';
 
@@ -105,6 +108,17 @@ export function listParams(f: ListFilter): Record<string, string> {
 export const api = {
   listIncidents: (f: ListFilter) => request<IncidentPage>('GET', 'incidents', undefined, listParams(f)),
   getIncident: (id: string) => request<IncidentDetail>('GET', incidentPath(id)),
+  timelinePage: (id: string, cursor: string, kinds: TimelineKind[] = [], limit = 500) =>
+    request<{ timeline: TimelineEvent[]; next_cursor: string }>('GET', `${incidentPath(id)}/timeline`, undefined, {
+      ...(cursor ? { cursor } : {}),
+      ...(kinds.length ? { kind: kinds.join(',') } : {}),
+      limit: String(limit),
+    }),
+  alertsPage: (id: string, cursor: string, limit = 100) =>
+    request<{ alerts: Alert[]; next_cursor: string; total: number }>('GET', `${incidentPath(id)}/alerts`, undefined, {
+      ...(cursor ? { cursor } : {}),
+      limit: String(limit),
+    }),
   verify: (id: string) => request<Verification>('GET', `${incidentPath(id)}/verify`),
   stats: (from?: string, to?: string) => {
     const params: Record<string, string> = {};

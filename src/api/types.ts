@@ -187,7 +187,26 @@ export interface Alert {
   annotations?: Record<string, string>;
   generator_url?: string;
   values?: Record<string, number>;
+  // Grafana alerting's links (stored as sent: show only http(s) ones).
+  dashboard_url?: string;
+  panel_url?: string;
+  silence_url?: string;
+  image_url?: string;
   source: string;
+}
+
+export interface LabelSummary {
+  name: string;
+  distinct: number;
+  values: Array<{ value: string; count: number }>;
+  other: number;
+  missing?: number;
+}
+
+export interface AlertSummary {
+  by_status: Record<string, number>;
+  labels: LabelSummary[];
+  labels_omitted?: number;
 }
 
 export interface TimelineEvent {
@@ -209,15 +228,23 @@ export interface Contact {
   role: string;
 }
 
+// GET incidents/{id}: the first page of its alerts and of its timeline, with cursors for the rest.
 export interface IncidentDetail {
   incident: Incident;
   sla: SLAState;
   regulatory: ClockState[];
   review_missing: string[];
   escalation: Contact[];
+  alert_summary: AlertSummary;
+  alerts_total: number;
   alerts: Alert[];
+  alerts_next_cursor: string;
+  timeline_total: number;
   timeline: TimelineEvent[];
+  timeline_next_cursor: string;
 }
+
+export type TimelineKind = 'alerts' | 'people' | 'containment' | 'system';
 
 export interface CommandAnswer {
   incident: Incident;

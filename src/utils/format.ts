@@ -90,3 +90,15 @@ export function promExpr(generatorURL: string | undefined): string | undefined {
 export function sameLogin(a: string | undefined, b: string | undefined): boolean {
   return !!a && !!b && a.toLowerCase() === b.toLowerCase();
 }
+
+// moveRange shifts a time range by its own length (back: -1, forward: 1) or widens it around its middle (zoom out,
+// 0), as Grafana's time picker arrows do; the result is absolute Unix milliseconds.
+export function moveRange(from: number, to: number, step: -1 | 0 | 1, now: number): { from: number; to: number } {
+  const span = to - from;
+  if (step === 0) {
+    const mid = from + span / 2;
+    return { from: Math.round(mid - span), to: Math.min(Math.round(mid + span), now) };
+  }
+  const shift = step === 1 ? Math.min(span, now - to) : -span;
+  return { from: from + shift, to: to + shift };
+}

@@ -1,4 +1,4 @@
-import React, { useMemo, useRef, useState } from 'react';
+import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { GrafanaTheme2 } from '@grafana/data';
@@ -11,6 +11,7 @@ import { testIds } from '../../components/testIds';
 import { useAction } from '../../components/useAction';
 import { actorLabel } from '../../utils/format';
 import { editPermission, User } from './permissions';
+import { usePaged } from './usePaged';
 import { alertOf, filterEvents, groupOf, iconOf, KIND_GROUPS, KindGroup } from './timelineModel';
 
 const MAX_NOTE = 10000;
@@ -20,7 +21,14 @@ const MAX_NOTE = 10000;
 export function Timeline({ detail, user, onChanged }: { detail: IncidentDetail; user: User; onChanged: () => void }) {
   const styles = useStyles2(getStyles);
   const [group, setGroup] = useState<KindGroup | 'all'>('all');
-  const events = useMemo(() => filterEvents(detail.timeline, group === 'all' ? [] : [group]), [detail.timeline, group]);
+  const id = detail.incident.incident_id;
+  // The detail carries the first page of the whole timeline; a kind filter reads its own pages from the server.
+  const kinds = group === 'all' ? [] : [group];
+  const first = group === 'all' ? { items: detail.timeline, next: detail.timeline_next_cursor } : undefined;
+  const pages = usePaged(`${id}/${detail.incident.last_seq}/${group}`, first, (cursor) =>
+    api.timelinePage(id, cursor, kinds).then((p) => ({ items: p.timeline, next: p.next_cursor }))
+  );
+  const events = useMemo(() => filterEvents(pages.items, kinds), [pages.items, group]); // eslint-disable-line react-hooks/exhaustive-deps
   const [open, setOpen] = useState<Set<number>>(new Set());
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({
@@ -29,6 +37,13 @@ export function Timeline({ detail, user, onChanged }: { detail: IncidentDetail; 
     estimateSize: () => 64,
     overscan: 8,
   });
+  const items = virtual.getVirtualItems();
+  const lastShown = items.length ? items[items.length - 1].index : -1;
+  useEffect(() => {
+    if (pages.hasMore && lastShown >= events.length - 20) {
+      pages.loadMore();
+    }
+  }, [lastShown, events.length, pages]);
   const toggle = (seq: number) =>
     setOpen((s) => {
       const n = new Set(s);
@@ -43,13 +58,18 @@ export function Timeline({ detail, user, onChanged }: { detail: IncidentDetail; 
         <RadioButtonGroup
           size="sm"
           options={[
-            { value: 'all' as const, label: `All (${detail.timeline.length})` },
+            { value: 'all' as const, label: `All (${detail.timeline_total})` },
             ...KIND_GROUPS.map((g) => ({ value: g.id, label: g.label })),
           ]}
           value={group}
           onChange={setGroup}
         />
-        <Text color="secondary">{events.length} events</Text>
+        <Text color="secondary">
+          {group === 'all'
+            ? `${events.length} of ${detail.timeline_total} events`
+            : `${events.length}${pages.hasMore ? '+' : ''} events`}
+          {pages.loading && ' · loading...'}
+        </Text>
       </Stack>
       <div
         ref={scroller}
@@ -59,7 +79,7 @@ export function Timeline({ detail, user, onChanged }: { detail: IncidentDetail; 
         aria-label="Timeline"
       >
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
-          {virtual.getVirtualItems().map((item) => {
+          {items.map((item) => {
             const e = events[item.index];
             return (
               <div
@@ -76,6 +96,7 @@ export function Timeline({ detail, user, onChanged }: { detail: IncidentDetail; 
           })}
         </div>
       </div>
+      {pages.error && <ApiErrorAlert error={pages.error} title="More of the timeline could not be loaded" />}
     </Stack>
   );
 }

@@ -1,6 +1,7 @@
 // The triggering-metric panel: a time series of an alert's PromQL expression on the configured Prometheus data
 // source, over the incident (15 minutes either side), with the incident's key moments drawn as annotations.
 import { FieldType, LoadingState, toDataFrame } from '@grafana/data';
+import { LegendDisplayMode } from '@grafana/schema';
 import {
   EmbeddedScene,
   PanelBuilders,
@@ -13,7 +14,7 @@ import {
   SceneTimeRange,
   sceneGraph,
 } from '@grafana/scenes';
-import type { IncidentDetail } from '../../api/types';
+import type { IncidentDetail, TimelineEvent } from '../../api/types';
 
 export interface Moment {
   at: number; // Unix ms
@@ -33,8 +34,8 @@ const MOMENT_KINDS: Record<string, { title: string; color: string }> = {
 };
 
 // keyMoments picks the timeline events a responder lines the metric up with.
-export function keyMoments(detail: IncidentDetail): Moment[] {
-  return detail.timeline
+export function keyMoments(events: TimelineEvent[]): Moment[] {
+  return events
     .filter((e) => MOMENT_KINDS[e.kind])
     .map((e) => ({ at: Date.parse(e.kind === 'declared' ? e.recorded_at : e.at), ...MOMENT_KINDS[e.kind] }));
 }
@@ -80,6 +81,7 @@ export function metricScene(
   title: string,
   datasourceUid: string,
   detail: IncidentDetail,
+  moments: Moment[],
   now: number
 ): EmbeddedScene {
   const range = panelRange(detail, now);
@@ -90,14 +92,26 @@ export function metricScene(
   return new EmbeddedScene({
     $timeRange: new SceneTimeRange({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() }),
     $data: new SceneDataLayerSet({
-      layers: [new IncidentMoments({ name: 'Incident', moments: keyMoments(detail), isEnabled: true })],
+      layers: [new IncidentMoments({ name: 'Incident', moments, isEnabled: true })],
     }),
     body: new SceneFlexLayout({
       direction: 'column',
       children: [
         new SceneFlexItem({
           minHeight: 280,
-          body: PanelBuilders.timeseries().setTitle(title).setDescription(expr).setData(query).build(),
+          body: PanelBuilders.timeseries()
+            .setTitle(title)
+            .setDescription(expr)
+            // One expression, named in the title: no legend (Grafana's legend buttons fail axe's
+            // label-content-name-mismatch).
+            .setOption('legend', {
+              showLegend: false,
+              displayMode: LegendDisplayMode.List,
+              placement: 'bottom',
+              calcs: [],
+            })
+            .setData(query)
+            .build(),
         }),
       ],
     }),

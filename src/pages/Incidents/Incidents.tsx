@@ -1,7 +1,7 @@
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { css, cx } from '@emotion/css';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { dateMath, dateTime, GrafanaTheme2, rangeUtil, SelectableValue, TimeRange } from '@grafana/data';
+import { GrafanaTheme2, rangeUtil, SelectableValue } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import {
   Alert,
@@ -13,7 +13,7 @@ import {
   LinkButton,
   LoadingPlaceholder,
   MultiSelect,
-  RefreshPicker,
+  Select,
   Stack,
   Text,
   TimeRangePicker,
@@ -29,7 +29,8 @@ import { TimeAgo, userTimeZone } from '../../components/TimeAgo/TimeAgo';
 import { useNow } from '../../components/TimeAgo/useNow';
 import { testIds } from '../../components/testIds';
 import { PLUGIN_ID, prefixRoute, ROUTES } from '../../constants';
-import { CATEGORY_LABELS, STATUS_LABELS } from '../../utils/format';
+import { CATEGORY_LABELS, moveRange, STATUS_LABELS } from '../../utils/format';
+import { resolveRange } from '../../utils/timeRange';
 import { QueueFilters, readFilters, toListFilter, writeFilters } from './filters';
 
 const PAGE_SIZE = 50;
@@ -37,13 +38,6 @@ const REFRESH_INTERVALS = ['10s', '30s', '1m', '5m'];
 const DEFAULT_REFRESH = '30s';
 
 const option = <T extends string>(value: T, label: string): SelectableValue<T> => ({ value, label });
-
-function resolveRange(from: string, to: string): TimeRange {
-  const raw = { from, to };
-  const parse = (v: string, roundUp: boolean) =>
-    /^\d+$/.test(v) ? dateTime(Number(v)) : dateMath.toDateTime(v, { roundUp });
-  return { from: parse(from, false)!, to: parse(to, true)!, raw };
-}
 
 type Load =
   { state: 'loading' } | { state: 'done'; rows: IncidentRow[]; next: string } | { state: 'error'; error: ApiError };
@@ -79,6 +73,11 @@ function Incidents() {
     setSearchOf(filters.q);
     setSearch(filters.q);
   }
+
+  const move = (step: -1 | 0 | 1) => {
+    const r = moveRange(range.from.valueOf(), range.to.valueOf(), step, Date.now());
+    update({ from: String(r.from), to: String(r.to) });
+  };
 
   useEffect(() => {
     let current = true;
@@ -174,7 +173,7 @@ function Incidents() {
           </div>
           <Stack justifyContent="space-between" alignItems="center" wrap="wrap">
             <Text color="secondary" element="p">
-              Declared between the times on the right
+              Incidents declared in the time range on the right
               {filters.status.length ? `; ${filters.status.map((s) => STATUS_LABELS[s]).join(', ')}` : ''}.
             </Text>
             <Stack gap={1}>
@@ -188,16 +187,24 @@ function Incidents() {
                   })
                 }
                 onChangeTimeZone={() => {}}
-                onMoveBackward={() => {}}
-                onMoveForward={() => {}}
-                onZoom={() => {}}
+                onMoveBackward={() => move(-1)}
+                onMoveForward={() => move(1)}
+                onZoom={() => move(0)}
               />
-              <RefreshPicker
+              {/* Not Grafana's RefreshPicker: its interval button's accessible name does not contain its visible text
+                  (axe: label-content-name-mismatch, serious). */}
+              <Button variant="secondary" icon="sync" onClick={() => setTick((n) => n + 1)}>
+                Refresh
+              </Button>
+              <Select
+                aria-label="Auto-refresh"
+                width={20}
+                options={[
+                  { value: '', label: 'Auto-refresh off' },
+                  ...REFRESH_INTERVALS.map((i) => ({ value: i, label: `Every ${i}` })),
+                ]}
                 value={refresh}
-                intervals={REFRESH_INTERVALS}
-                onRefresh={() => setTick((n) => n + 1)}
-                onIntervalChanged={(v) => setRefresh(v)}
-                tooltip="Refresh the queue (keeps your page)"
+                onChange={(v) => setRefresh(v.value ?? '')}
               />
             </Stack>
           </Stack>
@@ -304,7 +311,7 @@ function FilterSelect<T extends string>(props: {
     <Field label={props.label} className={styles.filter}>
       <MultiSelect<T>
         aria-label={props.label}
-        placeholder={`Any ${props.label.toLowerCase()}`}
+        placeholder={`Any ${props.label === 'AI system' ? props.label : props.label.toLowerCase()}`}
         allowCustomValue={props.allowCustomValue}
         options={props.options}
         value={props.value}

@@ -1,7 +1,7 @@
 import React, { useEffect, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { Link } from 'react-router-dom';
-import { dateMath, GrafanaTheme2, TimeRange } from '@grafana/data';
+import { GrafanaTheme2, TimeRange } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import { LoadingPlaceholder, Stack, Text, TimeRangePicker, useStyles2 } from '@grafana/ui';
 import { api, ApiError, toApiError } from '../../api/client';
@@ -10,7 +10,8 @@ import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { formatTime, userTimeZone } from '../../components/TimeAgo/TimeAgo';
 import { testIds } from '../../components/testIds';
 import { prefixRoute, ROUTES } from '../../constants';
-import { CATEGORY_LABELS, formatDuration, STATUS_LABELS } from '../../utils/format';
+import { CATEGORY_LABELS, formatDuration, moveRange, STATUS_LABELS } from '../../utils/format';
+import { resolveRange } from '../../utils/timeRange';
 
 // queueLink is the queue filtered to one figure of the overview, over the same time range.
 export function queueLink(filter: Record<string, string>, range: TimeRange): string {
@@ -27,14 +28,7 @@ export function queueLink(filter: Record<string, string>, range: TimeRange): str
 function Overview() {
   const styles = useStyles2(getStyles);
   const [raw, setRaw] = useState({ from: 'now-30d', to: 'now' });
-  const range = useMemo<TimeRange>(
-    () => ({
-      from: dateMath.toDateTime(raw.from, { roundUp: false })!,
-      to: dateMath.toDateTime(raw.to, { roundUp: true })!,
-      raw,
-    }),
-    [raw]
-  );
+  const range = useMemo<TimeRange>(() => resolveRange(raw.from, raw.to), [raw]);
   // The answer for the range it was asked for: a stale one is not shown while the next loads.
   const [answer, setAnswer] = useState<{ range: TimeRange; stats?: Stats; error?: ApiError }>();
   const stats = answer?.range === range ? answer.stats : undefined;
@@ -50,6 +44,11 @@ function Overview() {
       current = false;
     };
   }, [range]);
+
+  const move = (step: -1 | 0 | 1) => {
+    const r = moveRange(range.from.valueOf(), range.to.valueOf(), step, Date.now());
+    setRaw({ from: String(r.from), to: String(r.to) });
+  };
 
   const figure = (label: string, value: React.ReactNode, to?: string, tone?: 'bad') => (
     <div className={styles.figure} data-testid={testIds.overview.figure(label)}>
@@ -67,9 +66,9 @@ function Overview() {
           timeZone={userTimeZone()}
           onChange={(r) => setRaw({ from: String(r.raw.from), to: String(r.raw.to) })}
           onChangeTimeZone={() => {}}
-          onMoveBackward={() => {}}
-          onMoveForward={() => {}}
-          onZoom={() => {}}
+          onMoveBackward={() => move(-1)}
+          onMoveForward={() => move(1)}
+          onZoom={() => move(0)}
         />
       }
     >

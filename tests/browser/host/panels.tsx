@@ -83,19 +83,53 @@ const graphDefaults: Record<string, unknown> = {
   scaleDistribution: { type: 'linear' },
 };
 
-function TimeSeriesPanel({ data, width, height, timeRange, timeZone }: PanelProps) {
+function TimeSeriesPanel({
+  data,
+  width,
+  height,
+  timeRange,
+  timeZone,
+  options,
+}: PanelProps<{ legend?: { showLegend?: boolean } }>) {
   if (!data.series.length) {
     return <div>No data</div>;
   }
+  // Grafana's core panel draws the annotations on the graph (its AnnotationsPlugin is not on npm): the stand-in lists
+  // them under it, so a story can see which moments reached the panel.
+  const notes = (data.annotations ?? []).flatMap((frame) => {
+    const time = frame.fields.find((f) => f.name === 'time');
+    const title = frame.fields.find((f) => f.name === 'title' || f.name === 'text');
+    return time && title ? time.values.map((t, i) => ({ t: Number(t), title: String(title.values[i]) })) : [];
+  });
+  const graphHeight = notes.length ? Math.max(height - 24, 50) : height;
   return (
-    <TimeSeries
-      frames={data.series}
-      width={width}
-      height={height}
-      timeRange={timeRange}
-      timeZone={timeZone}
-      legend={{ displayMode: LegendDisplayMode.List, placement: 'bottom', showLegend: true, calcs: [] }}
-    />
+    <div>
+      <TimeSeries
+        frames={data.series}
+        width={width}
+        height={graphHeight}
+        timeRange={timeRange}
+        timeZone={timeZone}
+        legend={{
+          displayMode: LegendDisplayMode.List,
+          placement: 'bottom',
+          showLegend: options?.legend?.showLegend ?? true,
+          calcs: [],
+        }}
+      />
+      {notes.length > 0 && (
+        <ul
+          aria-label="Annotations"
+          style={{ display: 'flex', gap: 12, margin: 0, padding: 0, listStyle: 'none', fontSize: 12 }}
+        >
+          {notes.map((n) => (
+            <li key={`${n.t}-${n.title}`}>
+              {n.title} {new Date(n.t).toISOString().slice(11, 19)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
 

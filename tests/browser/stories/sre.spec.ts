@@ -18,10 +18,7 @@ test.describe('an SRE', () => {
       .getByRole('link', { name: /hallucinat/i })
       .first();
     await expect(async () => {
-      await page
-        .getByRole('button', { name: /refresh/i })
-        .first()
-        .click();
+      await page.getByRole('button', { name: 'Refresh', exact: true }).click();
       await expect(link).toBeVisible({ timeout: 2000 });
     }).toPass({ timeout: 90_000 });
     await expectAccessible(page);
@@ -81,6 +78,8 @@ test.describe('an SRE', () => {
     await expect(panel).toBeVisible();
     await expect(panel.getByText('AIHallucinationRateHigh')).toBeVisible();
     await expect(panel.locator('canvas').first()).toBeVisible({ timeout: 20_000 });
+    // The incident's moments reached the panel as annotations, the containment among them.
+    await expect(panel.getByRole('list', { name: 'Annotations' })).toContainText('Containment succeeded');
     const detail = await backend(page, id);
     const expr = new URL(detail.alerts[0].generator_url).searchParams.get('g0.expr')!;
     await expect(async () => {
