@@ -1,7 +1,7 @@
 // Playwright's global setup: starts the whole stack once for the run with scripts/stack (ClickHouse, receiver, demo
 // AI service, Prometheus, Alertmanager, grafanahost with the plugin backend, and the UI server), on free ports, with
 // its state and logs in test-results/browser-stack/ (kept after the run for reading). The returned function stops it.
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -79,6 +79,33 @@ export default async function globalSetup() {
     throw new Error(`${(e as Error).message}; logs in ${dir}/logs. Its output:\n${output.slice(-3000)}`);
   }
   console.log(`browser env: the stack started in ${((Date.now() - started) / 1000).toFixed(1)}s (logs: ${dir}/logs)`);
+
+  // The stories run over a database already holding many incidents, as a team's does after a while (the queue's
+  // paging and filters need it; the other stories find their own incidents among them). FIREBREAK_BROWSER_SEED sets
+  // how many (the benchmark takes 1,000,000); one incident has 1,000 events.
+  const incidents = Number(process.env.FIREBREAK_BROWSER_SEED ?? 20_000);
+  if (incidents > 0) {
+    const seeding = Date.now();
+    const seed = spawnSync(
+      'go',
+      [
+        'run',
+        './cmd/firebreak-seed',
+        `--clickhouse-http=http://127.0.0.1:${ports.CLICKHOUSE_HTTP}`,
+        `--clickhouse-dsn=clickhouse://127.0.0.1:${ports.CLICKHOUSE}/firebreak`,
+        '--database=firebreak',
+        `--incidents=${incidents}`,
+        `--events=${Math.max(incidents * 10, 2000)}`,
+        '--days=90',
+      ],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: `${process.env.PATH}:/usr/local/go/bin` } }
+    );
+    if (seed.status !== 0) {
+      await stop(stack);
+      throw new Error(`seeding ${incidents} incidents failed: ${seed.stderr}${seed.stdout}`);
+    }
+    console.log(`browser env: ${incidents} incidents seeded in ${((Date.now() - seeding) / 1000).toFixed(1)}s`);
+  }
 
   const url = (port: number) => `http://127.0.0.1:${port}`;
   const browserEnv: BrowserEnv = {

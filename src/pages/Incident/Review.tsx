@@ -31,7 +31,7 @@ import { fieldOfError, ReviewForm, toForm, toReview, validate } from './reviewFo
 export function Review({ detail, user, onChanged }: { detail: IncidentDetail; user: User; onChanged: () => void }) {
   const styles = useStyles2(getStyles);
   const inc = detail.incident;
-  const [form, setForm] = useState<ReviewForm>(() => toForm(inc.review));
+  const [form, setForm] = useState<ReviewForm>(() => toForm(inc.review, inc));
   const [touched, setTouched] = useState(false);
   const { run, busy, error, clearError } = useAction();
   const [saved, setSaved] = useState(false);

@@ -35,3 +35,14 @@ test('fieldOfError', () => {
   expect(fieldOfError('root_cause_class: "y" is not one of')).toBe('root_cause_class');
   expect(fieldOfError('something else')).toBeUndefined();
 });
+
+test('a new review starts with the times Firebreak knows; a stored one keeps its own', () => {
+  const inc = { started_at: '2026-12-01T10:00:00Z', declared_at: '2026-12-01T10:02:00Z', contained_at: undefined };
+  expect(toForm(null, inc)).toMatchObject({
+    started_at: inc.started_at,
+    detected_at: inc.declared_at,
+    contained_at: undefined,
+  });
+  const stored = { ...toForm(null), started_at: '2026-11-30T00:00:00Z', detected_at: undefined, action_items: null };
+  expect(toForm(stored, inc)).toMatchObject({ started_at: '2026-11-30T00:00:00Z', detected_at: undefined });
+});

@@ -1,15 +1,20 @@
 // The review form's state and its checks, kept apart from the page (reviewForm.test.ts).
-import type { ActionItem, Review } from '../../api/types';
+import type { ActionItem, Incident, Review } from '../../api/types';
 
 export interface ReviewForm extends Omit<Review, 'action_items'> {
   action_items: ActionItem[];
 }
 
-export function toForm(r: Review | null): ReviewForm {
+// toForm is the form of a stored review; a new one starts with the times Firebreak knows (harm started with the first
+// alert, detected when declared, contained when marked so), for the reviewer to correct.
+export function toForm(
+  r: Review | null,
+  inc?: Pick<Incident, 'started_at' | 'declared_at' | 'contained_at'>
+): ReviewForm {
   return {
-    started_at: r?.started_at,
-    detected_at: r?.detected_at,
-    contained_at: r?.contained_at,
+    started_at: r ? r.started_at : inc?.started_at,
+    detected_at: r ? r.detected_at : inc?.declared_at,
+    contained_at: r ? r.contained_at : inc?.contained_at,
     impact: r?.impact ?? '',
     affected: r?.affected ?? '',
     root_cause_class: r?.root_cause_class ?? '',

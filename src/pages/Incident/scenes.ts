@@ -1,18 +1,19 @@
 // The triggering-metric panel: a time series of an alert's PromQL expression on the configured Prometheus data
 // source, over the incident (15 minutes either side), with the incident's key moments drawn as annotations.
-import { FieldType, LoadingState, toDataFrame } from '@grafana/data';
+import { ReplaySubject } from 'rxjs';
+import { DataFrame, DataTopic, FieldType, PanelData, toDataFrame } from '@grafana/data';
 import { LegendDisplayMode } from '@grafana/schema';
 import {
   EmbeddedScene,
   PanelBuilders,
-  SceneDataLayerBase,
-  SceneDataLayerSet,
-  SceneDataLayerProviderState,
+  SceneDataProvider,
+  SceneDataProviderResult,
   SceneFlexItem,
   SceneFlexLayout,
+  SceneObjectBase,
+  SceneObjectState,
   SceneQueryRunner,
   SceneTimeRange,
-  sceneGraph,
 } from '@grafana/scenes';
 import type { IncidentDetail, TimelineEvent } from '../../api/types';
 
@@ -48,32 +49,62 @@ export function panelRange(detail: IncidentDetail, now: number): { from: number;
   return { from: start - 15 * 60000, to: Math.max(end, start + 15 * 60000) };
 }
 
-interface MomentsState extends SceneDataLayerProviderState {
+interface MomentsState extends SceneObjectState {
+  $data: SceneQueryRunner;
   moments: Moment[];
+  data?: PanelData;
 }
 
-// IncidentMoments is a data layer of fixed annotations: the incident's key moments.
-class IncidentMoments extends SceneDataLayerBase<MomentsState> {
-  onEnable() {}
-  onDisable() {}
-  protected runLayer() {
-    const frame = toDataFrame({
-      name: 'incident',
-      fields: [
-        { name: 'time', type: FieldType.time, values: this.state.moments.map((m) => m.at) },
-        { name: 'title', type: FieldType.string, values: this.state.moments.map((m) => m.title) },
-        { name: 'text', type: FieldType.string, values: this.state.moments.map((m) => m.title) },
-        { name: 'color', type: FieldType.string, values: this.state.moments.map((m) => m.color) },
-      ],
-    });
-    frame.meta = { dataTopic: 'annotations' as never };
-    this.publishResults({
-      state: LoadingState.Done,
-      series: [],
-      annotations: [frame],
-      timeRange: sceneGraph.getTimeRange(this).state.value,
+// WithMoments hands the panel its query's data with the incident's key moments added as annotations. (A scenes data
+// layer would run only once its controls are rendered: a "Data layers" switch row above a panel that has one layer.)
+class WithMoments extends SceneObjectBase<MomentsState> implements SceneDataProvider<MomentsState> {
+  private results = new ReplaySubject<SceneDataProviderResult>(1);
+
+  constructor(state: MomentsState) {
+    super(state);
+    this.addActivationHandler(() => {
+      const sub = this.state.$data.subscribeToState((s) => this.update(s.data));
+      this.update(this.state.$data.state.data);
+      return () => sub.unsubscribe();
     });
   }
+
+  private update(d?: PanelData) {
+    if (!d) {
+      return;
+    }
+    const data = { ...d, annotations: [...(d.annotations ?? []), momentsFrame(this.state.moments)] };
+    this.setState({ data });
+    this.results.next({ origin: this, data });
+  }
+
+  getResultsStream() {
+    return this.results;
+  }
+  setContainerWidth(width: number) {
+    this.state.$data.setContainerWidth(width);
+  }
+  isDataReadyToDisplay() {
+    return this.state.$data.isDataReadyToDisplay();
+  }
+  cancelQuery() {
+    this.state.$data.cancelQuery();
+  }
+}
+
+// momentsFrame is the annotations frame of the moments, as Grafana's panels read annotations.
+export function momentsFrame(moments: Moment[]): DataFrame {
+  const frame = toDataFrame({
+    name: 'incident',
+    fields: [
+      { name: 'time', type: FieldType.time, values: moments.map((m) => m.at) },
+      { name: 'title', type: FieldType.string, values: moments.map((m) => m.title) },
+      { name: 'text', type: FieldType.string, values: moments.map((m) => m.title) },
+      { name: 'color', type: FieldType.string, values: moments.map((m) => m.color) },
+    ],
+  });
+  frame.meta = { dataTopic: DataTopic.Annotations };
+  return frame;
 }
 
 export function metricScene(
@@ -91,9 +122,6 @@ export function metricScene(
   });
   return new EmbeddedScene({
     $timeRange: new SceneTimeRange({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() }),
-    $data: new SceneDataLayerSet({
-      layers: [new IncidentMoments({ name: 'Incident', moments, isEnabled: true })],
-    }),
     body: new SceneFlexLayout({
       direction: 'column',
       children: [
@@ -110,7 +138,7 @@ export function metricScene(
               placement: 'bottom',
               calcs: [],
             })
-            .setData(query)
+            .setData(new WithMoments({ $data: query, moments }))
             .build(),
         }),
       ],

@@ -134,13 +134,16 @@ function TimeSeriesPanel({
 }
 
 function timeSeriesPlugin(): PanelPlugin {
-  const plugin = new PanelPlugin(TimeSeriesPanel).useFieldConfig({
-    useCustomConfig: (builder) => {
-      for (const [id, defaultValue] of Object.entries(graphDefaults)) {
-        builder.addCustomEditor({ ...option(id, identityOverrideProcessor, defaultValue), editor: noEditor });
-      }
-    },
-  });
+  // Like Grafana's own time series panel, it takes annotations (scenes' VizPanel drops them for panels that do not).
+  const plugin = new PanelPlugin(TimeSeriesPanel)
+    .setDataSupport({ annotations: true, alertStates: false })
+    .useFieldConfig({
+      useCustomConfig: (builder) => {
+        for (const [id, defaultValue] of Object.entries(graphDefaults)) {
+          builder.addCustomEditor({ ...option(id, identityOverrideProcessor, defaultValue), editor: noEditor });
+        }
+      },
+    });
   plugin.meta = {
     id: 'timeseries',
     name: 'Time series',
