@@ -15,7 +15,7 @@ test.describe('an Editor', () => {
     await expect(page.getByRole('heading', { name: 'Incidents', level: 1 })).toBeVisible();
     // The backend binary answered the list, through grafanahost, as alice.
     expect((await list).status()).toBe(200);
-    await expect(page.getByText(/Declared between the times on the right/)).toBeVisible();
+    await expect(page.getByText(/Incidents declared in the time range/)).toBeVisible();
     await expect(page.getByTestId('host-user')).toHaveText('Signed in as alice (Editor)');
     // The nav has the app's pages an Editor may open: the Admin-only configuration is not among them.
     const nav = page.getByRole('navigation', { name: 'App pages' });
