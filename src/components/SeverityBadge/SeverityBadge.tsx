@@ -6,5 +6,10 @@ import { SEVERITY_GUIDANCE } from '../../utils/format';
 const COLORS: Record<Severity, BadgeColor> = { SEV1: 'red', SEV2: 'orange', SEV3: 'blue' };
 
 export function SeverityBadge({ severity }: { severity: Severity }) {
-  return <Badge text={severity} color={COLORS[severity] ?? 'darkgrey'} tooltip={SEVERITY_GUIDANCE[severity]} />;
+  // A native title, not the Badge's Tooltip: the queue shows one per row.
+  return (
+    <span title={SEVERITY_GUIDANCE[severity]}>
+      <Badge text={severity} color={COLORS[severity] ?? 'darkgrey'} />
+    </span>
+  );
 }

@@ -3,6 +3,7 @@ import { Badge } from '@grafana/ui';
 import type { Incident, SLAState } from '../../api/types';
 import { formatDuration } from '../../utils/format';
 import { formatTime } from '../TimeAgo/TimeAgo';
+import { useNow } from '../TimeAgo/useNow';
 
 // slaClock picks the clock that matters now: acknowledge until acknowledged, then contain until contained.
 export function slaClock(
@@ -22,29 +23,27 @@ export function slaClock(
 }
 
 // SlaCountdown shows the SLA clock that runs now, as a live countdown, or how long ago it was breached.
-export function SlaCountdown({ incident, sla, now }: { incident: Incident; sla: SLAState; now: number }) {
+// SlaCountdown shows the SLA clock that runs now, as a live countdown (it ticks by itself, so a list around it does
+// not re-render every second), or how long ago it was breached.
+export function SlaCountdown({ incident, sla }: { incident: Incident; sla: SLAState }) {
+  const now = useNow(1000);
   const clock = slaClock(incident, sla);
   if (!clock) {
     return <span aria-label="no SLA clock running">–</span>;
   }
   const left = (Date.parse(clock.due) - now) / 1000;
-  const tooltip = `${clock.what === 'acknowledge' ? 'Acknowledge' : 'Contain'} by ${formatTime(clock.due)}`;
-  if (left < 0) {
-    return (
-      <Badge
-        color="red"
-        icon="exclamation-triangle"
-        text={`${clock.what} breached ${formatDuration(left)} ago`}
-        tooltip={tooltip}
-      />
-    );
-  }
+  const title = `${clock.what === 'acknowledge' ? 'Acknowledge' : 'Contain'} by ${formatTime(clock.due)}`;
   return (
-    <Badge
-      color={left < 600 ? 'orange' : 'blue'}
-      icon="clock-nine"
-      text={`${clock.what} in ${formatDuration(left)}`}
-      tooltip={tooltip}
-    />
+    <span title={title}>
+      {left < 0 ? (
+        <Badge color="red" icon="exclamation-triangle" text={`${clock.what} breached ${formatDuration(left)} ago`} />
+      ) : (
+        <Badge
+          color={left < 600 ? 'orange' : 'blue'}
+          icon="clock-nine"
+          text={`${clock.what} in ${formatDuration(left)}`}
+        />
+      )}
+    </span>
   );
 }

@@ -16,7 +16,11 @@ export function StatusBadge({ status, drill }: { status: Status; drill?: boolean
   return (
     <>
       <Badge text={STATUS_LABELS[status] ?? status} color={look.color} icon={look.icon} />
-      {drill && <Badge text="Drill" color="brand" icon="book" tooltip="A tabletop exercise: kept out of statistics" />}
+      {drill && (
+        <span title="A tabletop exercise: kept out of statistics">
+          <Badge text="Drill" color="brand" icon="book" />
+        </span>
+      )}
     </>
   );
 }

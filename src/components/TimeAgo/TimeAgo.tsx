@@ -1,7 +1,6 @@
 import React from 'react';
 import { dateTimeFormat, dateTimeFormatTimeAgo } from '@grafana/data';
 import { config } from '@grafana/runtime';
-import { Tooltip } from '@grafana/ui';
 
 // The user's time zone as Grafana knows it (their profile, else the browser's).
 export function userTimeZone(): string {
@@ -13,13 +12,12 @@ export function formatTime(at: string | number): string {
 }
 
 // TimeAgo shows a time relative to now, with the absolute time (user's time zone) on hover and for screen readers.
+// A native title, not a Tooltip: lists show one per row, and each Tooltip costs a floating-ui instance.
 export function TimeAgo({ at }: { at: string }) {
   const absolute = formatTime(at);
   return (
-    <Tooltip content={absolute}>
-      <time dateTime={at} aria-label={absolute}>
-        {dateTimeFormatTimeAgo(at, { timeZone: userTimeZone() })}
-      </time>
-    </Tooltip>
+    <time dateTime={at} title={absolute} aria-label={absolute}>
+      {dateTimeFormatTimeAgo(at, { timeZone: userTimeZone() })}
+    </time>
   );
 }

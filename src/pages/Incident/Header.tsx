@@ -17,7 +17,6 @@ import { SeverityBadge } from '../../components/SeverityBadge/SeverityBadge';
 import { SlaCountdown } from '../../components/SlaCountdown/SlaCountdown';
 import { StatusBadge } from '../../components/StatusBadge/StatusBadge';
 import { TimeAgo } from '../../components/TimeAgo/TimeAgo';
-import { useNow } from '../../components/TimeAgo/useNow';
 import { testIds } from '../../components/testIds';
 import { useAction } from '../../components/useAction';
 import { actorLabel, CATEGORY_LABELS, ROLE_LABELS, SEVERITY_GUIDANCE } from '../../utils/format';
@@ -50,7 +49,6 @@ type Dialog = { kind: 'transition'; t: Transition } | { kind: 'severity' } | { k
 export function Header({ detail, user, onChanged }: Props) {
   const styles = useStyles2(getStyles);
   const inc = detail.incident;
-  const now = useNow(1000);
   const [dialog, setDialog] = useState<Dialog>();
   const { run, busy, error, clearError } = useAction(onChanged);
 
@@ -118,7 +116,7 @@ export function Header({ detail, user, onChanged }: Props) {
 
         <div className={styles.facts}>
           <Fact label="SLA">
-            <SlaCountdown incident={inc} sla={detail.sla} now={now} />
+            <SlaCountdown incident={inc} sla={detail.sla} />
           </Fact>
           <Fact label="Alerts firing">
             {inc.firing_alert_count} of {inc.alert_count}

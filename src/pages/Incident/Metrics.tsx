@@ -9,7 +9,7 @@ import { testIds } from '../../components/testIds';
 import { PLUGIN_ID } from '../../constants';
 import type { AppSettings } from '../../types';
 import { promExpr } from '../../utils/format';
-import { keyMoments, Moment } from './scenes';
+import { keyMoments, Moment } from './moments';
 import { usePaged } from './usePaged';
 
 // Scenes is most of the incident page's JavaScript: loaded only when a metric is shown.

@@ -26,7 +26,6 @@ import { SeverityBadge } from '../../components/SeverityBadge/SeverityBadge';
 import { SlaCountdown } from '../../components/SlaCountdown/SlaCountdown';
 import { StatusBadge } from '../../components/StatusBadge/StatusBadge';
 import { TimeAgo, userTimeZone } from '../../components/TimeAgo/TimeAgo';
-import { useNow } from '../../components/TimeAgo/useNow';
 import { testIds } from '../../components/testIds';
 import { PLUGIN_ID, prefixRoute, ROUTES } from '../../constants';
 import { CATEGORY_LABELS, moveRange, STATUS_LABELS } from '../../utils/format';
@@ -55,7 +54,6 @@ function Incidents() {
   const [search, setSearch] = useState(filters.q);
   const known = useRef<Set<string> | null>(null);
   const [tick, setTick] = useState(0);
-  const now = useNow(1000);
   const range = useMemo(() => resolveRange(filters.from, filters.to), [filters.from, filters.to]);
 
   const update = useCallback(
@@ -271,7 +269,7 @@ function Incidents() {
                     </td>
                     <td>{r.roles?.incident_lead ?? <Text color="secondary">none</Text>}</td>
                     <td>
-                      <SlaCountdown incident={r} sla={r.sla} now={now} />
+                      <SlaCountdown incident={r} sla={r.sla} />
                     </td>
                   </tr>
                 ))}
