@@ -1,0 +1,76 @@
+// A CPU profile of one overview -> queue navigation and one queue -> incident navigation (FIREBREAK_PROFILE=1):
+// the functions with the most self time, by script. For finding what the UI benchmark's time is spent on.
+import { testIds } from '../../../src/components/testIds';
+import { expect, test } from '../fixtures';
+import { APP } from '../stories/helpers';
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+test.skip(!process.env.FIREBREAK_PROFILE, 'profiling only on demand');
+
+test.use({ user: { login: 'alice', role: 'Editor' } });
+
+test('profile', async ({ page }) => {
+  const cdp = await page.context().newCDPSession(page);
+  await page.goto(`${APP}/overview`);
+  await expect(page.getByTestId(testIds.overview.container)).toBeVisible();
+  await page.getByRole('navigation', { name: 'App pages' }).getByRole('link', { name: 'Incidents' }).click();
+  await page.getByTestId(testIds.incidents.table).locator('tbody tr').first().waitFor();
+  await page.goto(`${APP}/overview`);
+  await expect(page.getByTestId(testIds.overview.container)).toBeVisible();
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  for (const [what, go] of [
+    [
+      'queue',
+      async () => {
+        await page.getByRole('navigation', { name: 'App pages' }).getByRole('link', { name: 'Incidents' }).click();
+        await page.getByTestId(testIds.incidents.table).locator('tbody tr').first().waitFor();
+      },
+    ],
+    [
+      'incident',
+      async () => {
+        await page.getByTestId(testIds.incidents.table).locator('tbody tr').first().getByRole('link').click();
+        await page.getByTestId(testIds.incident.event(1)).waitFor();
+      },
+    ],
+  ] as const) {
+    await cdp.send('Profiler.start');
+    const t = Date.now();
+    await go();
+    const took = Date.now() - t;
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map<string, number>();
+    const dt = new Map<number, number>();
+    profile.samples!.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas![i] ?? 0)));
+    for (const n of profile.nodes as Node[]) {
+      const key = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+      self.set(key, (self.get(key) ?? 0) + (dt.get(n.id) ?? 0) / 1000);
+    }
+    const byScript = new Map<string, number>();
+    for (const n of profile.nodes as Node[]) {
+      const key = n.callFrame.url.split('/').pop() || n.callFrame.functionName;
+      byScript.set(key, (byScript.get(key) ?? 0) + (dt.get(n.id) ?? 0) / 1000);
+    }
+    console.log(`\n== ${what}: ${took} ms`);
+    console.log(
+      [...byScript]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([k, v]) => `${v.toFixed(1)} ms  ${k}`)
+        .join('\n')
+    );
+    console.log(
+      [...self]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 25)
+        .map(([k, v]) => `${v.toFixed(1)} ms  ${k}`)
+        .join('\n')
+    );
+  }
+});
