@@ -48,7 +48,7 @@ test.describe('a responder', () => {
     let id = '';
     await expect(async () => {
       const list = await (
-        await page.request.get(`${RESOURCES}/incidents?q=${encodeURIComponent(group)}&status=any`)
+        await page.request.get(`${RESOURCES}/incidents?q=${encodeURIComponent(group)}`)
       ).json();
       expect(list.incidents).toHaveLength(1);
       expect(list.incidents[0].alert_count).toBe(ALERTS);
