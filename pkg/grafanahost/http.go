@@ -67,13 +67,8 @@ func (h *Host) Handler() http.Handler {
 }
 
 func (h *Host) serveResource(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("pluginID") != h.pluginID {
-		writeError(w, http.StatusNotFound, "Plugin not found")
-		return
-	}
-	user, err := UserFromRequest(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	user, ok := h.requestUser(w, r)
+	if !ok {
 		return
 	}
 	// Grafana's router matches the escaped path and passes the wildcard on
@@ -103,13 +98,8 @@ func (h *Host) serveResource(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Host) serveHealth(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("pluginID") != h.pluginID {
-		writeError(w, http.StatusNotFound, "Plugin not found")
-		return
-	}
-	user, err := UserFromRequest(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	user, ok := h.requestUser(w, r)
+	if !ok {
 		return
 	}
 	res, err := h.checkHealth(r.Context(), user)
@@ -214,4 +204,19 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_, _ = w.Write(b)
+}
+
+// requestUser checks that a request is for this host's plugin and returns its user (nil: none), answering 404 or 400
+// itself when not ok.
+func (h *Host) requestUser(w http.ResponseWriter, r *http.Request) (*backend.User, bool) {
+	if r.PathValue("pluginID") != h.pluginID {
+		writeError(w, http.StatusNotFound, "Plugin not found")
+		return nil, false
+	}
+	user, err := UserFromRequest(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return nil, false
+	}
+	return user, true
 }

@@ -53,12 +53,7 @@ func (h *Host) PluginSettings() PluginSettings {
 // serveGetSettings answers any signed-in user, as Grafana does for an app its
 // users can open.
 func (h *Host) serveGetSettings(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("pluginID") != h.pluginID {
-		writeError(w, http.StatusNotFound, "Plugin not found")
-		return
-	}
-	if _, err := UserFromRequest(r); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if _, ok := h.requestUser(w, r); !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, h.PluginSettings())
@@ -69,13 +64,8 @@ func (h *Host) serveGetSettings(w http.ResponseWriter, r *http.Request) {
 // empty value too) and the others kept. The plugin's instance is re-created
 // with them on its next call (SetSettings).
 func (h *Host) servePostSettings(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("pluginID") != h.pluginID {
-		writeError(w, http.StatusNotFound, "Plugin not found")
-		return
-	}
-	user, err := UserFromRequest(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	user, ok := h.requestUser(w, r)
+	if !ok {
 		return
 	}
 	if user == nil || user.Role != RoleAdmin {
