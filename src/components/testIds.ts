@@ -48,6 +48,7 @@ export const testIds = {
     action: (id: string) => `data-testid containment-action-${id}`,
     request: (id: string) => `data-testid containment-request-${id}`,
     whyNot: 'data-testid containment-why-not',
+    ready: (id: string) => `data-testid containment-ready-${id}`,
   },
   evidence: {
     list: 'data-testid evidence-list',

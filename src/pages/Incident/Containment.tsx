@@ -3,12 +3,21 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Badge, BadgeColor, Button, Card, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
 import { api, ApiError, toApiError } from '../../api/client';
-import type { ActionView, ContainmentList, ContainmentState, IncidentDetail, RequestView } from '../../api/types';
+import type {
+  ActionView,
+  ContainmentList,
+  ContainmentState,
+  IncidentDetail,
+  ReadinessResult,
+  RequestView,
+} from '../../api/types';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { ReasonModal } from '../../components/ReasonModal/ReasonModal';
 import { TimeAgo } from '../../components/TimeAgo/TimeAgo';
 import { testIds } from '../../components/testIds';
 import { useAction } from '../../components/useAction';
+import { isEditor } from './permissions';
+import { currentUser } from './useUser';
 
 const STATE_COLORS: Record<ContainmentState, BadgeColor> = {
   pending_approval: 'orange',
@@ -31,6 +40,15 @@ export function Containment({ detail, onChanged }: { detail: IncidentDetail; onC
   const [error, setError] = useState<ApiError>();
   const [dialog, setDialog] = useState<Dialog>();
   const [tick, setTick] = useState(0);
+  // The readiness of this AI system's kill switches: their dry runs, called on demand.
+  const [ready, setReady] = useState<Record<string, ReadinessResult>>({});
+  const readiness = useAction();
+  const checkReadiness = async () => {
+    const r = await readiness.run(() => api.readiness());
+    if (r) {
+      setReady(Object.fromEntries(r.results.filter((x) => x.ai_system === list?.ai_system).map((x) => [x.action, x])));
+    }
+  };
   const refresh = useCallback(() => {
     setTick((n) => n + 1);
     onChanged();
@@ -62,7 +80,22 @@ export function Containment({ detail, onChanged }: { detail: IncidentDetail; onC
         </Alert>
       )}
       <div>
-        <Text element="h3">Kill switches of {list.ai_system}</Text>
+        <Stack justifyContent="space-between" alignItems="center">
+          <Text element="h3">Kill switches of {list.ai_system}</Text>
+          {list.actions.some((a) => a.has_dry_run) && (
+            <Button
+              size="sm"
+              variant="secondary"
+              icon="play"
+              disabled={readiness.busy || !isEditor(currentUser())}
+              tooltip={isEditor(currentUser()) ? undefined : 'The dry runs take an Editor or Admin'}
+              onClick={checkReadiness}
+            >
+              Check they work (dry runs)
+            </Button>
+          )}
+        </Stack>
+        {readiness.error && <ApiErrorAlert error={readiness.error} onRemove={readiness.clearError} />}
         {list.actions.length === 0 && (
           <Text element="p" color="secondary">
             No containment actions are configured for {list.ai_system}. An admin prepares them in the app&apos;s
@@ -80,7 +113,22 @@ export function Containment({ detail, onChanged }: { detail: IncidentDetail; onC
                   a.has_dry_run ? 'has a dry run' : 'no dry run',
                 ]}
               </Card.Meta>
-              <Card.Description>{a.target}</Card.Description>
+              <Card.Description>
+                {a.target}
+                {ready[a.id] && (
+                  <div data-testid={testIds.containment.ready(a.id)}>
+                    <Badge
+                      color={ready[a.id].ready ? 'green' : 'red'}
+                      icon={ready[a.id].ready ? 'check' : 'times'}
+                      text={
+                        ready[a.id].ready
+                          ? `ready (dry run in ${ready[a.id].latency_ms} ms)`
+                          : `not ready: ${ready[a.id].error ?? `HTTP ${ready[a.id].http_status}`}`
+                      }
+                    />
+                  </div>
+                )}
+              </Card.Description>
               <Card.Actions>
                 <Button
                   variant={a.kind === 'disable_feature' || a.kind === 'rollback_model' ? 'destructive' : 'primary'}

@@ -47,9 +47,7 @@ test.describe('a responder', () => {
     // Found by its title once stored (about 2 s for 10,000 alerts).
     let id = '';
     await expect(async () => {
-      const list = await (
-        await page.request.get(`${RESOURCES}/incidents?q=${encodeURIComponent(group)}`)
-      ).json();
+      const list = await (await page.request.get(`${RESOURCES}/incidents?q=${encodeURIComponent(group)}`)).json();
       expect(list.incidents).toHaveLength(1);
       expect(list.incidents[0].alert_count).toBe(ALERTS);
       id = list.incidents[0].incident_id;

@@ -43,6 +43,9 @@ test.describe('an SRE', () => {
     // Request the rollback; the requester may not approve it, and the page says why.
     await page.getByRole('tab', { name: 'Containment' }).click();
     const rollback = page.getByTestId(testIds.containment.action('rollback'));
+    // Before pressing a kill switch: do they work? Their dry runs answer.
+    await page.getByRole('button', { name: 'Check they work (dry runs)' }).click();
+    await expect(page.getByTestId(testIds.containment.ready('rollback'))).toContainText('ready');
     await rollback.getByRole('button', { name: 'Request' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Reason').fill('v2 invents refund policies; roll back to v1');
