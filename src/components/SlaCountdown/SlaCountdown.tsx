@@ -22,10 +22,9 @@ export function slaClock(
   return undefined;
 }
 
-// SlaCountdown shows the SLA clock that runs now, as a live countdown, or how long ago it was breached.
 // SlaCountdown shows the SLA clock that runs now, as a live countdown (it ticks by itself, so a list around it does
-// not re-render every second), or how long ago it was breached.
-export function SlaCountdown({ incident, sla }: { incident: Incident; sla: SLAState }) {
+// not re-render every second), or how long ago it was breached. compact leaves the icon out, for lists.
+export function SlaCountdown({ incident, sla, compact }: { incident: Incident; sla: SLAState; compact?: boolean }) {
   const now = useNow(1000);
   const clock = slaClock(incident, sla);
   if (!clock) {
@@ -36,11 +35,15 @@ export function SlaCountdown({ incident, sla }: { incident: Incident; sla: SLASt
   return (
     <span title={title}>
       {left < 0 ? (
-        <Badge color="red" icon="exclamation-triangle" text={`${clock.what} breached ${formatDuration(left)} ago`} />
+        <Badge
+          color="red"
+          icon={compact ? undefined : 'exclamation-triangle'}
+          text={`${clock.what} breached ${formatDuration(left)} ago`}
+        />
       ) : (
         <Badge
           color={left < 600 ? 'orange' : 'blue'}
-          icon="clock-nine"
+          icon={compact ? undefined : 'clock-nine'}
           text={`${clock.what} in ${formatDuration(left)}`}
         />
       )}

@@ -257,7 +257,7 @@ function Incidents() {
                       <Link to={prefixRoute(`${ROUTES.Incident}/${r.incident_id}`)}>{r.title}</Link>
                     </td>
                     <td>
-                      <StatusBadge status={r.status} drill={r.drill} />
+                      <StatusBadge status={r.status} drill={r.drill} compact />
                     </td>
                     <td>{r.ai_system}</td>
                     <td>{CATEGORY_LABELS[r.category] ?? r.category}</td>
@@ -269,7 +269,7 @@ function Incidents() {
                     </td>
                     <td>{r.roles?.incident_lead ?? <Text color="secondary">none</Text>}</td>
                     <td>
-                      <SlaCountdown incident={r} sla={r.sla} />
+                      <SlaCountdown incident={r} sla={r.sla} compact />
                     </td>
                   </tr>
                 ))}
