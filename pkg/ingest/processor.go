@@ -413,15 +413,18 @@ func (p *Processor) signHeads(ctx context.Context, batches [][]store.Record) err
 	if p.Signer == nil {
 		return nil
 	}
-	last := map[string]*store.Record{} // incident id -> its last record in the write
+	// Each batch's last record of an incident carries its state (keepLastStates); batches are in order, so the last
+	// such record of the write is the incident's head.
+	last := map[string]*store.Record{}
 	var order []string
 	for _, records := range batches {
 		for i := range records {
 			r := &records[i]
-			if prev, ok := last[r.Event.IncidentID]; !ok {
-				order = append(order, r.Event.IncidentID)
-			} else if prev.Event.Seq > r.Event.Seq {
+			if !r.WriteState {
 				continue
+			}
+			if _, ok := last[r.Event.IncidentID]; !ok {
+				order = append(order, r.Event.IncidentID)
 			}
 			last[r.Event.IncidentID] = r
 		}

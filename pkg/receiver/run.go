@@ -47,7 +47,8 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 	if cfg.web != nil && len(cfg.web.users) > 0 && cfg.web.tls == nil {
 		log.Warn("basic auth without TLS: passwords cross the network in the clear; set tls_server_config in --web.config.file")
 	}
-	if signer := cfg.Signer(); signer != nil {
+	signer := cfg.Signer()
+	if signer != nil {
 		log.Info("incident hash chains are signed", "key_id", signer.KeyID())
 	} else {
 		log.Warn("no signing key configured: incident timelines are hash-chained but not signed, so whoever can write to ClickHouse can rewrite a whole chain unseen; set --signing-key-file")
@@ -77,7 +78,7 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 
 	waiters, decoded, deadlines := &ingest.Waiters{}, &ingest.Decoded{}, &ingest.DeadlineIndex{}
 	proc := &ingest.Processor{Spool: sp, Store: st, Mapping: mapping, Metrics: ingest.NewMetrics(reg), Log: log,
-		Linger: cfg.BatchLinger, ReplayHorizon: cfg.ReplayHorizon, Signer: cfg.Signer(), Waiters: waiters, Decoded: decoded, Deadlines: deadlines}
+		Linger: cfg.BatchLinger, ReplayHorizon: cfg.ReplayHorizon, Signer: signer, Waiters: waiters, Decoded: decoded, Deadlines: deadlines}
 	var handler http.Handler = NewServer(cfg, sp, waiters, decoded, deadlines, reg, log)
 	if cfg.web != nil && len(cfg.web.headers) > 0 {
 		handler = withHeaders(handler, cfg.web.headers)

@@ -1,4 +1,4 @@
-import React, { useCallback, useEffect, useState } from 'react';
+import React, { useEffect, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Badge, BadgeColor, Button, Card, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
@@ -39,7 +39,6 @@ export function Containment({ detail, onChanged }: { detail: IncidentDetail; onC
   const [list, setList] = useState<ContainmentList>();
   const [error, setError] = useState<ApiError>();
   const [dialog, setDialog] = useState<Dialog>();
-  const [tick, setTick] = useState(0);
   // The readiness of this AI system's kill switches: their dry runs, called on demand.
   const [ready, setReady] = useState<Record<string, ReadinessResult>>({});
   const readiness = useAction();
@@ -49,10 +48,8 @@ export function Containment({ detail, onChanged }: { detail: IncidentDetail; onC
       setReady(Object.fromEntries(r.results.filter((x) => x.ai_system === list?.ai_system).map((x) => [x.action, x])));
     }
   };
-  const refresh = useCallback(() => {
-    setTick((n) => n + 1);
-    onChanged();
-  }, [onChanged]);
+  // A change reloads the incident; its new last_seq reloads the list below.
+  const refresh = onChanged;
 
   useEffect(() => {
     let current = true;
@@ -63,7 +60,7 @@ export function Containment({ detail, onChanged }: { detail: IncidentDetail; onC
     return () => {
       current = false;
     };
-  }, [id, tick, detail.incident.last_seq]);
+  }, [id, detail.incident.last_seq]);
 
   if (error && !list) {
     return <ApiErrorAlert error={error} title="Containment could not be loaded" />;

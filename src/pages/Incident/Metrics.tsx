@@ -19,7 +19,7 @@ const MOMENT_PAGES = 10;
 
 // useMoments returns the incident's key moments: from the detail's timeline when it holds every event, else from the
 // people's, containment and Firebreak's events (alerts left out), read a page at a time.
-function useMoments(detail: IncidentDetail): Moment[] {
+export function useMoments(detail: IncidentDetail): Moment[] {
   const complete = detail.timeline_next_cursor === '';
   const [fetched, setFetched] = useState<{ key: string; events: TimelineEvent[] }>();
   const key = `${detail.incident.incident_id}/${detail.incident.last_seq}`;
@@ -58,11 +58,18 @@ function useMoments(detail: IncidentDetail): Moment[] {
   );
 }
 
-export function MetricPanel(props: { expr: string; title: string; uid: string; detail: IncidentDetail }) {
-  const moments = useMoments(props.detail);
+// MetricPanel is the scenes panel of one expression, loaded with its chunk; moments come from the page (useMoments),
+// read once however many panels it shows.
+export function MetricPanel(props: {
+  expr: string;
+  title: string;
+  uid: string;
+  detail: IncidentDetail;
+  moments: Moment[];
+}) {
   return (
     <Suspense fallback={<LoadingPlaceholder text="Loading the metric..." />}>
-      <LazyMetricPanel {...props} moments={moments} />
+      <LazyMetricPanel {...props} />
     </Suspense>
   );
 }
@@ -72,6 +79,7 @@ export function MetricPanel(props: { expr: string; title: string; uid: string; d
 export function Metrics({ detail }: { detail: IncidentDetail }) {
   const ctx = usePluginContext();
   const uid = (ctx?.meta.jsonData as AppSettings | undefined)?.prometheus?.datasourceUid;
+  const moments = useMoments(detail);
   const exprs = useMemo(() => {
     const seen = new Map<string, IncidentAlert>();
     for (const a of detail.alerts) {
@@ -91,7 +99,9 @@ export function Metrics({ detail }: { detail: IncidentDetail }) {
         </Alert>
       )}
       {uid &&
-        exprs.map(([expr, a]) => <MetricPanel key={expr} expr={expr} title={a.alertname} uid={uid} detail={detail} />)}
+        exprs.map(([expr, a]) => (
+          <MetricPanel key={expr} expr={expr} title={a.alertname} uid={uid} detail={detail} moments={moments} />
+        ))}
       {exprs.length === 0 && <Text color="secondary">No alert of this incident carries a Prometheus expression.</Text>}
       <AlertSummaryView detail={detail} />
       <AlertList detail={detail} />
@@ -107,7 +117,9 @@ function AlertSummaryView({ detail }: { detail: IncidentDetail }) {
   return (
     <Stack direction="column" gap={1}>
       <Stack gap={1} alignItems="center">
-        <Text weight="medium">{detail.alerts_total} alerts:</Text>
+        <Text weight="medium">
+          {detail.alerts_total} {detail.alerts_total === 1 ? 'alert' : 'alerts'}:
+        </Text>
         <Badge color="red" text={`${s.by_status.firing ?? 0} firing`} />
         <Badge color="green" text={`${s.by_status.resolved ?? 0} resolved`} />
       </Stack>

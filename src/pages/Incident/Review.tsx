@@ -23,7 +23,7 @@ import { testIds } from '../../components/testIds';
 import { useAction } from '../../components/useAction';
 import type { AppSettings } from '../../types';
 import { promExpr } from '../../utils/format';
-import { MetricPanel } from './Metrics';
+import { MetricPanel, useMoments } from './Metrics';
 import { editPermission, User } from './permissions';
 import { fieldOfError, ReviewForm, toForm, toReview, validate } from './reviewForm';
 
@@ -46,6 +46,7 @@ export function Review({ detail, user, onChanged }: { detail: IncidentDetail; us
   };
   const ctx = usePluginContext();
   const uid = (ctx?.meta.jsonData as AppSettings | undefined)?.prometheus?.datasourceUid;
+  const moments = useMoments(detail);
   const firstExpr = useMemo(
     () => detail.alerts.map((a) => [promExpr(a.generator_url), a.alertname] as const).find(([e]) => e),
     [detail.alerts]
@@ -250,7 +251,7 @@ export function Review({ detail, user, onChanged }: { detail: IncidentDetail; us
       </form>
       <div className={styles.side}>
         {uid && firstExpr?.[0] ? (
-          <MetricPanel expr={firstExpr[0]} title={firstExpr[1]} uid={uid} detail={detail} />
+          <MetricPanel expr={firstExpr[0]} title={firstExpr[1]} uid={uid} detail={detail} moments={moments} />
         ) : (
           <Text color="secondary">
             The triggering metric shows here once a Prometheus data source is configured and an alert carries an

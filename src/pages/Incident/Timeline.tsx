@@ -39,11 +39,12 @@ export function Timeline({ detail, user, onChanged }: { detail: IncidentDetail; 
   });
   const items = virtual.getVirtualItems();
   const lastShown = items.length ? items[items.length - 1].index : -1;
+  const { hasMore, loadMore } = pages;
   useEffect(() => {
-    if (pages.hasMore && lastShown >= events.length - 20) {
-      pages.loadMore();
+    if (hasMore && lastShown >= events.length - 20) {
+      loadMore();
     }
-  }, [lastShown, events.length, pages]);
+  }, [lastShown, events.length, hasMore, loadMore]);
   const toggle = (seq: number) =>
     setOpen((s) => {
       const n = new Set(s);

@@ -1,8 +1,8 @@
-// How the timeline groups and draws events. Pure (timelineModel.test.ts).
+// How the timeline groups and draws events (the groups are the API's timeline kinds).
 import type { IconName } from '@grafana/ui';
-import type { Alert, TimelineEvent } from '../../api/types';
+import type { Alert, TimelineEvent, TimelineKind } from '../../api/types';
 
-export type KindGroup = 'alerts' | 'people' | 'containment' | 'system';
+export type KindGroup = TimelineKind;
 export const KIND_GROUPS: Array<{ id: KindGroup; label: string }> = [
   { id: 'alerts', label: 'Alerts' },
   { id: 'people', label: 'People' },

@@ -47,14 +47,19 @@ export function usePaged<T>(
     }
   }, [needsFirst, resetKey, load]);
 
+  // The fetch starts here, not in a state updater (React may run those twice).
+  const current = useRef(state);
+  useEffect(() => {
+    current.current = state;
+  });
   const loadMore = useCallback(() => {
-    setState((s) => {
-      if (s.loading || !s.next) {
-        return s;
-      }
-      load(s.next, s.key);
-      return { ...s, loading: true };
-    });
+    const s = current.current;
+    if (s.loading || !s.next) {
+      return;
+    }
+    current.current = { ...s, loading: true };
+    setState((prev) => (prev.key === s.key ? { ...prev, loading: true } : prev));
+    load(s.next, s.key);
   }, [load]);
 
   return { items: state.items, hasMore: state.next !== '', loading: state.loading, error: state.error, loadMore };
