@@ -16,7 +16,7 @@ import (
 // The provisioning files we ship load as Grafana would load them (env expanded) and give valid settings.
 func TestShippedProvisioningFilesAreValidSettings(t *testing.T) {
 	env := map[string]string{"CLICKHOUSE_DB": "firebreak", "CLICKHOUSE_USER": "firebreak", "CLICKHOUSE_PASSWORD": "pw",
-		"FIREBREAK_API_TOKEN": "api-token", "SUPPORTBOT_URL": "http://host.docker.internal:9100",
+		"FIREBREAK_API_TOKEN": "api-token", "SUPPORTBOT_URL": "http://demo:9100",
 		"SUPPORTBOT_CONTAINMENT_SECRET": "supportbot-secret-1", "DEMO_CONTAINMENT_SECRET": "demo-secret-0123456"}
 	getenv := func(k string) string { return env[k] }
 
@@ -29,12 +29,14 @@ func TestShippedProvisioningFilesAreValidSettings(t *testing.T) {
 	stackFile := filepath.Join(t.TempDir(), "firebreak-app.yaml")
 	require.NoError(t, os.WriteFile(stackFile, []byte(filled), 0o600))
 
+	// docker-compose.yml's Grafana has the stack's catalog (deploy/compose_test.go compares them in full).
+	stackActions := []string{"disable", "rollback", "restrict-inputs", "require-review", "revoke-partner-key"}
 	for _, tc := range []struct {
 		path    string
 		actions []string
 	}{
-		{filepath.Join("..", "..", "provisioning", "plugins", "app.yaml"), []string{"rollback"}},
-		{stackFile, []string{"disable", "rollback", "restrict-inputs", "require-review", "revoke-partner-key"}},
+		{filepath.Join("..", "..", "provisioning", "plugins", "app.yaml"), stackActions},
+		{stackFile, stackActions},
 	} {
 		p, err := grafanahost.LoadProvisioning(tc.path, ID, getenv)
 		require.NoError(t, err, tc.path)
