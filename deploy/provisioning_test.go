@@ -438,3 +438,31 @@ func TestPrometheusConfig(t *testing.T) {
 		}
 	}
 }
+
+// Prometheus and Alertmanager of docker-compose.yml are ./scripts/stack's (deploy/local/), at the compose services'
+// addresses: the same intervals, rules, routing and grouping, so a fault alerts and groups alike.
+func TestComposeMonitoringIsTheStacks(t *testing.T) {
+	stackAddresses := strings.NewReplacer(
+		"127.0.0.1:@@DEMO_PORT@@", "demo:9100",
+		"127.0.0.1:@@RECEIVER_PORT@@", "receiver:9095",
+		"127.0.0.1:@@ALERTMANAGER_PORT@@", "alertmanager:9093",
+		"@@RULES@@", "/etc/prometheus/rules/ai-incidents.rules.yml",
+		"@@TOKEN_FILE@@", "/etc/alertmanager/firebreak-token",
+	)
+	for _, file := range []string{"prometheus.yml", "alertmanager.yml"} {
+		t.Run(file, func(t *testing.T) {
+			tmpl, err := os.ReadFile(filepath.Join(repoRoot, "deploy", "local", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stack, compose any
+			if err := yaml.Unmarshal([]byte(stackAddresses.Replace(string(tmpl))), &stack); err != nil {
+				t.Fatalf("deploy/local/%s: %v", file, err)
+			}
+			readYAML(t, filepath.Join(repoRoot, "deploy", "docker", file), &compose)
+			if !reflect.DeepEqual(stack, compose) {
+				t.Errorf("deploy/docker/%s is not deploy/local/%s at the compose addresses:\ncompose: %v\nstack:   %v", file, file, compose, stack)
+			}
+		})
+	}
+}
