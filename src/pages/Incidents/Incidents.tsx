@@ -1,4 +1,4 @@
-import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import React, { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { css, cx } from '@emotion/css';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { GrafanaTheme2, rangeUtil, SelectableValue } from '@grafana/data';
@@ -20,7 +20,7 @@ import {
   useStyles2,
 } from '@grafana/ui';
 import { api, ApiError, toApiError } from '../../api/client';
-import { CATEGORY_LIST, type IncidentRow, SEVERITY_LIST, STATUS_LIST } from '../../api/types';
+import { CATEGORY_LIST, type IncidentPage, type IncidentRow, SEVERITY_LIST, STATUS_LIST } from '../../api/types';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { SeverityBadge } from '../../components/SeverityBadge/SeverityBadge';
 import { SlaCountdown } from '../../components/SlaCountdown/SlaCountdown';
@@ -33,6 +33,9 @@ import { resolveRange } from '../../utils/timeRange';
 import { QueueFilters, readFilters, toListFilter, writeFilters } from './filters';
 
 const PAGE_SIZE = 50;
+// The rows a screen shows first render on their own; the rest of the page follows right after, so opening the queue
+// does not wait for rows below the fold.
+const FIRST_ROWS = 20;
 const REFRESH_INTERVALS = ['10s', '30s', '1m', '5m'];
 const DEFAULT_REFRESH = '30s';
 
@@ -77,11 +80,22 @@ function Incidents() {
     update({ from: String(r.from), to: String(r.to) });
   };
 
+  // The first request starts while the page renders for the first time rather than after it: that render (the
+  // filter bar) is most of the time it takes to open the queue, and the answer arrives during it.
+  const first = useRef<{ filters: QueueFilters; page?: Promise<IncidentPage> }>();
+  if (first.current == null) {
+    const page = listPage(filters);
+    // Handled where it is used; a page left before its first effect drops it without an unhandled rejection.
+    page.catch(() => undefined);
+    first.current = { filters, page };
+  }
+
   useEffect(() => {
     let current = true;
-    const r = resolveRange(filters.from, filters.to);
-    api
-      .listIncidents(toListFilter(filters, r.from.valueOf(), r.to.valueOf(), PAGE_SIZE))
+    let request = first.current?.filters === filters && tick === 0 ? first.current.page : undefined;
+    first.current = { filters };
+    request ??= listPage(filters);
+    request
       .then((page) => {
         if (!current) {
           return;
@@ -111,6 +125,14 @@ function Incidents() {
   const notConfigured =
     load.state === 'error' && load.error.status === 503 && /not configured/i.test(load.error.message);
   const rows = load.state === 'done' ? load.rows : [];
+  const [allRows, setAllRows] = useState(false);
+  useEffect(() => {
+    if (allRows || rows.length <= FIRST_ROWS) {
+      return;
+    }
+    const t = setTimeout(() => startTransition(() => setAllRows(true)));
+    return () => clearTimeout(t);
+  }, [allRows, rows.length]);
 
   return (
     <PluginPage
@@ -244,7 +266,7 @@ function Incidents() {
                 </tr>
               </thead>
               <tbody>
-                {rows.map((r) => (
+                {(allRows ? rows : rows.slice(0, FIRST_ROWS)).map((r) => (
                   <tr
                     key={r.incident_id}
                     className={cx(fresh.has(r.incident_id) && styles.fresh)}
@@ -295,6 +317,11 @@ function Incidents() {
       </div>
     </PluginPage>
   );
+}
+
+function listPage(filters: QueueFilters): Promise<IncidentPage> {
+  const r = resolveRange(filters.from, filters.to);
+  return api.listIncidents(toListFilter(filters, r.from.valueOf(), r.to.valueOf(), PAGE_SIZE));
 }
 
 function FilterSelect<T extends string>(props: {

@@ -40,11 +40,15 @@ test('profile', async ({ page }) => {
       },
     ],
   ] as const) {
+    const browser = page.context().browser()!;
+    await browser.startTracing(page, { categories: ['devtools.timeline'] });
     await cdp.send('Profiler.start');
     const t = Date.now();
     await go();
     const took = Date.now() - t;
     const { profile } = await cdp.send('Profiler.stop');
+    console.log(`\n== ${what}: main thread by kind of work (trace)`);
+    console.log(mainThreadWork(JSON.parse((await browser.stopTracing()).toString())));
     const self = new Map<string, number>();
     const dt = new Map<number, number>();
     profile.samples!.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas![i] ?? 0)));
@@ -74,3 +78,28 @@ test('profile', async ({ page }) => {
     );
   }
 });
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  dur?: number;
+  tid: number;
+  pid: number;
+  args?: { name?: string };
+}
+
+// The renderer main thread's top-level work by event name (style recalculation, layout, script, paint...).
+function mainThreadWork(trace: { traceEvents: TraceEvent[] }): string {
+  const main = trace.traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const byName = new Map<string, number>();
+  for (const e of trace.traceEvents) {
+    if (main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.dur) {
+      byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur / 1000);
+    }
+  }
+  return [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 14)
+    .map(([k, v]) => `${v.toFixed(1)} ms  ${k}`)
+    .join('\n');
+}

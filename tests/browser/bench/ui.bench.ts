@@ -29,6 +29,39 @@ async function apiTime(page: Page, url: string): Promise<number> {
   }, url);
 }
 
+// watchPaint arms the page to time the next click until an element matching selector (and text, if given) is in
+// the DOM and a frame with it has been painted: what the user sees, without Playwright's own round trips. The result
+// is read with paintedAfterClick.
+async function watchPaint(page: Page, selector: string, text?: string) {
+  await page.evaluate(
+    ([sel, txt]) => {
+      const w = window as unknown as { benchClick?: number; benchPainted?: number };
+      w.benchClick = undefined;
+      w.benchPainted = undefined;
+      document.addEventListener('click', () => (w.benchClick = performance.now()), { capture: true, once: true });
+      const found = () =>
+        !!document.querySelector(sel) && (!txt || (document.body.textContent ?? '').includes(txt));
+      const observer = new MutationObserver(() => {
+        if (w.benchClick !== undefined && found()) {
+          observer.disconnect();
+          // The frame that shows the element: its rAF runs before paint, the task after it runs after paint.
+          requestAnimationFrame(() => setTimeout(() => (w.benchPainted = performance.now())));
+        }
+      });
+      observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    },
+    [selector, text ?? ''] as const
+  );
+}
+
+async function paintedAfterClick(page: Page): Promise<number> {
+  await page.waitForFunction(() => (window as unknown as { benchPainted?: number }).benchPainted !== undefined);
+  return page.evaluate(() => {
+    const w = window as unknown as { benchClick: number; benchPainted: number };
+    return w.benchPainted - w.benchClick;
+  });
+}
+
 async function query(sql: string): Promise<string> {
   const r = await fetch(env.clickhouseHttp, { method: 'POST', body: sql });
   return (await r.text()).trim();
@@ -47,15 +80,18 @@ test.describe('UI benchmark', () => {
 
     // 1. Overview -> queue (the app's nav, as a user goes): until the first rows show.
     const queue: number[] = [];
+    const queuePainted: number[] = [];
     const queueAPI: number[] = [];
     await page.goto(`${APP}/overview`);
     for (let i = 0; i < SAMPLES; i++) {
       await page.goto(`${APP}/overview`);
       await expect(page.getByTestId(testIds.overview.container)).toBeVisible({ timeout: 60_000 });
+      await watchPaint(page, `[data-testid="${testIds.incidents.table}"] tbody tr`);
       const t = Date.now();
       await page.getByRole('navigation', { name: 'App pages' }).getByRole('link', { name: 'Incidents' }).click();
       await page.getByTestId(testIds.incidents.table).locator('tbody tr').first().waitFor();
       queue.push(Date.now() - t);
+      queuePainted.push(await paintedAfterClick(page));
       const now = Date.now();
       queueAPI.push(
         await apiTime(
@@ -64,23 +100,26 @@ test.describe('UI benchmark', () => {
         )
       );
     }
-    results.queue = { ui: summary(queue), api: summary(queueAPI) };
+    results.queue = { ui: summary(queue), painted: summary(queuePainted), api: summary(queueAPI) };
 
     // 2. Queue row -> incident page with its 1,000-event timeline rendered.
     const open: number[] = [];
+    const openPainted: number[] = [];
     const openAPI: number[] = [];
     for (let i = 0; i < SAMPLES; i++) {
       await page.goto(`${APP}/incidents?status=any&q=${encodeURIComponent(bigTitle.slice(0, 60))}`);
       const row = page.getByTestId(testIds.incidents.row(big));
       await row.waitFor({ timeout: 60_000 });
+      await watchPaint(page, `[data-testid="${testIds.incident.event(1)}"]`, 'of 1000 events');
       const t = Date.now();
       await row.getByRole('link').click();
       await page.getByTestId(testIds.incident.event(1)).waitFor();
       await expect(page.getByText(/of 1000 events/)).toBeVisible();
       open.push(Date.now() - t);
+      openPainted.push(await paintedAfterClick(page));
       openAPI.push(await apiTime(page, `${RESOURCES}/incidents/${big}`));
     }
-    results.incident = { ui: summary(open), api: summary(openAPI) };
+    results.incident = { ui: summary(open), painted: summary(openPainted), api: summary(openAPI) };
 
     // 3. The longest main-thread task while scrolling that timeline to its end and back.
     await page.evaluate(() => {
@@ -117,36 +156,43 @@ test.describe('UI benchmark', () => {
         { name: 'grafana_role', value: 'Editor', url: env.ui },
       ]);
       const p = await context.newPage();
-      const bodies: Buffer[] = [];
-      p.on('response', async (r) => {
+      // Files that arrive before the route shows are what it needs; later ones are the app's background prefetch.
+      const bodies: Array<Promise<Buffer>> = [];
+      p.on('response', (r) => {
         if (/\/public\/plugins\/firebreak-incident-app\/.*\.js/.test(r.url())) {
-          bodies.push(await r.body());
+          bodies.push(r.body());
         }
       });
       await p.goto(url);
       await p.getByTestId(ready).waitFor({ timeout: 60_000 });
+      const needed = bodies.length;
+      await p.waitForTimeout(1500);
       await p.waitForLoadState('networkidle');
-      sizes[route] = {
-        files: bodies.length,
-        bytes: bodies.reduce((a, b) => a + b.length, 0),
-        gzip: bodies.reduce((a, b) => a + gzipSync(b).length, 0),
-      };
+      const all = await Promise.all(bodies);
+      const sum = (bs: Buffer[]) => ({
+        files: bs.length,
+        bytes: bs.reduce((a, b) => a + b.length, 0),
+        gzip: bs.reduce((a, b) => a + gzipSync(b).length, 0),
+      });
+      sizes[route] = sum(all.slice(0, needed));
+      sizes[`${route}, prefetched after`] = sum(all.slice(needed));
       await context.close();
     }
     results.javascript = sizes;
 
     const out = path.resolve(__dirname, '../../../test-results/browser-bench.json');
     writeFileSync(out, JSON.stringify(results, null, 2));
-    const q = results.queue as { ui: ReturnType<typeof summary>; api: ReturnType<typeof summary> };
+    type Summary = ReturnType<typeof summary>;
+    const q = results.queue as { ui: Summary; painted: Summary; api: Summary };
     const inc = results.incident as typeof q;
     console.log(`
-| measure | p50 | p95 | target p95 | baseline (the page's API request) p95 | ratio p95 |
+| measure | in the page: click -> painted p50 / p95 | as Playwright sees it p50 / p95 | target p95 | baseline (the page's API request) p95 | ratio p95 (in the page) |
 | --- | --- | --- | --- | --- | --- |
-| overview -> queue, first rows visible | ${q.ui.p50} ms | ${q.ui.p95} ms | 300 ms | ${q.api.p95.toFixed(1)} ms | ${(q.ui.p95 / q.api.p95).toFixed(2)} |
-| queue row -> incident page, 1,000-event timeline | ${inc.ui.p50} ms | ${inc.ui.p95} ms | 400 ms | ${inc.api.p95.toFixed(1)} ms | ${(inc.ui.p95 / inc.api.p95).toFixed(2)} |
+| overview -> queue, first rows visible | ${q.painted.p50.toFixed(0)} / ${q.painted.p95.toFixed(0)} ms | ${q.ui.p50} / ${q.ui.p95} ms | 300 ms | ${q.api.p95.toFixed(1)} ms | ${(q.painted.p95 / q.api.p95).toFixed(2)} |
+| queue row -> incident page, 1,000-event timeline | ${inc.painted.p50.toFixed(0)} / ${inc.painted.p95.toFixed(0)} ms | ${inc.ui.p50} / ${inc.ui.p95} ms | 400 ms | ${inc.api.p95.toFixed(1)} ms | ${(inc.painted.p95 / inc.api.p95).toFixed(2)} |
 
 Scrolling the 1,000-event timeline: ${longTasks.length} main-thread tasks over 50 ms, the longest ${results.scroll && (results.scroll as { longestMs: number }).longestMs.toFixed(0)} ms (target: none over 100 ms).
-JavaScript of the plugin: queue route ${sizes.queue.files} files, ${(sizes.queue.gzip / 1024).toFixed(1)} KiB gzip; incident route ${sizes.incident.files} files, ${(sizes.incident.gzip / 1024).toFixed(1)} KiB gzip.
+JavaScript of the plugin: queue route ${sizes.queue.files} files, ${(sizes.queue.gzip / 1024).toFixed(1)} KiB gzip; incident route ${sizes.incident.files} files, ${(sizes.incident.gzip / 1024).toFixed(1)} KiB gzip (then prefetched in the background: ${(sizes['queue, prefetched after'].gzip / 1024).toFixed(1)} and ${(sizes['incident, prefetched after'].gzip / 1024).toFixed(1)} KiB).
 ${results.incidents} incidents in the database; ${SAMPLES} samples each.`);
   });
 });
