@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useEffect, useState } from 'react';
 import { Button, Field, Modal, Stack, TextArea } from '@grafana/ui';
 import { ApiError, toApiError } from '../../api/client';
 import { ApiErrorAlert } from '../ApiErrorAlert/ApiErrorAlert';
@@ -30,6 +30,7 @@ export function ReasonModal({
   onConfirm,
   onDismiss,
 }: Props) {
+  useRestoreFocus();
   const [reason, setReason] = useState('');
   const [touched, setTouched] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -96,5 +97,18 @@ export function ReasonModal({
         </Stack>
       </form>
     </Modal>
+  );
+}
+
+// useRestoreFocus gives the focus back to what had it when the dialog opened (the button that opened it) once the
+// dialog closes, so a keyboard user goes on from where they were, not from the top of the page.
+function useRestoreFocus() {
+  const [opener] = useState(() => (document.activeElement instanceof HTMLElement ? document.activeElement : null));
+  useEffect(
+    () => () => {
+      // After the dialog's own focus handling has run.
+      setTimeout(() => opener?.isConnected && opener.focus());
+    },
+    [opener]
   );
 }
