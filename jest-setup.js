@@ -1,5 +1,9 @@
 // Jest setup provided by Grafana scaffolding
 import './.config/jest-setup';
+import { configure } from '@testing-library/react';
+
+// See testTimeout in jest.config.js: findBy* waits up to 10 s for a lazy page on a busy machine.
+configure({ asyncUtilTimeout: 10_000 });
 
 // jsdom has no IntersectionObserver or ResizeObserver; @grafana/scenes (lazy-loaded
 // panels) and some @grafana/ui components (e.g. TruncatedText) construct them on mount.

@@ -17,4 +17,7 @@ module.exports = {
     '^.+\\.mjs$': swcTransform,
   },
   coveragePathIgnorePatterns: ['/node_modules/', '/.config/'],
+  // Upper bounds for waiting, not timings: the first render of a lazy page transpiles @grafana/ui, which takes seconds
+  // on 2 busy cores (the defaults, 5 s per test and 1 s per findBy, failed there).
+  testTimeout: 30_000,
 };

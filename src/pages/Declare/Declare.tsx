@@ -9,7 +9,6 @@ import {
   FieldSet,
   Input,
   RadioButtonGroup,
-  Select,
   Stack,
   Switch,
   Text,
@@ -121,20 +120,20 @@ function Declare() {
             />
           </Field>
           <Field label="Category" description={CATEGORY_DESCRIPTIONS[d.category]}>
-            <Select<Category>
-              aria-label="Category"
+            <Combobox<Category>
+              id="declare-category"
               options={CATEGORY_LIST.map((c) => ({
                 value: c,
                 label: CATEGORY_LABELS[c],
                 description: CATEGORY_DESCRIPTIONS[c],
               }))}
               value={d.category}
-              onChange={(v) => set({ category: v.value! })}
+              onChange={(v) => set({ category: v.value })}
             />
           </Field>
           <Field label="AI system" required invalid={!!show('ai_system')} error={show('ai_system')}>
             <Combobox
-              aria-label="AI system"
+              id="declare-ai-system"
               createCustomValue
               options={systems.map((s) => ({ value: s, label: s }))}
               value={d.ai_system || null}

@@ -1,7 +1,7 @@
 import React, { useEffect, useState } from 'react';
 import { css } from '@emotion/css';
-import { GrafanaTheme2, SelectableValue } from '@grafana/data';
-import { Badge, Button, Field, Input, RadioButtonGroup, Select, Stack, Text, Tooltip, useStyles2 } from '@grafana/ui';
+import { GrafanaTheme2 } from '@grafana/data';
+import { Badge, Button, Combobox, Field, Input, RadioButtonGroup, Stack, Text, Tooltip, useStyles2 } from '@grafana/ui';
 import { api, ApiError, toApiError } from '../../api/client';
 import {
   type IncidentDetail,
@@ -258,15 +258,15 @@ function RoleDialog({ detail, user, onDone }: { detail: IncidentDetail; user: Us
       onDismiss={onDone}
     >
       <Field label="Role">
-        <Select<ResponseRole>
-          aria-label="Role"
-          options={RESPONSE_ROLES.map((r): SelectableValue<ResponseRole> => ({
+        <Combobox<ResponseRole>
+          id="assign-role"
+          options={RESPONSE_ROLES.map((r) => ({
             label: ROLE_LABELS[r],
             value: r,
             description: inc.roles?.[r] ? `now ${inc.roles[r]}` : 'vacant',
           }))}
           value={role}
-          onChange={(v) => setRole(v.value!)}
+          onChange={(v) => setRole(v.value)}
         />
       </Field>
       <Field label="User (Grafana login)" invalid={touched && !!invalid} error={touched ? invalid : undefined} required>

@@ -5,12 +5,12 @@ import {
   Alert,
   Button,
   Checkbox,
+  Combobox,
   DateTimePicker,
   Field,
   FieldSet,
   IconButton,
   Input,
-  Select,
   Stack,
   Text,
   TextArea,
@@ -119,8 +119,8 @@ export function Review({ detail, user, onChanged }: { detail: IncidentDetail; us
               invalid={!!fieldError('root_cause_class')}
               error={fieldError('root_cause_class')}
             >
-              <Select
-                aria-label="Root cause class"
+              <Combobox
+                id="review-root-cause-class"
                 options={ROOT_CAUSE_CLASSES.map((c) => ({ value: c, label: c.replace(/_/g, ' ') }))}
                 value={form.root_cause_class || null}
                 onChange={(v) => set({ root_cause_class: v?.value ?? '' })}
@@ -183,9 +183,13 @@ export function Review({ detail, user, onChanged }: { detail: IncidentDetail; us
                     }
                   />
                 </Field>
+                <span hidden id={`review-action-${i}-status-name`}>
+                  Status of action {i + 1}
+                </span>
                 <Field label="Status">
-                  <Select
-                    aria-label={`Status of action ${i + 1}`}
+                  <Combobox<'open' | 'done'>
+                    id={`review-action-${i}-status`}
+                    aria-labelledby={`review-action-${i}-status-name`}
                     width={12}
                     options={[
                       { value: 'open', label: 'open' },
@@ -195,7 +199,7 @@ export function Review({ detail, user, onChanged }: { detail: IncidentDetail; us
                     onChange={(v) =>
                       set({
                         action_items: form.action_items.map((x, j) =>
-                          j === i ? { ...x, status: v.value as 'open' | 'done' } : x
+                          j === i ? { ...x, status: v.value } : x
                         ),
                       })
                     }

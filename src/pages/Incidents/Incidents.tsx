@@ -1,19 +1,20 @@
 import React, { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { css, cx } from '@emotion/css';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { GrafanaTheme2, rangeUtil, SelectableValue } from '@grafana/data';
+import { GrafanaTheme2, rangeUtil } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import {
   Alert,
   Button,
+  Combobox,
+  type ComboboxOption,
   EmptyState,
   Field,
   InlineSwitch,
   Input,
   LinkButton,
   LoadingPlaceholder,
-  MultiSelect,
-  Select,
+  MultiCombobox,
   Stack,
   Text,
   TimeRangePicker,
@@ -39,7 +40,7 @@ const FIRST_ROWS = 20;
 const REFRESH_INTERVALS = ['10s', '30s', '1m', '5m'];
 const DEFAULT_REFRESH = '30s';
 
-const option = <T extends string>(value: T, label: string): SelectableValue<T> => ({ value, label });
+const option = <T extends string>(value: T, label: string): ComboboxOption<T> => ({ value, label });
 
 type Load =
   { state: 'loading' } | { state: 'done'; rows: IncidentRow[]; next: string } | { state: 'error'; error: ApiError };
@@ -216,15 +217,19 @@ function Incidents() {
               <Button variant="secondary" icon="sync" onClick={() => setTick((n) => n + 1)}>
                 Refresh
               </Button>
-              <Select
-                aria-label="Auto-refresh"
+              <span hidden id="queue-auto-refresh-name">
+                Auto-refresh
+              </span>
+              <Combobox
+                id="queue-auto-refresh"
+                aria-labelledby="queue-auto-refresh-name"
                 width={20}
                 options={[
                   { value: '', label: 'Auto-refresh off' },
                   ...REFRESH_INTERVALS.map((i) => ({ value: i, label: `Every ${i}` })),
                 ]}
                 value={refresh}
-                onChange={(v) => setRefresh(v.value ?? '')}
+                onChange={(v) => setRefresh(v.value)}
               />
             </Stack>
           </Stack>
@@ -326,7 +331,7 @@ function listPage(filters: QueueFilters): Promise<IncidentPage> {
 
 function FilterSelect<T extends string>(props: {
   label: string;
-  options: Array<SelectableValue<T>>;
+  options: Array<ComboboxOption<T>>;
   value: T[];
   onChange: (v: T[]) => void;
   allowCustomValue?: boolean;
@@ -334,13 +339,14 @@ function FilterSelect<T extends string>(props: {
   const styles = useStyles2(getStyles);
   return (
     <Field label={props.label} className={styles.filter}>
-      <MultiSelect<T>
-        aria-label={props.label}
+      <MultiCombobox<T>
+        id={`queue-filter-${props.label.toLowerCase().replace(/\W+/g, '-')}`}
         placeholder={`Any ${props.label === 'AI system' ? props.label : props.label.toLowerCase()}`}
-        allowCustomValue={props.allowCustomValue}
+        createCustomValue={props.allowCustomValue}
+        isClearable
         options={props.options}
         value={props.value}
-        onChange={(v) => props.onChange(v.map((x) => x.value!))}
+        onChange={(v) => props.onChange(v.map((x) => x.value))}
       />
     </Field>
   );
