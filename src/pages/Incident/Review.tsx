@@ -206,6 +206,7 @@ export function Review({ detail, user, onChanged }: { detail: IncidentDetail; us
                   />
                 </Field>
                 <IconButton
+                  className={styles.remove}
                   name="trash-alt"
                   aria-label={`Remove action ${i + 1}`}
                   onClick={() => set({ action_items: form.action_items.filter((_, j) => j !== i) })}
@@ -278,5 +279,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
   fieldset: css({ border: 'none', padding: 0, margin: 0, minWidth: 0 }),
   side: css({ position: 'sticky', top: theme.spacing(2), alignSelf: 'start' }),
   item: css({ display: 'flex', gap: theme.spacing(1), alignItems: 'flex-end', flexWrap: 'wrap' }),
-  grow: css({ flex: 1, minWidth: 200 }),
+  // The action's text on a line of its own, its owner, due date and status under it: the review column is narrow.
+  grow: css({ flexBasis: '100%' }),
+  // Level with the inputs beside it, which sit above their field's bottom margin.
+  remove: css({ marginBottom: theme.spacing(2.5) }),
 });
