@@ -93,7 +93,7 @@ func (a *App) routes() http.Handler {
 		}))
 	}
 	mux.HandleFunc("/", httperr.Unmatched(mux)) // JSON 404 and 405
-	return limitBody(mux)
+	return timed(limitBody(mux))
 }
 
 // limitBody answers 413 to a request whose body is larger than maxRequestBytes, on every route, before it is routed.
