@@ -75,4 +75,3 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	w.written = true
 	return w.ResponseWriter.Write(b)
 }
-
