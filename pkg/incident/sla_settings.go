@@ -73,3 +73,28 @@ func ParseSLAFile(data []byte) (SLATargets, error) {
 	}
 	return SLATargetsFrom(specs, "sla")
 }
+
+// Specs writes the targets in the settings format, every severity with both targets ("0s": none).
+func (t SLATargets) Specs() map[string]SLASpec {
+	out := map[string]SLASpec{}
+	for _, sev := range []Severity{SEV1, SEV2, SEV3} {
+		out[sev.String()] = SLASpec{Acknowledge: t[sev].Acknowledge.String(), Contain: t[sev].Contain.String()}
+	}
+	return out
+}
+
+// SLADifferences lists where ours and theirs differ, as "SEV1.acknowledge: 5m0s here, 15m0s there", in severity
+// order; none when they agree.
+func SLADifferences(ours, theirs SLATargets) []string {
+	var out []string
+	for _, sev := range []Severity{SEV1, SEV2, SEV3} {
+		a, b := ours[sev], theirs[sev]
+		if a.Acknowledge != b.Acknowledge {
+			out = append(out, fmt.Sprintf("%s.acknowledge: %s here, %s there", sev, a.Acknowledge, b.Acknowledge))
+		}
+		if a.Contain != b.Contain {
+			out = append(out, fmt.Sprintf("%s.contain: %s here, %s there", sev, a.Contain, b.Contain))
+		}
+	}
+	return out
+}

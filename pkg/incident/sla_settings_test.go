@@ -59,3 +59,17 @@ func FuzzParseSLAFile(f *testing.F) {
 		}
 	})
 }
+
+func TestSLASpecsRoundTripAndDifferences(t *testing.T) {
+	def := DefaultSLATargets()
+	back, err := SLATargetsFrom(def.Specs(), "sla")
+	require.NoError(t, err)
+	assert.Equal(t, def, back, "Specs writes what SLATargetsFrom reads, SEV3's missing contain target as 0s")
+	assert.Empty(t, SLADifferences(def, back))
+
+	other := DefaultSLATargets()
+	other[SEV1] = SLATarget{Acknowledge: 5 * time.Minute, Contain: def[SEV1].Contain}
+	delete(other, SEV3)
+	assert.Equal(t, []string{"SEV1.acknowledge: 15m0s here, 5m0s there", "SEV3.acknowledge: 72h0m0s here, 0s there"},
+		SLADifferences(def, other))
+}
