@@ -19,6 +19,9 @@ const (
 	rulePackPath  = "../rules/ai-incidents.rules.yml"
 	ruleTestsPath = "../rules/ai-incidents.rules.test.yml"
 	runbookBase   = "https://github.com/firebreak-dev/firebreak/blob/main/docs/runbooks.md#"
+
+	escalationRulesPath = "../rules/escalation.rules.yml"
+	escalationTestsPath = "../rules/escalation.rules.test.yml"
 )
 
 // The categories of the playbook and the severity the rule pack gives each.
@@ -132,4 +135,39 @@ func TestRulePackStructure(t *testing.T) {
 			assert.Contains(t, []string{"0s", "5s"}, r.For, "short for: so that alerts fire within ~10 s in tests")
 		})
 	}
+}
+
+func TestEscalationRulesPromtool(t *testing.T) {
+	promtool := requireBinary(t, "promtool")
+	out, err := exec.Command(promtool, "check", "rules", escalationRulesPath).CombinedOutput()
+	require.NoError(t, err, "promtool check rules %s:\n%s", escalationRulesPath, out)
+	assert.Contains(t, string(out), "SUCCESS: 4 rules found")
+	cmd := exec.Command(promtool, "test", "rules", filepath.Base(escalationTestsPath))
+	cmd.Dir = filepath.Dir(escalationTestsPath)
+	out, err = cmd.CombinedOutput()
+	require.NoError(t, err, "promtool test rules %s:\n%s", escalationTestsPath, out)
+}
+
+// Every escalation rule is marked for routing (firebreak="escalation", never back to Firebreak), keeps the incident's
+// own severity, says which incident, and links a runbook section that exists.
+func TestEscalationRulesStructure(t *testing.T) {
+	data, err := os.ReadFile(escalationRulesPath)
+	require.NoError(t, err)
+	var f promRuleFile
+	require.NoError(t, yaml.Unmarshal(data, &f))
+	runbooks, err := os.ReadFile("../docs/runbooks.md")
+	require.NoError(t, err)
+	var names []string
+	for _, g := range f.Groups {
+		for _, r := range g.Rules {
+			names = append(names, r.Alert)
+			assert.Equal(t, map[string]string{"firebreak": "escalation"}, r.Labels, r.Alert)
+			assert.Contains(t, r.Annotations["description"], "{{ $labels.incident_id }}", r.Alert)
+			anchor, ok := strings.CutPrefix(r.Annotations["runbook_url"], runbookBase)
+			require.True(t, ok, "%s: runbook_url %q", r.Alert, r.Annotations["runbook_url"])
+			assert.Contains(t, string(runbooks), "\n## "+anchor+"\n", "%s: docs/runbooks.md has no section %s", r.Alert, anchor)
+		}
+	}
+	assert.ElementsMatch(t, []string{"FirebreakIncidentNotAcknowledged", "FirebreakContainmentOverdue",
+		"FirebreakRegulatoryReportDue", "FirebreakActionItemsOverdue"}, names)
 }

@@ -447,6 +447,7 @@ func TestComposeMonitoringIsTheStacks(t *testing.T) {
 		"127.0.0.1:@@RECEIVER_PORT@@", "receiver:9095",
 		"127.0.0.1:@@ALERTMANAGER_PORT@@", "alertmanager:9093",
 		"@@RULES@@", "/etc/prometheus/rules/ai-incidents.rules.yml",
+		"@@ESCALATION_RULES@@", "/etc/prometheus/rules/escalation.rules.yml",
 		"@@TOKEN_FILE@@", "/etc/alertmanager/firebreak-token",
 	)
 	for _, file := range []string{"prometheus.yml", "alertmanager.yml"} {

@@ -350,6 +350,21 @@ func (h *Host) CheckHealth(ctx context.Context) (*backend.CheckHealthResult, err
 	return h.checkHealth(ctx, Admin())
 }
 
+// CollectMetrics asks the plugin for its metrics (Prometheus's text format), as Grafana does for its
+// /metrics/plugins/<id>.
+func (h *Host) CollectMetrics(ctx context.Context) ([]byte, error) {
+	if h.client.Exited() {
+		return nil, ErrPluginUnavailable
+	}
+	resp, err := h.diagnostics.CollectMetrics(ctx, &pluginv2.CollectMetricsRequest{
+		PluginContext: backend.ToProto().PluginContext(h.pluginContext(nil)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("grafanahost: collect metrics: %w", err)
+	}
+	return resp.GetMetrics().GetPrometheus(), nil
+}
+
 func (h *Host) checkHealth(ctx context.Context, user *backend.User) (*backend.CheckHealthResult, error) {
 	if h.client.Exited() {
 		return nil, ErrPluginUnavailable

@@ -63,7 +63,24 @@ func (h *Host) Handler() http.Handler {
 	mux.HandleFunc("GET /api/plugins/{pluginID}/health", h.serveHealth)
 	mux.HandleFunc("GET /api/plugins/{pluginID}/settings", h.serveGetSettings)
 	mux.HandleFunc("POST /api/plugins/{pluginID}/settings", h.servePostSettings)
+	mux.HandleFunc("GET /metrics/plugins/{pluginID}", h.serveMetrics)
 	return mux
+}
+
+// serveMetrics answers the plugin's own metrics in Prometheus's text format, as Grafana's /metrics/plugins/<id>
+// does (with [metrics] enabled).
+func (h *Host) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("pluginID") != h.pluginID {
+		writeError(w, http.StatusNotFound, "Plugin not found")
+		return
+	}
+	text, err := h.CollectMetrics(r.Context())
+	if err != nil {
+		writeCallError(w, err, "Failed to collect plugin metrics")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = w.Write(text)
 }
 
 func (h *Host) serveResource(w http.ResponseWriter, r *http.Request) {

@@ -67,6 +67,9 @@ func late(due, reached, now time.Time) bool {
 // while it is open, its earliest unreported regulatory deadline, the due dates of its review's open action items.
 type Deadlines struct {
 	Severity       Severity    `json:"severity"`
+	Status         Status      `json:"status"`
+	Category       Category    `json:"category"`
+	AISystem       string      `json:"ai_system"`
 	Open           bool        `json:"open"`
 	DeclaredAt     time.Time   `json:"declared_at"`
 	Acknowledged   bool        `json:"acknowledged"`
@@ -79,7 +82,8 @@ type Deadlines struct {
 
 // Deadlines returns the incident's deadlines.
 func (inc *Incident) Deadlines() Deadlines {
-	d := Deadlines{Severity: inc.Severity, Open: inc.Status.Open(), DeclaredAt: inc.DeclaredAt,
+	d := Deadlines{Severity: inc.Severity, Status: inc.Status, Category: inc.Category, AISystem: inc.AISystem,
+		Open: inc.Status.Open(), DeclaredAt: inc.DeclaredAt,
 		Acknowledged: !inc.AcknowledgedAt.IsZero(), Contained: !inc.containedOrResolvedAt().IsZero(),
 		RegulatoryDue: inc.NextRegulatoryDue(), Drill: inc.Drill}
 	if !d.RegulatoryDue.IsZero() {

@@ -64,3 +64,14 @@ func (x *DeadlineIndex) Summary(now time.Time, targets incident.SLATargets) (sum
 	}
 	return store.SummarizeDeadlines(maps.All(x.entries), now, targets), true
 }
+
+// read calls f with the entries under the read lock (f must not keep or change them); false until Load.
+func (x *DeadlineIndex) read(f func(entries map[string]incident.Deadlines)) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if !x.loaded {
+		return false
+	}
+	f(x.entries)
+	return true
+}

@@ -32,6 +32,8 @@ type Processor struct {
 	Decoded  *Decoded      // notifications already decoded by the HTTP handler (may be nil)
 	// Deadlines, if set, is loaded at start and kept current with every change (see DeadlineIndex).
 	Deadlines *DeadlineIndex
+	// Incidents, if set, observes response times as events are applied (see IncidentMetrics).
+	Incidents *IncidentMetrics
 	// Signer, if set, signs each incident's chain head after every write (see incident.Signer).
 	Signer *incident.Signer
 	// ReplayHorizon is how long the state remembers the alert episodes of incidents it swept (default
@@ -192,6 +194,7 @@ func (p *Processor) hand(job *writeJob, state *State, w *writer) error {
 			}
 		}
 	}
+	p.Incidents.observe(job.records)
 	p.deliver(job.results, false)
 	incs, eps := state.Size()
 	p.Metrics.StateIncidents.Set(float64(incs))

@@ -149,6 +149,16 @@ func TestHealthReportsClickHouseAndSchema(t *testing.T) {
 	assert.Contains(t, res.Message, fmt.Sprintf("schema version %d", store.LatestSchemaVersion()))
 }
 
+// The receiver (no --sla-file: the defaults) and an app with another SLA target: escalations would follow other
+// clocks than the app shows, and the health check says which.
+func TestHealthReportsSLATargetsTheReceiverDoesNotShare(t *testing.T) {
+	e := newEnvWith(t, map[string]any{"sla": map[string]any{"SEV1": map[string]string{"acknowledge": "5m"}}}, nil)
+	res, err := e.a.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, backend.HealthStatusError, res.Status, res.Message)
+	assert.Contains(t, res.Message, "SLA targets, which the escalations follow, differ from jsonData.sla (SEV1.acknowledge: 5m0s here, 15m0s there)")
+}
+
 func TestIncidentAPIRulesAndErrors(t *testing.T) {
 	e := newEnv(t)
 	id := e.declare(t, aliceUser, "SEV2")

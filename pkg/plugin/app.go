@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -93,7 +94,7 @@ func (a *App) routes() http.Handler {
 		}))
 	}
 	mux.HandleFunc("/", httperr.Unmatched(mux)) // JSON 404 and 405
-	return limitBody(mux)
+	return timed(limitBody(mux))
 }
 
 // limitBody answers 413 to a request whose body is larger than maxRequestBytes, on every route, before it is routed.
@@ -166,6 +167,15 @@ func (a *App) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*
 	}
 	if err := a.receiver.healthy(ctx); err != nil {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: "Firebreak receiver: " + err.Error()}, nil
+	}
+	// The escalations fire on the receiver's deadlines: targets that differ from the ones shown here would page
+	// people on other clocks than the app's.
+	if theirs, ok, err := a.receiver.sla(ctx); err != nil {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: err.Error()}, nil
+	} else if diff := incident.SLADifferences(a.settings.SLA, theirs); ok && len(diff) > 0 {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError,
+			Message: "the Firebreak receiver's SLA targets, which the escalations follow, differ from jsonData.sla (" + strings.Join(diff, "; ") +
+				"): give the receiver the same object in its --sla-file"}, nil
 	}
 	return &backend.CheckHealthResult{Status: backend.HealthStatusOk,
 		Message: fmt.Sprintf("ClickHouse %s reachable, schema version %d; receiver %s reachable", a.settings.ClickHouse.Address, version, a.settings.Receiver.URL)}, nil

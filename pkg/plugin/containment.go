@@ -363,6 +363,7 @@ func (a *App) runContainment(w http.ResponseWriter, r *http.Request, actor incid
 	cctx, cancelCall := context.WithDeadline(base, deadline)
 	out := a.caller.Do(cctx, containment.Call{Action: act, DryRun: dryRun, Body: body, IdempotencyKey: req.RequestID})
 	cancelCall()
+	countContainment(inc.AISystem, act.ID, dryRun, out.Succeeded, out.Latency)
 	log.DefaultLogger.Info("Containment action called", "incident", inc.ID, "aiSystem", inc.AISystem, "action", act.ID,
 		"request", req.RequestID, "attempt", attempt, "user", actor.Login, "dryRun", dryRun, "succeeded", out.Succeeded,
 		"httpStatus", out.HTTPStatus, "tries", out.Tries, "latencyMs", out.Latency.Milliseconds(), "error", out.Error)

@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -302,6 +305,15 @@ func TestContainmentEndpointDownSlowAndDrill(t *testing.T) {
 	ce := newContainmentEnv(t)
 	id := ce.declare(t, aliceUser, "SEV2")
 	p := "incidents/" + id + "/containment"
+	runs := func(action, outcome, dryRun string) float64 {
+		return testutil.ToFloat64(containmentRuns.WithLabelValues("supportbot", action, outcome, dryRun))
+	}
+	requests := func(route, code string) uint64 {
+		return histogramCount(t, apiDuration.WithLabelValues(route, code))
+	}
+	runsBefore := map[string]float64{"failed": runs("disable", "failed", "false"), "succeeded": runs("disable", "succeeded", "false"),
+		"slow": runs("slow", "failed", "false"), "drill": runs("rollback", "succeeded", "true")}
+	requestsBefore := requests("POST /incidents/{id}/containment", "200")
 
 	// The endpoint is down: the failure is recorded with the reason; once it is back, a retry works.
 	ce.bot.proc.Stop()
@@ -361,6 +373,22 @@ func TestContainmentEndpointDownSlowAndDrill(t *testing.T) {
 	assert.Contains(t, lastOutcome(t, req)["answer"], `"dry_run": true`)
 	assert.Equal(t, "v2", ce.bot.status(t)["model_version"])
 	assert.Equal(t, before, ce.bot.status(t)["config_version"])
+
+	// The plugin's metrics counted each call by its outcome, and the API's requests by route.
+	assert.Equal(t, runsBefore["failed"]+1, runs("disable", "failed", "false"), "the call to the endpoint that was down")
+	assert.Equal(t, runsBefore["succeeded"]+1, runs("disable", "succeeded", "false"), "its retry")
+	assert.Equal(t, runsBefore["slow"]+1, runs("slow", "failed", "false"), "the timeout")
+	assert.Equal(t, runsBefore["drill"]+1, runs("rollback", "succeeded", "true"), "the drill's dry run")
+	assert.Equal(t, requestsBefore+3, requests("POST /incidents/{id}/containment", "200"), "three requests answered 200")
+	assert.Positive(t, requests("POST /incidents/{id}/containment", "409"), "the drill's refused action")
+}
+
+// histogramCount is how many observations a histogram has.
+func histogramCount(t *testing.T, o prometheus.Observer) uint64 {
+	t.Helper()
+	var m dto.Metric
+	require.NoError(t, o.(prometheus.Metric).Write(&m))
+	return m.GetHistogram().GetSampleCount()
 }
 
 func TestContainmentReadiness(t *testing.T) {

@@ -103,3 +103,28 @@ func (c *receiverClient) deadlines(ctx context.Context, now time.Time, targets i
 	}
 	return d, nil
 }
+
+// sla asks the receiver for the SLA targets it computes deadlines (and the escalations) with. ok is false when the
+// receiver predates GET /api/v1/sla.
+func (c *receiverClient) sla(ctx context.Context) (targets incident.SLATargets, ok bool, err error) {
+	status, answer, err := c.do(ctx, http.MethodGet, "/api/v1/sla", nil)
+	if err != nil {
+		return nil, false, err
+	}
+	switch status {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return nil, false, nil
+	default:
+		return nil, false, fmt.Errorf("Firebreak receiver at %s: GET /api/v1/sla: %d %s: %.200s", c.url, status, http.StatusText(status), answer)
+	}
+	var specs map[string]incident.SLASpec
+	if err := json.Unmarshal(answer, &specs); err != nil {
+		return nil, false, fmt.Errorf("Firebreak receiver at %s: GET /api/v1/sla: %w", c.url, err)
+	}
+	targets, err = incident.SLATargetsFrom(specs, "GET /api/v1/sla")
+	if err != nil {
+		return nil, false, fmt.Errorf("Firebreak receiver at %s: %w", c.url, err)
+	}
+	return targets, true, nil
+}

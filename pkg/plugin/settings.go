@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
@@ -65,12 +64,9 @@ type jsonData struct {
 	Receiver struct {
 		URL string `json:"url"`
 	} `json:"receiver"`
-	SLA map[string]struct {
-		Acknowledge string `json:"acknowledge"`
-		Contain     string `json:"contain"`
-	} `json:"sla"`
-	Escalation  map[string][]Contact `json:"escalation"`
-	Containment json.RawMessage      `json:"containment"`
+	SLA         map[string]incident.SLASpec `json:"sla"`
+	Escalation  map[string][]Contact        `json:"escalation"`
+	Containment json.RawMessage             `json:"containment"`
 	Prometheus  struct {
 		URL string `json:"url"`
 	} `json:"prometheus"`
@@ -92,7 +88,6 @@ func LoadSettings(s backend.AppInstanceSettings) (*Settings, error) {
 			User: j.ClickHouse.User, Password: s.DecryptedSecureJSONData["clickhousePassword"], TLS: j.ClickHouse.TLS,
 			TLSSkipVerify: j.ClickHouse.TLSSkipVerify},
 		Receiver:   ReceiverSettings{URL: strings.TrimRight(strings.TrimSpace(j.Receiver.URL), "/"), APIToken: s.DecryptedSecureJSONData["receiverApiToken"]},
-		SLA:        incident.DefaultSLATargets(),
 		Escalation: map[incident.Severity][]Contact{},
 	}
 	var errs []error
@@ -117,29 +112,8 @@ func LoadSettings(s backend.AppInstanceSettings) (*Settings, error) {
 	if out.Receiver.APIToken == "" {
 		errs = append(errs, errors.New("secureJsonData.receiverApiToken: missing (the receiver's --api-token-file content)"))
 	}
-	for name, t := range j.SLA {
-		sev, err := incident.ParseSeverity(name)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("jsonData.sla.%s: %w", name, err))
-			continue
-		}
-		target := out.SLA[sev]
-		for field, v := range map[string]string{"acknowledge": t.Acknowledge, "contain": t.Contain} {
-			if v == "" {
-				continue
-			}
-			d, err := time.ParseDuration(v)
-			if err != nil || d < 0 {
-				errs = append(errs, fmt.Errorf("jsonData.sla.%s.%s: %q is not a duration like 15m or 4h", name, field, v))
-				continue
-			}
-			if field == "acknowledge" {
-				target.Acknowledge = d
-			} else {
-				target.Contain = d
-			}
-		}
-		out.SLA[sev] = target
+	if out.SLA, err = incident.SLATargetsFrom(j.SLA, "jsonData.sla"); err != nil {
+		errs = append(errs, err)
 	}
 	for name, contacts := range j.Escalation {
 		sev, err := incident.ParseSeverity(name)

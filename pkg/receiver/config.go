@@ -31,6 +31,9 @@ type Config struct {
 	SpoolSync     time.Duration // least time between the starts of two spool fsyncs
 	MemoryLimit   int64
 	RulesFile     string
+	// SLAFile holds the SLA targets (the plugin's jsonData.sla object); SLA is what it sets over the defaults.
+	SLAFile       string
+	SLA           incident.SLATargets
 	MaxBodyBytes  int64
 	BatchLinger   time.Duration
 	ReplayHorizon time.Duration
@@ -93,6 +96,8 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	str(&memLimit, "memory-limit", "FIREBREAK_MEMORY_LIMIT", "200MiB",
 		"soft limit of the Go heap; the garbage collector works harder near it (0 for none)")
 	str(&c.RulesFile, "rules", "FIREBREAK_RULES", "", "YAML file mapping alert labels to severity, category and AI system (default: built-in)")
+	str(&c.SLAFile, "sla-file", "FIREBREAK_SLA_FILE", "",
+		"JSON or YAML file of SLA targets per severity, the object the Grafana app's jsonData.sla holds, e.g. {\"SEV1\": {\"acknowledge\": \"15m\", \"contain\": \"4h\"}} (default: the built-in targets, as in the app)")
 	str(&maxBody, "max-body-bytes", "FIREBREAK_MAX_BODY_BYTES", "8MiB", "largest webhook body accepted (413 beyond)")
 	str(&linger, "batch-linger", "FIREBREAK_BATCH_LINGER", "1s", "how long to gather notifications into one ClickHouse write")
 	str(&replayHorizon, "replay-horizon", "FIREBREAK_REPLAY_HORIZON", "168h",
@@ -177,6 +182,14 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		errs = append(errs, fmt.Errorf("--basic-auth-file: %w", err))
 	} else if c.basic != "" && !strings.Contains(c.basic, ":") {
 		errs = append(errs, errors.New("--basic-auth-file: expected user:password"))
+	}
+	c.SLA = incident.DefaultSLATargets()
+	if c.SLAFile != "" {
+		if data, err := os.ReadFile(c.SLAFile); err != nil {
+			errs = append(errs, fmt.Errorf("--sla-file: %w", err))
+		} else if c.SLA, err = incident.ParseSLAFile(data); err != nil {
+			errs = append(errs, fmt.Errorf("--sla-file %s: %w", c.SLAFile, err))
+		}
 	}
 	if c.WebConfigFile != "" {
 		if c.web, err = loadWebConfig(c.WebConfigFile); err != nil {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
 func envMap(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -39,6 +41,18 @@ func TestParseConfigDefaultsAndPrecedence(t *testing.T) {
 	assert.Equal(t, "s3cret", c.token)
 }
 
+func TestParseConfigSLAFile(t *testing.T) {
+	c, err := ParseConfig([]string{"--listen", "127.0.0.1:0"}, envMap(nil), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, incident.DefaultSLATargets(), c.SLA, "no file: the app's defaults")
+	file := filepath.Join(t.TempDir(), "sla.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("SEV1: {acknowledge: 3s}\n"), 0o600))
+	c, err = ParseConfig([]string{"--listen", "127.0.0.1:0"}, envMap(map[string]string{"FIREBREAK_SLA_FILE": file}), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 3*time.Second, c.SLA[incident.SEV1].Acknowledge)
+	assert.Equal(t, incident.DefaultSLATargets()[incident.SEV1].Contain, c.SLA[incident.SEV1].Contain)
+}
+
 func TestParseConfigSecretsFromFiles(t *testing.T) {
 	dir := t.TempDir()
 	tok := filepath.Join(dir, "token")
@@ -57,6 +71,8 @@ func TestParseConfigErrors(t *testing.T) {
 	nocolon := filepath.Join(dir, "nocolon")
 	require.NoError(t, os.WriteFile(empty, []byte("\n"), 0o600))
 	require.NoError(t, os.WriteFile(nocolon, []byte("justuser"), 0o600))
+	badSLA := filepath.Join(dir, "sla.json")
+	require.NoError(t, os.WriteFile(badSLA, []byte(`{"SEV1": {"acknowledge": "soon"}}`), 0o600))
 	tests := []struct {
 		args []string
 		env  map[string]string
@@ -77,6 +93,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{[]string{"--token-file", empty}, nil, "is empty"},
 		{[]string{"--basic-auth-file", nocolon}, nil, "user:password"},
 		{[]string{"--spool-dir", ""}, nil, "--spool-dir"},
+		{[]string{"--sla-file", filepath.Join(dir, "missing")}, nil, "--sla-file"},
+		{[]string{"--sla-file", badSLA}, nil, "sla.SEV1.acknowledge"},
 		{[]string{"--nope"}, nil, "flag provided but not defined"},
 		{[]string{"extra"}, nil, "unexpected arguments"},
 	}

@@ -25,3 +25,13 @@ func (s *Server) deadlines(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, sum)
 }
+
+// slaTargets serves GET /api/v1/sla: the SLA targets the receiver computes deadlines (and so the incident metrics
+// the escalations fire on) with, in the app's jsonData.sla format, so that the plugin's health check can say when
+// the two differ.
+func (s *Server) slaTargets(w http.ResponseWriter, r *http.Request) {
+	if !s.apiAllowed(w, r) {
+		return
+	}
+	writeJSON(w, http.StatusOK, s.sla.Specs())
+}

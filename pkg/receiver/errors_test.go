@@ -66,6 +66,7 @@ func TestEveryErrorIsJSON(t *testing.T) {
 				want: `declare.drill: expected true or false, got "yes"`}},
 		{"GET", "/api/v1/deadlines", plugin, maxBodilessBytes, "POST", "GET, HEAD", nil,
 			&wrong{query: "?now=yesterday", want: `now: want a non-negative number of seconds, got "yesterday"`}},
+		{"GET", "/api/v1/sla", plugin, maxBodilessBytes, "PUT", "GET, HEAD", nil, nil},
 		{"GET", "/-/healthy", nil, maxBodilessBytes, "DELETE", "GET, HEAD", nil, nil},
 		{"GET", "/-/ready", nil, maxBodilessBytes, "PATCH", "GET, HEAD", nil, nil},
 		{"GET", "/metrics", nil, maxBodilessBytes, "POST", "GET, HEAD", nil, nil},

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/firebreak-dev/firebreak/pkg/httperr"
+	"github.com/firebreak-dev/firebreak/pkg/incident"
 	"github.com/firebreak-dev/firebreak/pkg/ingest"
 	"github.com/firebreak-dev/firebreak/pkg/spool"
 	"github.com/firebreak-dev/firebreak/pkg/webhook"
@@ -32,6 +33,7 @@ type Server struct {
 	waiters       *ingest.Waiters
 	decoded       *ingest.Decoded
 	deadlineIndex *ingest.DeadlineIndex
+	sla           incident.SLATargets // the receiver's targets (--sla-file), served at GET /api/v1/sla
 	maxBody       int64
 	log           *slog.Logger
 	spoolMax      int64
@@ -50,7 +52,7 @@ type serverMetrics struct {
 // NewServer builds the HTTP API.
 func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *ingest.Decoded, deadlines *ingest.DeadlineIndex,
 	reg *prometheus.Registry, log *slog.Logger) *Server {
-	s := &Server{deadlineIndex: deadlines,
+	s := &Server{deadlineIndex: deadlines, sla: cfg.SLA,
 		spool: sp, auth: newAuthenticator(cfg.token, cfg.basic), maxBody: cfg.MaxBodyBytes, log: log,
 		api: newAuthenticator(cfg.apiToken, ""), waiters: waiters, decoded: decoded,
 		spoolMax: cfg.SpoolMaxBytes, now: time.Now, mux: http.NewServeMux(),
@@ -84,6 +86,7 @@ func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *i
 	s.mux.HandleFunc("POST /api/v1/webhook", s.webhook)
 	s.mux.HandleFunc("POST /api/v1/commands", s.command)
 	s.mux.HandleFunc("GET /api/v1/deadlines", bodiless(s.deadlines))
+	s.mux.HandleFunc("GET /api/v1/sla", bodiless(s.slaTargets))
 	s.mux.HandleFunc("GET /-/healthy", bodiless(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "Healthy\n") }))
 	s.mux.HandleFunc("GET /-/ready", bodiless(s.readiness))
 	// With basic auth users in the web config, /metrics and the profiler want credentials too, as in Prometheus (the

@@ -476,6 +476,12 @@ func TestStats(t *testing.T) {
 		}
 	}
 	assert.Len(t, loaded, len(live), "LoadDeadlines reads the incidents with a pending deadline")
+	for id, d := range live {
+		// What the receiver's incident metrics label series with, after a restart as before it.
+		got := loaded[id]
+		assert.Equal(t, []any{d.Severity, d.Status, d.Category, d.AISystem, d.Open, d.Acknowledged, d.Contained},
+			[]any{got.Severity, got.Status, got.Category, got.AISystem, got.Open, got.Acknowledged, got.Contained}, "incident %s", id)
+	}
 	for _, targets := range []incident.SLATargets{incident.DefaultSLATargets(), custom, nil} {
 		for _, at := range []time.Time{now, now.Add(-3 * day), now.Add(5 * day), now.Add(time.Second / 2)} {
 			want, err := s.Deadlines(ctx, targets, at)

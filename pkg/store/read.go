@@ -275,7 +275,8 @@ func (s *Store) LoadDeadlines(ctx context.Context) (map[string]incident.Deadline
 			argMax(isNotNull(acknowledged_at), version),
 			argMax(isNotNull(coalesce(contained_at, resolved_at, closed_at)), version),
 			argMax(ifNull(toUInt32(regulatory_due_at), 0), version) AS regulatory_due,
-			argMax(title, version), argMax(action_items_due, version) AS items
+			argMax(title, version), argMax(action_items_due, version) AS items,
+			argMax(toString(status), version), argMax(category, version), argMax(ai_system, version)
 		FROM {db}.incident_state_by_time
 		WHERE drill = 0
 		GROUP BY incident_id
@@ -288,19 +289,21 @@ func (s *Store) LoadDeadlines(ctx context.Context) (map[string]incident.Deadline
 	for rows.Next() {
 		var (
 			id, sev, title         string
+			status, category, ai   string
 			open, acked, contained uint8
 			declaredAt             time.Time
 			regulatoryDue          uint32
 			items                  []time.Time
 		)
-		if err := rows.Scan(&id, &sev, &open, &declaredAt, &acked, &contained, &regulatoryDue, &title, &items); err != nil {
+		if err := rows.Scan(&id, &sev, &open, &declaredAt, &acked, &contained, &regulatoryDue, &title, &items, &status, &category, &ai); err != nil {
 			return nil, fmt.Errorf("load deadlines: %w", err)
 		}
 		severity, err := incident.ParseSeverity(sev)
 		if err != nil {
 			return nil, fmt.Errorf("load deadlines: incident %s: %w", id, err)
 		}
-		d := incident.Deadlines{Severity: severity, Open: open == 1, DeclaredAt: declaredAt.UTC(), Acknowledged: acked == 1,
+		d := incident.Deadlines{Severity: severity, Status: incident.Status(status), Category: incident.Category(category),
+			AISystem: ai, Open: open == 1, DeclaredAt: declaredAt.UTC(), Acknowledged: acked == 1,
 			Contained: contained == 1, ActionItemDues: items}
 		if regulatoryDue > 0 {
 			d.RegulatoryDue, d.Title = time.Unix(int64(regulatoryDue), 0).UTC(), title

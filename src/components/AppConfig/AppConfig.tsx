@@ -220,7 +220,9 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
 
       <FieldSet label="SLA targets">
         <Text color="secondary" element="p">
-          Durations such as 15m, 4h or 1h30m. Leave a target empty for the default shown.
+          Durations such as 15m, 4h or 1h30m. Leave a target empty for the default shown. Escalations through
+          Alertmanager follow the receiver&apos;s targets: give it the same ones in its --sla-file (Save &amp; test
+          says where they differ).
         </Text>
         {SEVERITIES.map((sev) => (
           <Stack key={sev} direction="row" gap={2}>
@@ -242,7 +244,8 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
 
       <FieldSet label="Escalation contacts">
         <Text color="secondary" element="p">
-          Who to escalate to, shown on incidents of each severity.
+          Who to escalate to, shown on incidents of each severity. Alertmanager pages them through its
+          escalation-sev1..3 receivers (see the README).
         </Text>
         {SEVERITIES.map((sev) => (
           <Stack key={sev} direction="column" gap={1}>
