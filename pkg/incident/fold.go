@@ -161,6 +161,7 @@ func (inc *Incident) applyBody(e Event) error {
 			inc.episodes = map[Digest]episode{}
 		}
 		firing := e.Kind == KindAlertFired
+		inc.lastAlertChange = laterTime(inc.lastAlertChange, e.At)
 		key := DigestOf(b.Alert.Key)
 		ep, known := inc.episodes[key]
 		was := ep.firing
@@ -200,6 +201,9 @@ func (inc *Incident) applyBody(e Event) error {
 		inc.Status, inc.ResolvedAt = Resolved, e.At
 	case KindReopened:
 		inc.Status, inc.ResolvedAt = inc.StatusAfterReopen(), time.Time{}
+		inc.noteReopen(e)
+	case KindFlappingStarted, KindFlappingEnded:
+		return inc.applyFlapping(e)
 	case KindClosed:
 		inc.Status, inc.ClosedAt = Closed, e.At
 	case KindRoleAssigned:
@@ -261,6 +265,13 @@ func (inc *Incident) applyBody(e Event) error {
 		c.Reports = append(c.Reports, b)
 	}
 	return nil
+}
+
+func laterTime(cur, t time.Time) time.Time {
+	if t.After(cur) {
+		return t
+	}
+	return cur
 }
 
 func firstTime(cur, t time.Time) time.Time {

@@ -149,23 +149,29 @@ type Incident struct {
 	StartedAt   time.Time `json:"started_at"`
 	DeclaredAt  time.Time `json:"declared_at"`
 	// The first time each state was reached; zero if never. ResolvedAt is cleared when the incident reopens.
-	AcknowledgedAt time.Time             `json:"acknowledged_at,omitzero"`
-	ContainedAt    time.Time             `json:"contained_at,omitzero"`
-	ResolvedAt     time.Time             `json:"resolved_at,omitzero"`
-	ClosedAt       time.Time             `json:"closed_at,omitzero"`
-	AlertCount     int                   `json:"alert_count"`
-	FiringCount    int                   `json:"firing_alert_count"`
-	Roles          map[string]string     `json:"roles"`      // response role -> user
-	Review         *Review               `json:"review"`     // nil until first edited
-	Regulatory     []*Clock              `json:"regulatory"` // one per flagged regime
-	Containment    []*ContainmentRequest `json:"containment,omitempty"`
-	LastSeq        uint32                `json:"last_seq"`
-	LastHash       string                `json:"last_hash"`
-	UpdatedAt      time.Time             `json:"updated_at"`
+	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
+	ContainedAt    time.Time `json:"contained_at,omitzero"`
+	ResolvedAt     time.Time `json:"resolved_at,omitzero"`
+	ClosedAt       time.Time `json:"closed_at,omitzero"`
+	AlertCount     int       `json:"alert_count"`
+	FiringCount    int       `json:"firing_alert_count"`
+	// Flapping is set while the incident's alerts keep firing and clearing (see KindFlappingStarted).
+	Flapping      bool                  `json:"flapping"`
+	FlappingSince time.Time             `json:"flapping_since,omitzero"`
+	Roles         map[string]string     `json:"roles"`      // response role -> user
+	Review        *Review               `json:"review"`     // nil until first edited
+	Regulatory    []*Clock              `json:"regulatory"` // one per flagged regime
+	Containment   []*ContainmentRequest `json:"containment,omitempty"`
+	LastSeq       uint32                `json:"last_seq"`
+	LastHash      string                `json:"last_hash"`
+	UpdatedAt     time.Time             `json:"updated_at"`
 
 	episodes    map[Digest]episode // alert episodes attached, by digest of their key; drive AlertCount and FiringCount
 	truncations map[string]bool    // digests of recorded alerts_truncated events
 	causes      map[string]string  // id -> fingerprint ("" for events recorded before fingerprints) of the commands on the timeline
+	// reopenTimes are the times of the latest reopens by alerts (at most maxReopenTimes), to tell flapping.
+	reopenTimes     []time.Time
+	lastAlertChange time.Time // latest At of an alert_fired or alert_resolved event
 }
 
 // HasCause reports whether a command with this id already produced events on the timeline.
@@ -206,6 +212,7 @@ func (inc *Incident) EpisodeFiring(key Digest) (firing, known bool) {
 func (inc *Incident) Clone() *Incident {
 	c := *inc
 	c.episodes = maps.Clone(inc.episodes)
+	c.reopenTimes = append([]time.Time(nil), inc.reopenTimes...)
 	c.Roles = make(map[string]string, len(inc.Roles))
 	for k, v := range inc.Roles {
 		c.Roles[k] = v

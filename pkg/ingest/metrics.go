@@ -19,6 +19,7 @@ type Metrics struct {
 	LastWriteTime  prometheus.Gauge
 	ReplaysLoaded  prometheus.Counter
 	PastEpisodes   prometheus.Gauge
+	Flapping       *prometheus.CounterVec
 }
 
 // NewMetrics registers the processor's metrics with reg.
@@ -65,8 +66,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		PastEpisodes: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "firebreak_ingest_state_past_alert_episodes", Help: "Alert episodes of swept incidents remembered so that a late notification of one is recognized (see --replay-horizon).",
 		}),
+		Flapping: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "firebreak_incidents_flapping_total", Help: "Incidents that started (event=started) or stopped (event=ended) flapping: reopened by their alerts too often, then quiet (see --flap-reopens).",
+		}, []string{"event"}),
 	}
-	reg.MustRegister(m.Declared, m.Duplicates, m.EventsWritten, m.WriteDuration, m.WriteErrors, m.Lag,
+	reg.MustRegister(m.Flapping, m.Declared, m.Duplicates, m.EventsWritten, m.WriteDuration, m.WriteErrors, m.Lag,
 		m.DroppedRecords, m.StateIncidents, m.StateEpisodes, m.StoreConnected, m.LastWriteTime, m.ReplaysLoaded,
 		m.PastEpisodes)
 	return m

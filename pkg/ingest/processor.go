@@ -39,6 +39,8 @@ type Processor struct {
 	// ReplayHorizon is how long the state remembers the alert episodes of incidents it swept (default
 	// DefaultReplayHorizon); older ones are looked up in ClickHouse when an alert of theirs comes again.
 	ReplayHorizon time.Duration
+	// Flapping sets the damping of flapping incidents (DefaultFlapping when zero).
+	Flapping Flapping
 
 	readyOnce sync.Once
 	ready     chan struct{}
@@ -88,9 +90,15 @@ func (p *Processor) Run(ctx context.Context) error {
 	// records stay in the spool, uncommitted, and are written after a restart) instead of holding stop forever.
 	defer stopWriting()
 	for {
-		batch, err := p.next(ctx)
+		batch, err := p.next(ctx, state.NextTick())
 		if err != nil {
 			return err
+		}
+		if len(batch) == 0 { // nothing came before a flapping incident's quiet time was over
+			if err := p.tick(state, w); err != nil {
+				return err
+			}
+			continue
 		}
 		// A writer that stopped (the spool failed) is noticed before anything more is applied and answered.
 		if err := w.failed(); err != nil {
@@ -168,8 +176,28 @@ func (p *Processor) apply(ctx context.Context, state *State, batch []spool.Recor
 			p.Log.Info("incident declared", "incident_id", inc.ID, "severity", inc.Severity.String(),
 				"category", inc.Category, "ai_system", inc.AISystem, "title", inc.Title)
 		}
+		p.noteFlapping(out)
 	}
 	return p.hand(&job, state, w)
+}
+
+// tick applies the passing of time when no notification came (see State.Tick) and hands its events to the writer.
+func (p *Processor) tick(state *State, w *writer) error {
+	recs, out := state.Tick(time.Now())
+	p.noteFlapping(out)
+	job := writeJob{records: recs}
+	return p.hand(&job, state, w)
+}
+
+func (p *Processor) noteFlapping(out Outcome) {
+	for _, inc := range out.FlappingStarted {
+		p.Metrics.Flapping.WithLabelValues("started").Inc()
+		p.Log.Info("incident is flapping: kept open until its alerts are quiet", "incident_id", inc.ID, "title", inc.Title)
+	}
+	for _, inc := range out.FlappingEnded {
+		p.Metrics.Flapping.WithLabelValues("ended").Inc()
+		p.Log.Info("incident stopped flapping", "incident_id", inc.ID, "status", inc.Status)
+	}
 }
 
 // hand passes what was applied to the writer and starts a new job. The state rows are frozen first: the records
@@ -182,8 +210,8 @@ func (p *Processor) apply(ctx context.Context, state *State, batch []spool.Recor
 // containment start: the action it starts is called on the answer, and only once its evidence snapshot is
 // stored, so it is answered after the write.
 func (p *Processor) hand(job *writeJob, state *State, w *writer) error {
-	if job.last == (spool.Position{}) {
-		return nil // nothing read since the last hand-off
+	if job.last == (spool.Position{}) && len(job.records) == 0 {
+		return nil // nothing read or ticked since the last hand-off
 	}
 	keepLastStates(job.records)
 	for i := range job.records {
@@ -364,7 +392,9 @@ func (w *writer) add(o *openWrite, job *writeJob) {
 	o.batches = append(o.batches, job.records)
 	o.records += len(job.records)
 	o.results = append(o.results, job.results...)
-	o.last = job.last
+	if job.last != (spool.Position{}) { // a tick's job has no spool position
+		o.last = job.last
+	}
 	if o.oldest.IsZero() || (!job.oldest.IsZero() && job.oldest.Before(o.oldest)) {
 		o.oldest = job.oldest
 	}
@@ -490,10 +520,21 @@ func (w *writer) stop() {
 	<-w.done
 }
 
-// next waits for spooled records, then lingers briefly (applyLinger) for more to apply together.
-func (p *Processor) next(ctx context.Context) ([]spool.Record, error) {
-	batch, err := p.Spool.Next(ctx, p.MaxBatch)
+// next waits for spooled records, then lingers briefly (applyLinger) for more to apply together. With wake set, it
+// returns no records once wake has passed without any.
+func (p *Processor) next(ctx context.Context, wake time.Time) ([]spool.Record, error) {
+	wctx := ctx
+	if !wake.IsZero() {
+		var cancel context.CancelFunc
+		// At least a short wait: a tick that cannot end anything yet (clocks) does not spin.
+		wctx, cancel = context.WithTimeout(ctx, max(time.Until(wake), 100*time.Millisecond))
+		defer cancel()
+	}
+	batch, err := p.Spool.Next(wctx, p.MaxBatch)
 	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return nil, nil
+		}
 		return nil, err
 	}
 	deadline := time.Now().Add(min(applyLinger, p.Linger))
@@ -536,6 +577,9 @@ func (p *Processor) loadState(ctx context.Context) (*State, error) {
 		state = NewState(p.Mapping)
 		if p.ReplayHorizon > 0 {
 			state.ReplayHorizon = p.ReplayHorizon
+		}
+		if p.Flapping != (Flapping{}) {
+			state.Flap = p.Flapping
 		}
 		state.Load(incs)
 		now := time.Now()

@@ -32,12 +32,30 @@ type running struct {
 
 func runProcessor(t *testing.T, st *store.Store, spoolDir string, horizon time.Duration) *running {
 	t.Helper()
+	return startProcessor(t, st, spoolDir, func(p *ingest.Processor) { p.ReplayHorizon = horizon })
+}
+
+// newDatabase gives the test a database of its own on the shared ClickHouse, and a store on it.
+func newDatabase(t *testing.T) (*testenv.ClickHouse, string, *store.Store) {
+	t.Helper()
+	ch := testenv.SharedClickHouse(t)
+	db := ch.NewDatabase(t)
+	st, err := store.Open(ch.DSN(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	return ch, db, st
+}
+
+// startProcessor runs a processor set up by configure.
+func startProcessor(t *testing.T, st *store.Store, spoolDir string, configure func(*ingest.Processor)) *running {
+	t.Helper()
 	sp, err := spool.Open(spool.Options{Dir: spoolDir})
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := &running{t: t, sp: sp, metrics: ingest.NewMetrics(prometheus.NewRegistry()), waiters: &ingest.Waiters{}}
 	p := &ingest.Processor{Spool: sp, Store: st, Mapping: incident.DefaultMapping(), Metrics: r.metrics, Log: log,
-		Linger: 10 * time.Millisecond, Waiters: r.waiters, ReplayHorizon: horizon}
+		Linger: 10 * time.Millisecond, Waiters: r.waiters}
+	configure(p)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
@@ -122,11 +140,7 @@ func TestLateReplayLeavesEveryStoredRow(t *testing.T) {
 		{"beyond the replay horizon", time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ch := testenv.SharedClickHouse(t)
-			db := ch.NewDatabase(t)
-			st, err := store.Open(ch.DSN(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
-			require.NoError(t, err)
-			defer st.Close()
+			ch, db, st := newDatabase(t)
 			spoolDir := t.TempDir()
 
 			start := time.Now().Add(-30 * time.Hour).Truncate(time.Second)

@@ -54,6 +54,9 @@ type State struct {
 	lastSweep     time.Time
 	lastPrune     time.Time
 	ReplayHorizon time.Duration
+	// Flap sets when an incident is flapping (DefaultFlapping unless set); flapping holds the ids of those that are.
+	Flap     Flapping
+	flapping map[string]bool
 }
 
 // pastEpisode is an alert episode of an incident the state no longer holds.
@@ -80,6 +83,8 @@ func NewState(m *incident.Mapping) *State {
 		byFingerprint: map[incident.Digest]int32{},
 		past:          map[incident.Digest]pastEpisode{},
 		ReplayHorizon: DefaultReplayHorizon,
+		Flap:          DefaultFlapping,
+		flapping:      map[string]bool{},
 	}
 }
 
@@ -171,6 +176,9 @@ func (s *State) track(inc *incident.Incident) int32 {
 	}
 	s.slots[slot], s.slotOf[inc.ID] = inc, slot
 	s.syncGroup(inc)
+	if inc.Flapping {
+		s.flapping[inc.ID] = true
+	}
 	return slot
 }
 
@@ -220,12 +228,26 @@ func (b *batch) add(inc *incident.Incident, kind incident.Kind, at time.Time, ac
 type Outcome struct {
 	Duplicates int                  // alerts already recorded in the state they arrived in
 	Declared   []*incident.Incident // incidents it declared
+	// FlappingStarted and FlappingEnded are the incidents that started or stopped flapping.
+	FlappingStarted, FlappingEnded []*incident.Incident
+}
+
+func newBatch(at time.Time) *batch {
+	return &batch{at: at.UTC(), last: map[string]int{}, resolved: map[string]time.Time{}}
+}
+
+// markStates sets WriteState on each incident's last record.
+func (b *batch) markStates() {
+	for _, i := range b.last {
+		b.records[i].WriteState = true
+	}
 }
 
 // Apply turns one notification into the events it causes (none for a duplicate) and updates the state.
 func (s *State) Apply(env Envelope) ([]store.Record, Outcome) {
 	n := env.Notification
-	b := &batch{at: env.ReceivedAt.UTC(), last: map[string]int{}, resolved: map[string]time.Time{}}
+	b := newBatch(env.ReceivedAt)
+	s.endQuietFlaps(b)
 	for i := range n.Alerts {
 		s.applyAlert(b, n, &n.Alerts[i])
 	}
@@ -235,9 +257,7 @@ func (s *State) Apply(env Envelope) ([]store.Record, Outcome) {
 	for _, id := range b.touched {
 		s.maybeAutoResolve(b, s.incident(id))
 	}
-	for _, i := range b.last {
-		b.records[i].WriteState = true
-	}
+	b.markStates()
 	s.sweep(b.at)
 	return b.records, b.outcome
 }
@@ -288,6 +308,7 @@ func (s *State) target(b *batch, n *webhook.Notification, a *incident.Alert) (*i
 			b.add(inc, incident.KindReopened, a.StartsAt, incident.RuleActor(a.Name),
 				fmt.Sprintf("Reopened: alert %s fired again within %s of the resolution", a.Name, s.mapping.ReopenWindow),
 				incident.StatusBody{From: incident.Resolved, To: inc.StatusAfterReopen(), Reason: "alert " + a.Name + " fired again"}, nil)
+			s.maybeStartFlapping(b, inc, a.StartsAt)
 			if _, taken := s.openByGroup[n.GroupKey]; !taken {
 				s.openByGroup[n.GroupKey] = inc.ID
 			}
@@ -371,15 +392,21 @@ func (s *State) applyTruncation(b *batch, n *webhook.Notification) {
 }
 
 func (s *State) maybeAutoResolve(b *batch, inc *incident.Incident) {
-	if !inc.Status.Open() || inc.FiringCount > 0 || inc.AlertCount == 0 || !s.mapping.AutoResolves(inc.Severity) {
-		return
-	}
 	at := b.resolved[inc.ID]
 	if at.IsZero() {
 		at = b.at
 	}
+	s.autoResolve(b, inc, at, "every alert cleared")
+}
+
+// autoResolve resolves inc at at if every alert cleared, its severity resolves by itself and it is not flapping
+// (a flapping incident stays open until its alerts are quiet).
+func (s *State) autoResolve(b *batch, inc *incident.Incident, at time.Time, why string) {
+	if !inc.Status.Open() || inc.Flapping || inc.FiringCount > 0 || inc.AlertCount == 0 || !s.mapping.AutoResolves(inc.Severity) {
+		return
+	}
 	b.add(inc, incident.KindResolved, at, incident.SystemActor,
-		fmt.Sprintf("Resolved automatically: every alert cleared (auto-resolve is on for %s)", inc.Severity),
+		fmt.Sprintf("Resolved automatically: %s (auto-resolve is on for %s)", why, inc.Severity),
 		incident.StatusBody{From: inc.Status, To: incident.Resolved, Reason: "all alerts cleared"}, nil)
 	s.syncGroup(inc)
 }
@@ -397,7 +424,8 @@ func (s *State) sweep(now time.Time) {
 			continue
 		}
 		s.syncGroup(inc)
-		if inc.FiringCount > 0 || (inc.Status == incident.Resolved && now.Sub(inc.ResolvedAt) <= s.mapping.ReopenWindow) {
+		// A flapping incident is kept until it stops (see endQuietFlaps).
+		if inc.FiringCount > 0 || inc.Flapping || (inc.Status == incident.Resolved && now.Sub(inc.ResolvedAt) <= s.mapping.ReopenWindow) {
 			continue
 		}
 		forget = append(forget, int32(slot))

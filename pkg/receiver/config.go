@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/ingest"
 )
 
 // Config is every setting of the receiver. Each flag has an environment variable; a flag given on the command line
@@ -37,12 +38,14 @@ type Config struct {
 	MaxBodyBytes  int64
 	BatchLinger   time.Duration
 	ReplayHorizon time.Duration
-	LogLevel      slog.Level
-	LogFormat     string
-	ShutdownWait  time.Duration
-	EnablePprof   bool
-	token, basic  string // secrets, from the files or FIREBREAK_TOKEN / FIREBREAK_BASIC_AUTH
-	apiToken      string // from the file or FIREBREAK_API_TOKEN
+	// Flapping damps incidents whose alerts keep firing and clearing (--flap-reopens, --flap-window, --flap-quiet).
+	Flapping     ingest.Flapping
+	LogLevel     slog.Level
+	LogFormat    string
+	ShutdownWait time.Duration
+	EnablePprof  bool
+	token, basic string // secrets, from the files or FIREBREAK_TOKEN / FIREBREAK_BASIC_AUTH
+	apiToken     string // from the file or FIREBREAK_API_TOKEN
 	// SigningKeyFile holds the Ed25519 key the receiver signs chain heads with (or FIREBREAK_SIGNING_KEY the PEM).
 	SigningKeyFile string
 	signingKey     ed25519.PrivateKey
@@ -75,7 +78,7 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		envOf[name] = env
 		fs.StringVar(p, name, def, fmt.Sprintf("%s (env %s)", help, env))
 	}
-	var spoolMax, spoolSync, maxBody, linger, level, memLimit, replayHorizon string
+	var spoolMax, spoolSync, maxBody, linger, level, memLimit, replayHorizon, flapReopens, flapWindow, flapQuiet string
 	str(&c.Listen, "listen", "FIREBREAK_LISTEN", ":9095", "address to listen on")
 	str(&c.ClickHouseDSN, "clickhouse-dsn", "FIREBREAK_CLICKHOUSE_DSN", "clickhouse://127.0.0.1:9000/firebreak",
 		"ClickHouse to store incidents in: clickhouse://user:password@host:port/database")
@@ -102,6 +105,12 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	str(&linger, "batch-linger", "FIREBREAK_BATCH_LINGER", "1s", "how long to gather notifications into one ClickHouse write")
 	str(&replayHorizon, "replay-horizon", "FIREBREAK_REPLAY_HORIZON", "168h",
 		"how long the alert episodes of finished incidents stay in memory, so a late notification of one is recognized at once (older ones are looked up in ClickHouse)")
+	str(&flapReopens, "flap-reopens", "FIREBREAK_FLAP_REOPENS", strconv.Itoa(ingest.DefaultFlapping.Reopens),
+		"an incident its alerts reopen more than this many times within --flap-window is flapping: kept open, no longer resolved and reopened with every flap (0: off)")
+	str(&flapWindow, "flap-window", "FIREBREAK_FLAP_WINDOW", shortDuration(ingest.DefaultFlapping.Window),
+		"the window the reopens of --flap-reopens are counted in")
+	str(&flapQuiet, "flap-quiet", "FIREBREAK_FLAP_QUIET", shortDuration(ingest.DefaultFlapping.Quiet),
+		"a flapping incident stops flapping once none of its alerts has fired or cleared for this long (then it resolves if it may)")
 	str(&level, "log-level", "FIREBREAK_LOG_LEVEL", "info", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "FIREBREAK_LOG_FORMAT", "text", "text or json")
 	envOf["enable-pprof"] = "FIREBREAK_ENABLE_PPROF"
@@ -154,6 +163,17 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	if c.ReplayHorizon, err = time.ParseDuration(replayHorizon); err != nil || c.ReplayHorizon < time.Hour {
 		errs = append(errs, fmt.Errorf("--replay-horizon: %q is not a duration of at least 1h", replayHorizon))
+	}
+	if n, err := strconv.Atoi(flapReopens); err != nil || n < 0 || n > 50 {
+		errs = append(errs, fmt.Errorf("--flap-reopens: %q is not a number from 0 (off) to 50", flapReopens))
+	} else {
+		c.Flapping.Reopens = n
+	}
+	if c.Flapping.Window, err = time.ParseDuration(flapWindow); err != nil || c.Flapping.Window < time.Minute {
+		errs = append(errs, fmt.Errorf("--flap-window: %q is not a duration of at least 1m", flapWindow))
+	}
+	if c.Flapping.Quiet, err = time.ParseDuration(flapQuiet); err != nil || c.Flapping.Quiet < time.Minute {
+		errs = append(errs, fmt.Errorf("--flap-quiet: %q is not a duration of at least 1m", flapQuiet))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		errs = append(errs, fmt.Errorf("--log-level: %q is not debug, info, warn or error", level))
@@ -236,6 +256,14 @@ func secret(path, envValue string) (string, error) {
 // --basic-auth-file or the web config's basic_auth_users).
 func (c *Config) AuthEnabled() bool {
 	return c.token != "" || c.basic != "" || (c.web != nil && len(c.web.users) > 0)
+}
+
+// shortDuration writes whole hours and minutes as 1h and 30m, not 1h0m0s.
+func shortDuration(d time.Duration) string {
+	if d%time.Minute != 0 {
+		return d.String()
+	}
+	return strings.Replace(strings.TrimSuffix(d.String(), "0s"), "h0m", "h", 1)
 }
 
 // ParseBytes parses sizes like 1048576, 512KiB, 8MiB, 1GiB (also KB/MB/GB as powers of 1000).

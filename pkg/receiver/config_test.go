@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/ingest"
 )
 
 func envMap(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -31,6 +32,7 @@ func TestParseConfigDefaultsAndPrecedence(t *testing.T) {
 	assert.Equal(t, time.Second, c.BatchLinger)
 	assert.Equal(t, 2*time.Millisecond, c.SpoolSync)
 	assert.False(t, c.AuthEnabled())
+	assert.Equal(t, ingest.Flapping{Reopens: 3, Window: time.Hour, Quiet: 30 * time.Minute}, c.Flapping)
 
 	env := envMap(map[string]string{"FIREBREAK_LISTEN": ":1111", "FIREBREAK_SPOOL_DIR": "/env/spool", "FIREBREAK_TOKEN": " s3cret\n"})
 	c, err = ParseConfig([]string{"--listen", ":2222"}, env, io.Discard)
@@ -39,6 +41,11 @@ func TestParseConfigDefaultsAndPrecedence(t *testing.T) {
 	assert.Equal(t, "/env/spool", c.SpoolDir)
 	assert.True(t, c.AuthEnabled())
 	assert.Equal(t, "s3cret", c.token)
+
+	c, err = ParseConfig([]string{"--web.listen-unauthenticated", "--flap-reopens", "0", "--flap-quiet", "2h"},
+		envMap(map[string]string{"FIREBREAK_FLAP_WINDOW": "15m"}), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, ingest.Flapping{Reopens: 0, Window: 15 * time.Minute, Quiet: 2 * time.Hour}, c.Flapping)
 }
 
 func TestParseConfigSLAFile(t *testing.T) {
@@ -88,6 +95,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{nil, map[string]string{"FIREBREAK_SPOOL_SYNC_INTERVAL": "soon"}, "--spool-sync-interval"},
 		{[]string{"--memory-limit", "lots"}, nil, "--memory-limit"},
 		{[]string{"--log-level", "loud"}, nil, "--log-level"},
+		{[]string{"--flap-reopens", "-1"}, nil, "--flap-reopens"},
+		{nil, map[string]string{"FIREBREAK_FLAP_REOPENS": "many"}, "--flap-reopens"},
+		{[]string{"--flap-window", "10s"}, nil, "--flap-window"},
+		{[]string{"--flap-quiet", "soon"}, nil, "--flap-quiet"},
 		{[]string{"--log-format", "xml"}, nil, "--log-format"},
 		{[]string{"--token-file", filepath.Join(dir, "missing")}, nil, "--token-file"},
 		{[]string{"--token-file", empty}, nil, "is empty"},
@@ -109,7 +120,7 @@ func TestHelpNamesEveryVariableAndHidesEnvSecrets(t *testing.T) {
 	var out strings.Builder
 	_, err := ParseConfig([]string{"--help"}, envMap(map[string]string{"FIREBREAK_CLICKHOUSE_DSN": "clickhouse://u:topsecret@h:9000/db"}), &out)
 	assert.ErrorIs(t, err, ErrHelp)
-	for _, v := range []string{"FIREBREAK_LISTEN", "FIREBREAK_CLICKHOUSE_DSN", "FIREBREAK_TOKEN_FILE", "FIREBREAK_SPOOL_DIR", "FIREBREAK_RULES"} {
+	for _, v := range []string{"FIREBREAK_LISTEN", "FIREBREAK_CLICKHOUSE_DSN", "FIREBREAK_TOKEN_FILE", "FIREBREAK_SPOOL_DIR", "FIREBREAK_RULES", "FIREBREAK_FLAP_REOPENS", "FIREBREAK_FLAP_WINDOW", "FIREBREAK_FLAP_QUIET"} {
 		assert.Contains(t, out.String(), v)
 	}
 	assert.NotContains(t, out.String(), "topsecret")

@@ -78,8 +78,8 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 
 	waiters, decoded, deadlines := &ingest.Waiters{}, &ingest.Decoded{}, &ingest.DeadlineIndex{}
 	proc := &ingest.Processor{Spool: sp, Store: st, Mapping: mapping, Metrics: ingest.NewMetrics(reg), Log: log,
-		Linger: cfg.BatchLinger, ReplayHorizon: cfg.ReplayHorizon, Signer: signer, Waiters: waiters, Decoded: decoded, Deadlines: deadlines,
-		Incidents: ingest.NewIncidentMetrics(reg, deadlines, cfg.SLA, time.Now)}
+		Linger: cfg.BatchLinger, ReplayHorizon: cfg.ReplayHorizon, Flapping: cfg.Flapping, Signer: signer, Waiters: waiters,
+		Decoded: decoded, Deadlines: deadlines, Incidents: ingest.NewIncidentMetrics(reg, deadlines, cfg.SLA, time.Now)}
 	var handler http.Handler = NewServer(cfg, sp, waiters, decoded, deadlines, reg, log)
 	if cfg.web != nil && len(cfg.web.headers) > 0 {
 		handler = withHeaders(handler, cfg.web.headers)

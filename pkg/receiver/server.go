@@ -59,7 +59,7 @@ func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *i
 		m: serverMetrics{
 			notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "firebreak_notifications_received_total",
-				Help: "Webhook notifications received, by source and outcome (accepted, invalid, unauthorized, too_large, unavailable).",
+				Help: "Webhook notifications received, by source and outcome (accepted, invalid, unauthorized, too_large, unavailable, test: Grafana's contact-point test, answered and not stored).",
 			}, []string{"source", "outcome"}),
 			alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "firebreak_alerts_received_total", Help: "Alerts in accepted notifications, by source and status.",
@@ -168,6 +168,14 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	source := string(n.Source)
+	if n.Test {
+		// Grafana's contact-point "Test": the sender wants to see that it reaches us, not an incident.
+		s.m.notifications.WithLabelValues(source, "test").Inc()
+		s.log.Info("Grafana contact-point test notification received; nothing declared", "receiver", n.Receiver, "group_key", n.GroupKey)
+		writeJSON(w, http.StatusOK, map[string]any{"status": "test", "alerts": len(n.Alerts),
+			"message": "Grafana test notification received: Firebreak is reachable; nothing was declared"})
+		return
+	}
 	s.decoded.Put(record, n)
 	if err = s.spool.Append(r.Context(), record); err != nil {
 		s.decoded.Forget(record)

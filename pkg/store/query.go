@@ -96,7 +96,7 @@ func decodeCursor(s string) (cursor, error) {
 const rowColumns = `toString(incident_id), title, description, ai_system, category, toString(severity),
 	toString(status), declared_by, declared_via, group_key, reported_via, drill, started_at, declared_at,
 	acknowledged_at, contained_at, resolved_at, closed_at, alert_count, firing_alert_count, incident_lead,
-	review_complete, regulatory_due_at, version, last_hash, updated_at`
+	review_complete, regulatory_due_at, version, last_hash, updated_at, flapping`
 
 // ListIncidents lists incidents newest first (declared_at DESC, incident_id DESC), one page at a time.
 func (s *Store) ListIncidents(ctx context.Context, f ListFilter) (Page, error) {
@@ -270,6 +270,7 @@ func scanRow(scan func(dest ...any) error) (Row, error) {
 		r                         Row
 		category, sev, status     string
 		drill, reviewComplete     uint8
+		flapping                  uint8
 		ack, contained, res, clos *time.Time
 		regDue                    *time.Time
 		alerts, firing            uint32
@@ -279,7 +280,7 @@ func scanRow(scan func(dest ...any) error) (Row, error) {
 	if err := scan(&inc.ID, &inc.Title, &inc.Description, &inc.AISystem, &category, &sev, &status, &inc.DeclaredBy,
 		&inc.DeclaredVia, &inc.GroupKey, &inc.ReportedVia, &drill, &inc.StartedAt, &inc.DeclaredAt, &ack, &contained,
 		&res, &clos, &alerts, &firing, &lead, &reviewComplete, &regDue, &inc.LastSeq, &inc.LastHash,
-		&inc.UpdatedAt); err != nil {
+		&inc.UpdatedAt, &flapping); err != nil {
 		return r, err
 	}
 	severity, err := incident.ParseSeverity(sev)
@@ -287,7 +288,7 @@ func scanRow(scan func(dest ...any) error) (Row, error) {
 		return r, err
 	}
 	inc.Category, inc.Severity, inc.Status = incident.Category(category), severity, incident.Status(status)
-	inc.Drill = drill == 1
+	inc.Drill, inc.Flapping = drill == 1, flapping == 1
 	inc.StartedAt, inc.DeclaredAt, inc.UpdatedAt = inc.StartedAt.UTC(), inc.DeclaredAt.UTC(), inc.UpdatedAt.UTC()
 	inc.AcknowledgedAt, inc.ContainedAt, inc.ResolvedAt, inc.ClosedAt = timeOrZero(ack), timeOrZero(contained),
 		timeOrZero(res), timeOrZero(clos)

@@ -125,15 +125,16 @@ func onePerSeq(events []incident.Event) []incident.Event {
 }
 
 // LoadActive folds, from their timelines, every incident that incoming alerts may still change: those not resolved
-// or closed, those resolved since resolvedSince (they may reopen), and any with an alert still firing (a repeat
-// notification of it must be recognized). Incidents come in no particular order.
+// or closed, those resolved since resolvedSince (they may reopen), any with an alert still firing (a repeat
+// notification of it must be recognized), and any flapping (its end is still to be recorded). Incidents come in no particular order.
 func (s *Store) LoadActive(ctx context.Context, resolvedSince time.Time) ([]*incident.Incident, error) {
 	rows, err := s.conn.Query(ctx, s.sql(`SELECT `+eventColumns+` FROM {db}.events
 		WHERE incident_id IN (
 			SELECT incident_id FROM {db}.incident_state FINAL
 			WHERE status IN ('declared', 'acknowledged', 'contained')
 			   OR (status = 'resolved' AND resolved_at >= ?)
-			   OR firing_alert_count > 0)
+			   OR firing_alert_count > 0
+			   OR flapping = 1)
 		ORDER BY incident_id, seq
 		LIMIT 1 BY incident_id, seq`), resolvedSince.UTC())
 	if err != nil {

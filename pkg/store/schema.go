@@ -13,7 +13,9 @@ package store
 type migration struct {
 	version     uint32
 	description string
-	statements  []string // {db} is replaced by the quoted database name
+	// {db} is replaced by the quoted database name. "ALTER TABLE {db}.t ADD COLUMN c ..." is skipped when t has c
+	// (ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS), so that a migration interrupted midway runs again.
+	statements []string
 }
 
 const ingestColumns = `
@@ -207,9 +209,32 @@ var migrations = []migration{
 		`CREATE VIEW IF NOT EXISTS {db}.incident_chain_heads AS
 		SELECT incident_id, seq, hash, key_id, signature, signed_at FROM {db}.chain_heads FINAL`,
 	}},
+	{6, "flapping: the flag of incidents whose alerts keep firing and clearing, in incident_state, incident_state_by_time and the incidents view",
+		[]string{
+			`ALTER TABLE {db}.ingest ADD COLUMN flapping UInt8`,
+			`ALTER TABLE {db}.incident_state ADD COLUMN flapping UInt8`,
+			`ALTER TABLE {db}.incident_state_by_time ADD COLUMN flapping UInt8`,
+			// The views that fill the state tables select the new column from now on. The receiver migrates before it
+			// writes, so nothing is inserted between the drop and the create.
+			`DROP TABLE IF EXISTS {db}.incident_state_mv`,
+			`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.incident_state_mv TO {db}.incident_state AS
+			` + stateSelect6,
+			`DROP TABLE IF EXISTS {db}.incident_state_by_time_mv`,
+			`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.incident_state_by_time_mv TO {db}.incident_state_by_time AS
+			` + stateSelect6,
+			// The view keeps every column it had, in the same order, and gains flapping at the end.
+			`DROP TABLE IF EXISTS {db}.incidents`,
+			`CREATE VIEW IF NOT EXISTS {db}.incidents AS
+			SELECT incident_id, title, description, ai_system, category, severity, status, declared_by, declared_via,
+				drill, started_at, declared_at, acknowledged_at, contained_at, resolved_at, closed_at, alert_count,
+				firing_alert_count, incident_lead, reported_via, review_complete, regulatory_due_at,
+				version AS last_seq, updated_at, flapping
+			FROM {db}.incident_state FINAL`,
+		}},
 }
 
-// stateColumns are the columns of incident_state and incident_state_by_time, in order.
+// stateColumns are the columns incident_state and incident_state_by_time were created with, in order; later
+// migrations add columns after them (flapping, 6).
 const stateColumns = `
 	incident_id UUID,
 	version UInt32,
@@ -239,7 +264,14 @@ const stateColumns = `
 	action_items_due Array(DateTime),
 	last_hash String`
 
-// stateSelect makes the state rows out of an ingest block, as incident_state_mv does.
+// stateSelect6 is stateSelect with the columns added since (migration 6).
+const stateSelect6 = `SELECT incident_id, seq AS version, recorded_at AS updated_at, title, description, ai_system, category,
+			severity, status, declared_by, declared_via, group_key, drill, started_at, declared_at, acknowledged_at,
+			contained_at, resolved_at, closed_at, alert_count, firing_alert_count, incident_lead, reported_via,
+			review_complete, regulatory_due_at, action_items_due, hash AS last_hash, flapping
+		FROM {db}.ingest WHERE write_state = 1`
+
+// stateSelect makes the state rows out of an ingest block, as incident_state_mv did before migration 6.
 const stateSelect = `SELECT incident_id, seq AS version, recorded_at AS updated_at, title, description, ai_system, category,
 			severity, status, declared_by, declared_via, group_key, drill, started_at, declared_at, acknowledged_at,
 			contained_at, resolved_at, closed_at, alert_count, firing_alert_count, incident_lead, reported_via,

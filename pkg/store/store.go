@@ -113,7 +113,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			continue
 		}
 		for _, stmt := range m.statements {
-			if err := s.exec(ctx, stmt); err != nil {
+			if err := s.migrate(ctx, stmt); err != nil {
 				return fmt.Errorf("migration %d (%s): %w", m.version, m.description, err)
 			}
 		}
@@ -123,6 +123,31 @@ func (s *Store) Migrate(ctx context.Context) error {
 		s.log.Info("applied schema migration", "database", s.name, "version", m.version, "description", m.description)
 	}
 	return nil
+}
+
+var addColumn = regexp.MustCompile(`^ALTER TABLE \{db\}\.([A-Za-z_0-9]+) ADD COLUMN ([A-Za-z_0-9]+) `)
+
+// migrate runs one statement of a migration; an ADD COLUMN of a column the table has already is skipped.
+func (s *Store) migrate(ctx context.Context, stmt string) error {
+	if m := addColumn.FindStringSubmatch(stmt); m != nil {
+		var n uint64
+		err := s.conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = ?",
+			s.name, m[1], m[2]).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("look for column %s.%s: %w", m[1], m[2], err)
+		}
+		if n > 0 {
+			return nil
+		}
+		// Another process migrating at the same time may add it between the look and the ALTER.
+		err = s.exec(ctx, stmt)
+		var ex *clickhouse.Exception
+		if errors.As(err, &ex) && ex.Code == 44 && strings.Contains(ex.Message, "already exists") {
+			return nil
+		}
+		return err
+	}
+	return s.exec(ctx, stmt)
 }
 
 // SchemaVersion is the newest migration applied (0 if none).

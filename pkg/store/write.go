@@ -168,6 +168,7 @@ type ingestBlock struct {
 	valueKeys                                                [][]string
 	values                                                   [][]float64
 	source                                                   []string
+	flapping                                                 []uint8 // added by migration 6, at the end
 }
 
 // The state columns only count on rows with write_state = 1 (incident_state_mv and incident_state_by_time_mv
@@ -225,6 +226,7 @@ func newIngestBlock(records []Record) *ingestBlock {
 		b.reviewComplete = append(b.reviewComplete, boolToUInt8(d.reviewComplete))
 		b.regulatoryDue = append(b.regulatoryDue, nullableTime(d.regulatoryDue))
 		b.actionItemsDue = append(b.actionItemsDue, d.actionItemsDue)
+		b.flapping = append(b.flapping, boolToUInt8(st.Flapping))
 
 		a := r.Alert
 		if a == nil {
@@ -257,7 +259,7 @@ func (b *ingestBlock) columns() []any {
 		b.resolvedAt, b.closedAt, b.alertCount, b.firingCount, b.lead, b.reportedVia, b.reviewComplete,
 		b.regulatoryDue, b.actionItemsDue, b.alertKey, b.fingerprint, b.alertName, b.alertStatus, b.alertStartsAt,
 		b.alertEndsAt, b.labelKeys, b.labelValues, b.annotationKeys, b.annotationValues, b.generatorURL,
-		b.valueKeys, b.values, b.source,
+		b.valueKeys, b.values, b.source, b.flapping,
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 
 // The fast decoder and encoding/json agree on every payload the fast decoder accepts.
 func FuzzDecodeFastMatchesEncodingJSON(f *testing.F) {
-	for _, name := range []string{"alertmanager-v4.json", "alertmanager-v3-old.json", "grafana.json", "mixed-truncated.json"} {
+	for _, name := range []string{"alertmanager-v4.json", "alertmanager-v3-old.json", "grafana.json", "mixed-truncated.json", "grafana-test-predefined.json", "grafana-test-empty-labels.json"} {
 		f.Add(load(f, name))
 	}
 	for _, tc := range fastCases {
@@ -100,7 +100,7 @@ func TestDecodeFast(t *testing.T) {
 
 // The test data decodes on the fast path: the path the receiver takes for real payloads.
 func TestDecodeFastTakesRealPayloads(t *testing.T) {
-	for _, name := range []string{"alertmanager-v4.json", "alertmanager-v3-old.json", "grafana.json", "mixed-truncated.json"} {
+	for _, name := range []string{"alertmanager-v4.json", "alertmanager-v3-old.json", "grafana.json", "mixed-truncated.json", "grafana-test-predefined.json", "grafana-test-empty-labels.json"} {
 		var n Notification
 		assert.True(t, decodeFast(load(t, name), &n), name)
 	}

@@ -45,6 +45,9 @@ type Notification struct {
 	Message string `json:"message,omitempty"`
 
 	Alerts []Alert `json:"alerts"`
+
+	// Test marks Grafana's contact-point test notification (see IsGrafanaTest): it is answered, never stored.
+	Test bool `json:"-"`
 }
 
 // Alert is one alert of a notification.
@@ -158,8 +161,9 @@ func (n *Notification) normalize() error {
 			return err
 		}
 	}
+	n.Test = n.IsGrafanaTest()
 	for i := range n.Alerts {
-		if err := n.Alerts[i].normalize(fmt.Sprintf("alerts[%d]", i)); err != nil {
+		if err := n.Alerts[i].normalize(fmt.Sprintf("alerts[%d]", i), n.Test); err != nil {
 			return err
 		}
 	}
@@ -169,11 +173,12 @@ func (n *Notification) normalize() error {
 	return nil
 }
 
-func (a *Alert) normalize(path string) error {
+// normalize checks and normalizes an alert; emptyLabels allows an alert without labels (Grafana's test).
+func (a *Alert) normalize(path string, emptyLabels bool) error {
 	if a.Status != StatusFiring && a.Status != StatusResolved {
 		return errorf(path+".status", "must be %q or %q, got %q", StatusFiring, StatusResolved, a.Status)
 	}
-	if len(a.Labels) == 0 {
+	if len(a.Labels) == 0 && !emptyLabels {
 		return errorf(path+".labels", "an alert needs at least one label")
 	}
 	if err := checkLabels(path+".labels", a.Labels, true); err != nil {

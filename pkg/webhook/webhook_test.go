@@ -159,7 +159,7 @@ func TestDecodeLimits(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, name := range []string{"alertmanager-v4.json", "alertmanager-v3-old.json", "grafana.json", "mixed-truncated.json"} {
+	for _, name := range []string{"alertmanager-v4.json", "alertmanager-v3-old.json", "grafana.json", "mixed-truncated.json", "grafana-test-predefined.json", "grafana-test-empty-labels.json"} {
 		f.Add(load(f, name))
 	}
 	f.Add([]byte(`{"status":"firing","version":"4","alerts":[{"status":"firing","labels":{"a":"b"},"startsAt":"2026-01-01T00:00:00Z"}]}`))

@@ -149,6 +149,9 @@ export interface Incident {
   closed_at?: string;
   alert_count: number;
   firing_alert_count: number;
+  // Set while its alerts keep firing and clearing (the receiver's flapping damping holds it open meanwhile).
+  flapping?: boolean;
+  flapping_since?: string;
   roles: Partial<Record<ResponseRole, string>> | null;
   review: Review | null;
   regulatory: Clock[] | null;

@@ -15,6 +15,7 @@ import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { ReasonModal } from '../../components/ReasonModal/ReasonModal';
 import { SeverityBadge } from '../../components/SeverityBadge/SeverityBadge';
 import { SlaCountdown } from '../../components/SlaCountdown/SlaCountdown';
+import { FlappingBadge } from '../../components/FlappingBadge/FlappingBadge';
 import { StatusBadge } from '../../components/StatusBadge/StatusBadge';
 import { TimeAgo } from '../../components/TimeAgo/TimeAgo';
 import { testIds } from '../../components/testIds';
@@ -66,6 +67,7 @@ export function Header({ detail, user, onChanged }: Props) {
         <Stack alignItems="center" gap={1} wrap="wrap">
           <SeverityBadge severity={inc.severity} />
           <StatusBadge status={inc.status} drill={inc.drill} />
+          <FlappingBadge flapping={inc.flapping} since={inc.flapping_since} />
           <Text color="secondary">
             {inc.ai_system} · {CATEGORY_LABELS[inc.category] ?? inc.category} · declared{' '}
             <TimeAgo at={inc.declared_at} /> by {actorLabel(inc.declared_by)}

@@ -25,6 +25,7 @@ import { CATEGORY_LIST, type IncidentPage, type IncidentRow, SEVERITY_LIST, STAT
 import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { SeverityBadge } from '../../components/SeverityBadge/SeverityBadge';
 import { SlaCountdown } from '../../components/SlaCountdown/SlaCountdown';
+import { FlappingBadge } from '../../components/FlappingBadge/FlappingBadge';
 import { StatusBadge } from '../../components/StatusBadge/StatusBadge';
 import { TimeAgo, userTimeZone } from '../../components/TimeAgo/TimeAgo';
 import { testIds } from '../../components/testIds';
@@ -285,6 +286,7 @@ function Incidents() {
                     </td>
                     <td>
                       <StatusBadge status={r.status} drill={r.drill} compact />
+                      <FlappingBadge flapping={r.flapping} compact />
                     </td>
                     <td>{r.ai_system}</td>
                     <td>{CATEGORY_LABELS[r.category] ?? r.category}</td>
