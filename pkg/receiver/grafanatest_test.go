@@ -44,17 +44,25 @@ func TestGrafanaContactPointTestDeclaresNothing(t *testing.T) {
 	waitQuery(t, ch, "SELECT count(), any(declared_via) FROM "+db+".incidents", "1\talertmanager\n")
 	assert.Equal(t, "0\n", ch.Query(t, "SELECT count() FROM "+db+".incident_alerts WHERE alertname = 'TestAlert' OR source = 'grafana'"))
 
-	resp, err := http.Get(r.url + "/metrics")
-	require.NoError(t, err)
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Contains(t, string(metrics), `firebreak_notifications_received_total{outcome="test",source="grafana"} 2`)
-	assert.Contains(t, string(metrics), `firebreak_notifications_received_total{outcome="invalid",source="unknown"} 1`)
+	metrics := scrapeMetrics(t, r.url)
+	assert.Contains(t, metrics, `firebreak_notifications_received_total{outcome="test",source="grafana"} 2`)
+	assert.Contains(t, metrics, `firebreak_notifications_received_total{outcome="invalid",source="unknown"} 1`)
 }
 
 func readFixture(t *testing.T, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "webhook", "testdata", name))
+	require.NoError(t, err)
+	return string(b)
+}
+
+// scrapeMetrics reads the receiver's /metrics page.
+func scrapeMetrics(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return string(b)
 }

@@ -176,6 +176,10 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 			"message": "Grafana test notification received: Firebreak is reachable; nothing was declared"})
 		return
 	}
+	if all, err := n.Escalations(); err != nil || all {
+		s.refuseEscalations(w, n, err)
+		return
+	}
 	s.decoded.Put(record, n)
 	if err = s.spool.Append(r.Context(), record); err != nil {
 		s.decoded.Forget(record)
@@ -200,6 +204,21 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	}
 	s.m.latency.Observe(s.now().Sub(start).Seconds())
 	writeJSON(w, http.StatusOK, map[string]any{"status": "accepted", "alerts": len(n.Alerts)})
+}
+
+// refuseEscalations answers a notification of Firebreak's own escalation alerts without declaring anything (200,
+// so that Alertmanager does not retry it) or, mixed with AI alerts, refuses it (400 naming the field).
+func (s *Server) refuseEscalations(w http.ResponseWriter, n *webhook.Notification, mixed *webhook.Error) {
+	source := string(n.Source)
+	s.m.notifications.WithLabelValues(source, "escalation").Inc()
+	s.log.Warn("Firebreak's escalation alerts were sent to its webhook; nothing declared: route firebreak=\"escalation\" to people (README, Escalation)",
+		"receiver", n.Receiver, "group_key", n.GroupKey, "alerts", len(n.Alerts), "mixed", mixed != nil)
+	if mixed != nil {
+		writeError(w, http.StatusBadRequest, "invalid notification: "+mixed.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "escalation", "alerts": len(n.Alerts),
+		"message": "Firebreak's own escalation alerts: nothing declared; route them to people, not to Firebreak"})
 }
 
 // readiness is 503 while the spool is (nearly) full, so a load balancer can send notifications elsewhere.
