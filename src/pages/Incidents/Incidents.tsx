@@ -127,6 +127,10 @@ function Incidents() {
   const notConfigured =
     load.state === 'error' && load.error.status === 503 && /not configured/i.test(load.error.message);
   const rows = load.state === 'done' ? load.rows : [];
+  // The filters and time range render right after the first rows, not before them: they take longer to render than
+  // the first page takes to arrive, and people open the queue for its incidents. Their place is kept.
+  const [controlsShown, setControlsShown] = useState(false);
+  useEffect(() => startTransition(() => setControlsShown(true)), []);
   const [allRows, setAllRows] = useState(false);
   useEffect(() => {
     if (allRows || rows.length <= FIRST_ROWS) {
@@ -147,93 +151,100 @@ function Incidents() {
     >
       <div data-testid={testIds.incidents.container}>
         <Stack direction="column" gap={2}>
-          <div className={styles.filters}>
-            <FilterSelect
-              label="Status"
-              options={STATUS_LIST.map((s) => option(s, STATUS_LABELS[s]))}
-              value={filters.status}
-              onChange={(status) => update({ status })}
-            />
-            <FilterSelect
-              label="Severity"
-              options={SEVERITY_LIST.map((s) => option(s, s))}
-              value={filters.severity}
-              onChange={(severity) => update({ severity })}
-            />
-            <FilterSelect
-              label="Category"
-              options={CATEGORY_LIST.map((c) => option(c, CATEGORY_LABELS[c]))}
-              value={filters.category}
-              onChange={(category) => update({ category })}
-            />
-            <FilterSelect
-              label="AI system"
-              allowCustomValue
-              options={[...new Set([...filters.aiSystem, ...rows.map((r) => r.ai_system)])].map((s) => option(s, s))}
-              value={filters.aiSystem}
-              onChange={(aiSystem) => update({ aiSystem })}
-            />
-            <Field label="Search" className={styles.search}>
-              <Input
-                aria-label="Search titles and descriptions"
-                placeholder="Title or description"
-                value={search}
-                maxLength={200}
-                onChange={(e) => setSearch(e.currentTarget.value)}
-                onKeyDown={(e) => e.key === 'Enter' && update({ q: search })}
-                onBlur={() => search !== filters.q && update({ q: search })}
-              />
-            </Field>
-            <Field label="Drills" className={styles.switchField}>
-              <InlineSwitch
-                label="Include drills"
-                showLabel
-                value={filters.drills}
-                onChange={(e) => update({ drills: e.currentTarget.checked })}
-              />
-            </Field>
-          </div>
-          <Stack justifyContent="space-between" alignItems="center" wrap="wrap">
-            <Text color="secondary" element="p">
-              Incidents declared in the time range on the right
-              {filters.status.length ? `; ${filters.status.map((s) => STATUS_LABELS[s]).join(', ')}` : ''}.
-            </Text>
-            <Stack gap={1}>
-              <TimeRangePicker
-                value={range}
-                timeZone={userTimeZone()}
-                onChange={(r) =>
-                  update({
-                    from: typeof r.raw.from === 'string' ? r.raw.from : String(r.from.valueOf()),
-                    to: typeof r.raw.to === 'string' ? r.raw.to : String(r.to.valueOf()),
-                  })
-                }
-                onChangeTimeZone={() => {}}
-                onMoveBackward={() => move(-1)}
-                onMoveForward={() => move(1)}
-                onZoom={() => move(0)}
-              />
-              {/* Not Grafana's RefreshPicker: its interval button's accessible name does not contain its visible text
+          {!controlsShown && <div className={styles.controlsPlaceholder} aria-busy="true" />}
+          {controlsShown && (
+            <>
+              <div className={styles.filters}>
+                <FilterSelect
+                  label="Status"
+                  options={STATUS_LIST.map((s) => option(s, STATUS_LABELS[s]))}
+                  value={filters.status}
+                  onChange={(status) => update({ status })}
+                />
+                <FilterSelect
+                  label="Severity"
+                  options={SEVERITY_LIST.map((s) => option(s, s))}
+                  value={filters.severity}
+                  onChange={(severity) => update({ severity })}
+                />
+                <FilterSelect
+                  label="Category"
+                  options={CATEGORY_LIST.map((c) => option(c, CATEGORY_LABELS[c]))}
+                  value={filters.category}
+                  onChange={(category) => update({ category })}
+                />
+                <FilterSelect
+                  label="AI system"
+                  allowCustomValue
+                  options={[...new Set([...filters.aiSystem, ...rows.map((r) => r.ai_system)])].map((s) =>
+                    option(s, s)
+                  )}
+                  value={filters.aiSystem}
+                  onChange={(aiSystem) => update({ aiSystem })}
+                />
+                <Field label="Search" className={styles.search}>
+                  <Input
+                    aria-label="Search titles and descriptions"
+                    placeholder="Title or description"
+                    value={search}
+                    maxLength={200}
+                    onChange={(e) => setSearch(e.currentTarget.value)}
+                    onKeyDown={(e) => e.key === 'Enter' && update({ q: search })}
+                    onBlur={() => search !== filters.q && update({ q: search })}
+                  />
+                </Field>
+                <Field label="Drills" className={styles.switchField}>
+                  <InlineSwitch
+                    label="Include drills"
+                    showLabel
+                    value={filters.drills}
+                    onChange={(e) => update({ drills: e.currentTarget.checked })}
+                  />
+                </Field>
+              </div>
+              <Stack justifyContent="space-between" alignItems="center" wrap="wrap">
+                <Text color="secondary" element="p">
+                  Incidents declared in the time range on the right
+                  {filters.status.length ? `; ${filters.status.map((s) => STATUS_LABELS[s]).join(', ')}` : ''}.
+                </Text>
+                <Stack gap={1}>
+                  <TimeRangePicker
+                    value={range}
+                    timeZone={userTimeZone()}
+                    onChange={(r) =>
+                      update({
+                        from: typeof r.raw.from === 'string' ? r.raw.from : String(r.from.valueOf()),
+                        to: typeof r.raw.to === 'string' ? r.raw.to : String(r.to.valueOf()),
+                      })
+                    }
+                    onChangeTimeZone={() => {}}
+                    onMoveBackward={() => move(-1)}
+                    onMoveForward={() => move(1)}
+                    onZoom={() => move(0)}
+                  />
+                  {/* Not Grafana's RefreshPicker: its interval button's accessible name does not contain its visible text
                   (axe: label-content-name-mismatch, serious). */}
-              <Button variant="secondary" icon="sync" onClick={() => setTick((n) => n + 1)}>
-                Refresh
-              </Button>
-              <span hidden id="queue-auto-refresh-name">
-                Auto-refresh
-              </span>
-              <Combobox
-                id="queue-auto-refresh"
-                aria-labelledby="queue-auto-refresh-name"
-                width={20}
-                options={[
-                  { value: '', label: 'Auto-refresh off' },
-                  ...REFRESH_INTERVALS.map((i) => ({ value: i, label: `Every ${i}` })),
-                ]}
-                value={refresh}
-                onChange={(v) => setRefresh(v.value)}
-              />
-            </Stack>
-          </Stack>
+                  <Button variant="secondary" icon="sync" onClick={() => setTick((n) => n + 1)}>
+                    Refresh
+                  </Button>
+                  <span hidden id="queue-auto-refresh-name">
+                    Auto-refresh
+                  </span>
+                  <Combobox
+                    id="queue-auto-refresh"
+                    aria-labelledby="queue-auto-refresh-name"
+                    width={20}
+                    options={[
+                      { value: '', label: 'Auto-refresh off' },
+                      ...REFRESH_INTERVALS.map((i) => ({ value: i, label: `Every ${i}` })),
+                    ]}
+                    value={refresh}
+                    onChange={(v) => setRefresh(v.value)}
+                  />
+                </Stack>
+              </Stack>
+            </>
+          )}
 
           {load.state === 'loading' && <LoadingPlaceholder text="Loading incidents..." />}
           {notConfigured && (
@@ -384,6 +395,7 @@ function EmptyQueue({ filtered }: { filtered: boolean }) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
+  controlsPlaceholder: css({ minHeight: 180 }),
   filters: css({ display: 'flex', flexWrap: 'wrap', gap: theme.spacing(1), alignItems: 'flex-end' }),
   filter: css({ minWidth: 180, maxWidth: 280, marginBottom: 0 }),
   search: css({ minWidth: 220, marginBottom: 0 }),

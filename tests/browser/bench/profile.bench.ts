@@ -82,10 +82,11 @@ test('profile', async ({ page }) => {
 interface TraceEvent {
   name: string;
   ph: string;
+  ts: number;
   dur?: number;
   tid: number;
   pid: number;
-  args?: { name?: string };
+  args?: { name?: string; data?: { url?: string; requestId?: string } };
 }
 
 // The renderer main thread's top-level work by event name (style recalculation, layout, script, paint...).
@@ -97,9 +98,24 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): string {
       byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur / 1000);
     }
   }
-  return [...byName]
+  const totals = [...byName]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 14)
     .map(([k, v]) => `${v.toFixed(1)} ms  ${k}`)
     .join('\n');
+  // In order: the main thread's tasks over 4 ms and the plugin's requests, from the first event (ms).
+  const t0 = Math.min(...trace.traceEvents.filter((e) => e.ts > 0).map((e) => e.ts));
+  const steps = trace.traceEvents
+    .filter(
+      (e) =>
+        (main && e.tid === main.tid && e.ph === 'X' && (e.dur ?? 0) > 4000 && e.name !== 'ThreadControllerImpl::RunTask') ||
+        ((e.name === 'ResourceSendRequest' || e.name === 'ResourceFinish') && /plugins|api/.test(e.args?.data?.url ?? e.name))
+    )
+    .sort((a, b) => a.ts - b.ts)
+    .map(
+      (e) =>
+        `${((e.ts - t0) / 1000).toFixed(0).padStart(5)} ms ${e.dur ? `+${(e.dur / 1000).toFixed(0)}`.padEnd(5) : '     '} ${e.name} ${(e.args?.data?.url ?? '').replace(/^.*\/(api|public)\//, '')}`
+    )
+    .join('\n');
+  return `${totals}\n-- in order --\n${steps}`;
 }
