@@ -150,6 +150,9 @@ func (s *Spool) Next(ctx context.Context, max int) ([]Record, error) {
 		s.nextWaiting = true
 		ch := s.notify
 		s.mu.Unlock()
+		// Everything is read: the segment file is closed while waiting, so that deleting a drained segment frees
+		// its space at once (an open file keeps it).
+		s.rd.close()
 		select {
 		case <-ch:
 		case <-ctx.Done():
