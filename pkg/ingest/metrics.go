@@ -19,6 +19,7 @@ type Metrics struct {
 	LastWriteTime  prometheus.Gauge
 	ReplaysLoaded  prometheus.Counter
 	PastEpisodes   prometheus.Gauge
+	CommitErrors   prometheus.Counter
 }
 
 // NewMetrics registers the processor's metrics with reg.
@@ -65,8 +66,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		PastEpisodes: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "firebreak_ingest_state_past_alert_episodes", Help: "Alert episodes of swept incidents remembered so that a late notification of one is recognized (see --replay-horizon).",
 		}),
+		CommitErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "firebreak_spool_commit_errors_total", Help: "Failed spool commits after a write to ClickHouse (each is logged and retried; the records stay in the spool meanwhile).",
+		}),
 	}
-	reg.MustRegister(m.Declared, m.Duplicates, m.EventsWritten, m.WriteDuration, m.WriteErrors, m.Lag,
+	reg.MustRegister(m.CommitErrors, m.Declared, m.Duplicates, m.EventsWritten, m.WriteDuration, m.WriteErrors, m.Lag,
 		m.DroppedRecords, m.StateIncidents, m.StateEpisodes, m.StoreConnected, m.LastWriteTime, m.ReplaysLoaded,
 		m.PastEpisodes)
 	return m
