@@ -282,7 +282,7 @@ func (s *Spool) removeSegments(nums []uint64) {
 		}
 	}
 	s.statMu.Lock()
-	s.measureDisk(0)
+	s.measureDisk()
 	s.statMu.Unlock()
 }
 
