@@ -313,3 +313,32 @@ func TestDrainedSegmentIsNotHeldOpen(t *testing.T) {
 	}, 5*time.Second, time.Millisecond)
 	require.Equal(t, []string{segName(2)}, openSegments(t), "only the new segment the writer appends to is open")
 }
+
+// A spool closed right after it drained (before the writer started a new segment) frees that segment at Open.
+func TestOpenFreesADrainedSegment(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, Options{Dir: dir})
+	appendAll(t, s, payloads("o", 3)...)
+	recs := nextN(t, s, 3, 10)
+	require.NoError(t, s.Close()) // before the commit, so that the segment stays
+	s = openT(t, Options{Dir: dir})
+	recs = nextN(t, s, 3, 10)
+	s.mu.Lock()
+	s.drained = false // no rotation from this commit: the state a crash right after it leaves
+	s.mu.Unlock()
+	s.commitMu.Lock()
+	require.NoError(t, s.cpf.write(recs[2].Pos))
+	s.commitMu.Unlock()
+	require.NoError(t, s.Close())
+	_, err := os.Stat(segFile(dir, 1))
+	require.NoError(t, err, "the drained segment is still there")
+
+	s = openT(t, Options{Dir: dir})
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(segFile(dir, 1))
+		return errors.Is(err, os.ErrNotExist)
+	}, 5*time.Second, time.Millisecond)
+	require.Equal(t, Stats{Segments: 1}, s.Stats())
+	appendAll(t, s, "next")
+	require.Equal(t, []string{"next"}, datas(nextN(t, s, 1, 10)))
+}

@@ -274,6 +274,8 @@ func Open(opts Options) (*Spool, error) {
 		_ = unlockDir(lock)
 		return nil, err
 	}
+	// A spool that was drained when it closed holds its last segment until a commit: free it now.
+	s.drained = s.appendedBytes == 0 && s.segs[len(s.segs)-1].size > 0
 	s.measureDisk()
 	go s.writeLoop()
 	go s.watchDisk()

@@ -621,6 +621,7 @@ func TestFsyncFailureIsSticky(t *testing.T) {
 	require.ErrorIs(t, err, boom)
 	s.syncFile = (*os.File).Sync
 	require.ErrorIs(t, s.Append(context.Background(), []byte("later")), boom, "spool stays failed")
+	require.ErrorIs(t, s.Health(), boom, "and says so")
 	require.EqualValues(t, 1, s.Stats().PendingRecords)
 	require.Equal(t, []string{"good"}, datas(nextN(t, s, 1, 10)))
 	require.NoError(t, s.Close())
@@ -628,6 +629,7 @@ func TestFsyncFailureIsSticky(t *testing.T) {
 	// After reopening, the spool works again (the unacknowledged record may
 	// or may not have survived: at-least-once).
 	s = openT(t, Options{Dir: dir})
+	require.NoError(t, s.Health())
 	appendAll(t, s, "after")
 	st := s.Stats()
 	require.GreaterOrEqual(t, st.PendingRecords, int64(2))
