@@ -41,11 +41,13 @@ type Options struct {
 	SyncInterval time.Duration
 	// MinFreeBytes is disk space Append leaves free on the spool's file system: a record that would leave less is
 	// refused with a *DiskLowError (which is also ErrFull) before the disk is full, so that the spool's own files,
-	// ClickHouse and the system are never starved. The space is measured after every write, after segments are
-	// deleted and every DiskCheckInterval. 0: not checked (then a full disk fails Append with the write's error).
+	// ClickHouse and the system are never starved. The space is measured at Open, after segments are deleted, every
+	// DiskCheckInterval and after every write once less than twice MinFreeBytes is left (farther from it, a write's
+	// bytes are subtracted from the last measurement). 0: not checked (then a full disk fails Append with the
+	// write's error).
 	MinFreeBytes int64
-	// DiskCheckInterval is how often free disk space is measured besides after writes and deletions: space freed by
-	// others is noticed within it. Default 1s.
+	// DiskCheckInterval is how often free disk space is measured besides after writes and deletions: space freed or
+	// taken by others is noticed within it. Default 1s.
 	DiskCheckInterval time.Duration
 }
 
@@ -203,7 +205,7 @@ type Spool struct {
 	// record is committed, so that the old one can be deleted.
 	diskFree, unwritten, lowRefused int64
 	drained                         bool
-	// statMu makes measuring and writing exclusive: a measurement is never older than the unwritten count.
+	// statMu makes measuring and writing exclusive, so that a measurement and the unwritten count agree.
 	statMu    sync.Mutex
 	statErr   bool // the last measurement failed (logged once)
 	watchDone chan struct{}
