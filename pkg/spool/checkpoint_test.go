@@ -306,3 +306,27 @@ func TestOpenFreesADrainedSegment(t *testing.T) {
 	appendAll(t, s, "next")
 	require.Equal(t, []string{"next"}, datas(nextN(t, s, 1, 10)))
 }
+
+// A commit that cannot write its checkpoint changes nothing, and the same commit succeeds once the cause is gone (the
+// processor retries it): the slot it tried is written then, never the one holding the last checkpoint.
+func TestFailedCommitChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, Options{Dir: dir})
+	appendAll(t, s, payloads("f", 4)...)
+	recs := nextN(t, s, 4, 10)
+	require.NoError(t, s.Commit(recs[0].Pos))
+	good := s.cpf.f
+	readOnly, err := os.Open(good.Name())
+	require.NoError(t, err)
+	s.cpf.f = readOnly // a write to it fails, like a disk's I/O error
+	err = s.Commit(recs[2].Pos)
+	require.ErrorContains(t, err, "spool: write checkpoint")
+	require.EqualValues(t, 3, s.Stats().PendingRecords, "nothing committed")
+	s.cpf.f = good
+	require.NoError(t, readOnly.Close())
+	require.NoError(t, s.Commit(recs[2].Pos))
+	require.EqualValues(t, 1, s.Stats().PendingRecords)
+	require.NoError(t, s.Close())
+	s = openT(t, Options{Dir: dir})
+	require.Equal(t, payloads("f", 4)[3:], datas(nextN(t, s, 1, 10)))
+}
