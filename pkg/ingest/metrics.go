@@ -20,6 +20,7 @@ type Metrics struct {
 	ReplaysLoaded  prometheus.Counter
 	PastEpisodes   prometheus.Gauge
 	Flapping       *prometheus.CounterVec
+	CommitErrors   prometheus.Counter
 }
 
 // NewMetrics registers the processor's metrics with reg.
@@ -69,8 +70,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Flapping: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "firebreak_incidents_flapping_total", Help: "Incidents that started (event=started) or stopped (event=ended) flapping: reopened by their alerts too often, then quiet (see --flap-reopens).",
 		}, []string{"event"}),
+		CommitErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "firebreak_spool_commit_errors_total", Help: "Failed spool commits after a write to ClickHouse (each is logged and retried; the records stay in the spool meanwhile).",
+		}),
 	}
-	reg.MustRegister(m.Flapping, m.Declared, m.Duplicates, m.EventsWritten, m.WriteDuration, m.WriteErrors, m.Lag,
+	reg.MustRegister(m.Flapping, m.CommitErrors, m.Declared, m.Duplicates, m.EventsWritten, m.WriteDuration, m.WriteErrors, m.Lag,
 		m.DroppedRecords, m.StateIncidents, m.StateEpisodes, m.StoreConnected, m.LastWriteTime, m.ReplaysLoaded,
 		m.PastEpisodes)
 	return m

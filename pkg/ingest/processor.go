@@ -431,7 +431,7 @@ func (w *writer) finish(ctx context.Context, open *openWrite) error {
 		return err
 	}
 	w.p.deliver(open.results, true)
-	if err := w.p.Spool.Commit(open.last); err != nil {
+	if err := w.p.commit(ctx, open.last); err != nil {
 		return err
 	}
 	if !open.oldest.IsZero() {
@@ -684,6 +684,35 @@ func (p *Processor) observeWrite(start time.Time, records int) {
 	p.Metrics.WriteDuration.Observe(time.Since(start).Seconds())
 	p.Metrics.EventsWritten.Add(float64(records))
 	p.Metrics.LastWriteTime.SetToCurrentTime()
+}
+
+// commit records in the spool that everything up to pos is stored, retrying while that fails (a disk error): the
+// events are in ClickHouse, so failing here would only stop the processor with nothing lost; the spool keeps the
+// records until a commit succeeds (a restart meanwhile replays them, which changes nothing). Each failure is logged
+// and counted.
+func (p *Processor) commit(ctx context.Context, pos spool.Position) error {
+	backoff := minBackoff
+	for attempt := 1; ; attempt++ {
+		err := p.Spool.Commit(pos)
+		if err == nil {
+			if attempt > 1 {
+				p.Log.Info("spool commit succeeded again", "position", pos.String(), "attempts", attempt)
+			}
+			return nil
+		}
+		if errors.Is(err, spool.ErrClosed) || errors.Is(err, spool.ErrUnknownPosition) {
+			return err
+		}
+		p.Metrics.CommitErrors.Inc()
+		p.Log.Error("cannot commit the spool; its records stay on disk until a commit succeeds", "position", pos.String(),
+			"attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
 }
 
 // retry runs op until it succeeds or ctx ends, backing off exponentially and logging once per outage.

@@ -413,6 +413,25 @@ func TestContainmentReadiness(t *testing.T) {
 	assert.Contains(t, got["slow"], "true", "the slow demo's dry run answers at once")
 	assert.Equal(t, float64(3), out["ready"])
 	assert.Equal(t, float64(0), ce.bot.status(t)["config_version"], "readiness changes nothing")
+
+	// After a rollback (the README's walk-through) there is nothing left to roll back to: the check says so, as the
+	// README tells, and the rest still answer.
+	id := ce.declare(t, aliceUser, "SEV1")
+	code, out = ce.call(t, aliceUser, "POST", "incidents/"+id+"/containment", map[string]string{"action": "rollback", "reason": "v2 hallucinates"})
+	require.Equal(t, 200, code, out)
+	code, out = ce.call(t, adminUser, "POST", "incidents/"+id+"/containment/"+request(out)["request_id"].(string)+"/approve", nil)
+	require.Equal(t, 200, code, out)
+	require.Equal(t, "v1", ce.bot.status(t)["model_version"])
+	code, out = ce.call(t, aliceUser, "GET", "containment/readiness", nil)
+	require.Equal(t, 200, code, out)
+	for _, r := range out["results"].([]any) {
+		if r := r.(map[string]any); r["action"] == "rollback" {
+			assert.Equal(t, false, r["ready"])
+			assert.Equal(t, float64(409), r["http_status"])
+			assert.Contains(t, r["error"], "no previous model version to roll back to (active: v1)")
+		}
+	}
+	assert.Equal(t, float64(2), out["ready"])
 }
 
 func TestContainmentKeysAndCatalogChanges(t *testing.T) {

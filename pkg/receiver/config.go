@@ -29,6 +29,7 @@ type Config struct {
 	APITokenFile  string
 	SpoolDir      string
 	SpoolMaxBytes int64
+	SpoolMinFree  int64         // disk space the spool leaves free on its file system
 	SpoolSync     time.Duration // least time between the starts of two spool fsyncs
 	MemoryLimit   int64
 	RulesFile     string
@@ -78,6 +79,7 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		envOf[name] = env
 		fs.StringVar(p, name, def, fmt.Sprintf("%s (env %s)", help, env))
 	}
+	var spoolMinFree string
 	var spoolMax, spoolSync, maxBody, linger, level, memLimit, replayHorizon, flapReopens, flapWindow, flapQuiet string
 	str(&c.Listen, "listen", "FIREBREAK_LISTEN", ":9095", "address to listen on")
 	str(&c.ClickHouseDSN, "clickhouse-dsn", "FIREBREAK_CLICKHOUSE_DSN", "clickhouse://127.0.0.1:9000/firebreak",
@@ -94,6 +96,8 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		"directory of the local spool that keeps accepted notifications until ClickHouse has them")
 	str(&spoolMax, "spool-max-bytes", "FIREBREAK_SPOOL_MAX_BYTES", "1GiB",
 		"spool bound; beyond it notifications are refused with 503 so the sender retries")
+	str(&spoolMinFree, "spool-min-free-bytes", "FIREBREAK_SPOOL_MIN_FREE_BYTES", "128MiB",
+		"free space kept on the spool's file system: below it notifications are refused with 503 (and /-/ready says so) before the disk is full, until space is back (0: not checked)")
 	str(&spoolSync, "spool-sync-interval", "FIREBREAK_SPOOL_SYNC_INTERVAL", "2ms",
 		"least time between two fsyncs of the spool: notifications arriving meanwhile share the next one (0: none)")
 	str(&memLimit, "memory-limit", "FIREBREAK_MEMORY_LIMIT", "200MiB",
@@ -145,6 +149,11 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	var err error
 	if c.SpoolMaxBytes, err = ParseBytes(spoolMax); err != nil {
 		errs = append(errs, fmt.Errorf("--spool-max-bytes: %w", err))
+	}
+	if spoolMinFree != "0" {
+		if c.SpoolMinFree, err = ParseBytes(spoolMinFree); err != nil {
+			errs = append(errs, fmt.Errorf("--spool-min-free-bytes: %w", err))
+		}
 	}
 	// Every notification may wait this long on top of its fsync: beyond 100 ms it is a typo, not a tuning.
 	if c.SpoolSync, err = time.ParseDuration(spoolSync); err != nil || c.SpoolSync < 0 || c.SpoolSync > 100*time.Millisecond {

@@ -27,6 +27,7 @@ func TestParseConfigDefaultsAndPrecedence(t *testing.T) {
 	assert.Equal(t, ":9095", c.Listen)
 	assert.Equal(t, "clickhouse://127.0.0.1:9000/firebreak", c.ClickHouseDSN)
 	assert.Equal(t, int64(1<<30), c.SpoolMaxBytes)
+	assert.Equal(t, int64(128<<20), c.SpoolMinFree)
 	assert.Equal(t, int64(8<<20), c.MaxBodyBytes)
 	assert.Equal(t, int64(200<<20), c.MemoryLimit)
 	assert.Equal(t, time.Second, c.BatchLinger)
@@ -86,6 +87,8 @@ func TestParseConfigErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"--spool-max-bytes", "lots"}, nil, "--spool-max-bytes"},
+		{[]string{"--spool-min-free-bytes", "-1MiB"}, nil, "--spool-min-free-bytes"},
+		{nil, map[string]string{"FIREBREAK_SPOOL_MIN_FREE_BYTES": "plenty"}, "--spool-min-free-bytes"},
 		{nil, map[string]string{"FIREBREAK_MAX_BODY_BYTES": "-5"}, "--max-body-bytes"},
 		{[]string{"--batch-linger", "0s"}, nil, "--batch-linger"},
 		{[]string{"--replay-horizon", "10m"}, nil, "--replay-horizon"},

@@ -61,7 +61,7 @@ func Run(ctx context.Context, cfg *Config, log *slog.Logger, listening func(addr
 		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
 	})
 	reg.MustRegister(syncDuration)
-	sp, err := spool.Open(spool.Options{Dir: cfg.SpoolDir, MaxBytes: cfg.SpoolMaxBytes, Logger: log,
+	sp, err := spool.Open(spool.Options{Dir: cfg.SpoolDir, MaxBytes: cfg.SpoolMaxBytes, MinFreeBytes: cfg.SpoolMinFree, Logger: log,
 		SyncInterval: cfg.SpoolSync, ObserveSync: func(d time.Duration) { syncDuration.Observe(d.Seconds()) }})
 	if err != nil {
 		return fmt.Errorf("spool %s: %w", cfg.SpoolDir, err)

@@ -81,6 +81,9 @@ func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *i
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "firebreak_spool_pending_bytes", Help: "Bytes of the spool not yet in ClickHouse.",
 		}, func() float64 { return float64(sp.Stats().PendingBytes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "firebreak_spool_disk_free_bytes", Help: "Free space on the spool's file system; below --spool-min-free-bytes notifications are refused.",
+		}, func() float64 { return float64(sp.DiskFree()) }),
 	)
 	// The webhook and the commands bound their bodies themselves (413 beyond); the other routes take none.
 	s.mux.HandleFunc("POST /api/v1/webhook", s.webhook)
@@ -221,8 +224,13 @@ func (s *Server) refuseEscalations(w http.ResponseWriter, n *webhook.Notificatio
 		"message": "Firebreak's own escalation alerts: nothing declared; route them to people, not to Firebreak"})
 }
 
-// readiness is 503 while the spool is (nearly) full, so a load balancer can send notifications elsewhere.
+// readiness is 503 while the spool is (nearly) full or its disk is, so a load balancer can send notifications
+// elsewhere.
 func (s *Server) readiness(w http.ResponseWriter, _ *http.Request) {
+	if err := s.spool.Health(); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "cannot accept notifications: "+err.Error())
+		return
+	}
 	st := s.spool.Stats()
 	refusedRecently := s.now().Sub(time.Unix(0, s.lastFull.Load())) < 10*time.Second
 	if st.PendingBytes >= s.spoolMax/10*9 || refusedRecently {

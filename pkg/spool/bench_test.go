@@ -74,3 +74,34 @@ func BenchmarkAppendParallel(b *testing.B) {
 	b.StopTimer()
 	reportAppend(b, s, lat)
 }
+
+// BenchmarkCommit is the consumer's cycle for a batch of 100 1 KiB records: Next, then Commit. With everything
+// consumed each Commit also lets the writer start a new segment and delete the drained one, as in a receiver that
+// keeps up.
+func BenchmarkCommit(b *testing.B) {
+	s := benchSpool(b)
+	payload := make([]byte, 1024)
+	_, _ = rand.Read(payload)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		var wg sync.WaitGroup // concurrent appends share an fsync
+		for range 100 {
+			wg.Go(func() {
+				if err := s.Append(ctx, payload); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		b.StartTimer()
+		recs, err := s.Next(ctx, 100)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Commit(recs[len(recs)-1].Pos); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -20,7 +20,16 @@
 //     yet committed never exceed Options.MaxBytes; Append fails fast with
 //     ErrFull instead. Disk usage can exceed MaxBytes by at most roughly one
 //     segment (the consumed head of the oldest live segment is only reclaimed
-//     when the whole segment is consumed).
+//     when the whole segment is consumed). Once every record is committed the
+//     writer starts a new, empty segment and the drained one is deleted, so an
+//     idle spool holds no records on disk.
+//   - Disk headroom: with Options.MinFreeBytes, Append refuses a record that
+//     would leave less free on the file system (*DiskLowError, also ErrFull)
+//     before the disk is full; Health says so until the space is back, which
+//     a periodic measurement notices by itself.
+//   - A full disk never stops the consumer: Commit writes only bytes that are
+//     already allocated (the checkpoint is overwritten in place) and frees
+//     segments.
 //   - Next only hands out records that are already durable.
 //
 // # On-disk format
@@ -29,8 +38,8 @@
 //
 //	NNNNNNNNNNNNNNNNNNNN.seg  segment files; NNN… is a 20-digit, zero-padded
 //	                          decimal sequence number, starting at 1
-//	checkpoint                consumer checkpoint (absent until the first Commit)
-//	checkpoint.tmp            transient, exists only while a checkpoint is replaced
+//	checkpoint                consumer checkpoint, 1024 bytes, created by Open
+//	checkpoint.tmp            transient, exists only while Open creates the checkpoint
 //	LOCK                      flock(2)ed while the spool is open (unix only)
 //
 // A segment is a plain concatenation of records without any file header.
@@ -51,16 +60,26 @@
 // segment can have a torn tail.
 //
 // A Position names the byte just after a record: (segment number, offset).
-// The checkpoint file is 28 bytes:
+// The checkpoint file is 1024 bytes: two 36-byte slots, at offsets 0 and 512
+// (one per sector), each
 //
-//	bytes 0..8   magic "FBSPCKP1"
-//	bytes 8..16  uint64, little endian: segment number of the last consumed record
-//	bytes 16..24 uint64, little endian: offset just after the last consumed record
-//	bytes 24..28 uint32, little endian: CRC-32C of bytes 0..24
+//	bytes 0..8   magic "FBSPCKP2"
+//	bytes 8..16  uint64, little endian: generation
+//	bytes 16..24 uint64, little endian: segment number of the last consumed record
+//	bytes 24..32 uint64, little endian: offset just after the last consumed record
+//	bytes 32..36 uint32, little endian: CRC-32C of bytes 0..32
 //
-// It is replaced atomically: write checkpoint.tmp, fsync it, rename it over
-// checkpoint, fsync the directory. Segments whose records are all at or before
-// the checkpoint are deleted after the checkpoint is durable.
+// The slot with the highest generation among those whose magic and checksum
+// are valid is the checkpoint. Open creates the file at its full size (write
+// checkpoint.tmp, fsync, rename, fsync the directory) with generation 0 at
+// the zero position; from then on Commit overwrites in place the slot that
+// does not hold the checkpoint with generation+1 and fsyncs the file. So a
+// commit needs no new disk space, and a write torn by a crash spoils only the
+// slot being written: the other still holds the previous checkpoint, from
+// which the records after it are handed out again (at-least-once). Segments
+// whose records are all at or before the checkpoint are deleted after it is
+// durable. The 28-byte single-record format of earlier versions (magic
+// "FBSPCKP1") is read and converted by Open.
 //
 // # Recovery
 //

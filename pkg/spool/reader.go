@@ -150,6 +150,9 @@ func (s *Spool) Next(ctx context.Context, max int) ([]Record, error) {
 		s.nextWaiting = true
 		ch := s.notify
 		s.mu.Unlock()
+		// Everything is read: the segment file is closed while waiting, so that deleting a drained segment frees
+		// its space at once (an open file keeps it).
+		s.rd.close()
 		select {
 		case <-ch:
 		case <-ctx.Done():
@@ -198,12 +201,14 @@ func (s *Spool) readRecords(segs []segment, max int) ([]Record, error) {
 }
 
 // Commit durably records that every record up to and including the one
-// ending at pos has been consumed: it replaces the checkpoint file
-// atomically (write temporary file, fsync, rename, fsync directory), lowers
-// the pending counts and deletes segment files that are fully consumed.
-// pos must be the Pos of a record handed out by Next in this run
+// ending at pos has been consumed: it overwrites the checkpoint in place (see
+// checkpoint.go; no new disk space is needed), lowers the pending counts and
+// deletes segment files that are fully consumed. Once every record is
+// committed the writer starts a new segment, so that the last one is deleted
+// too. pos must be the Pos of a record handed out by Next in this run
 // (ErrUnknownPosition otherwise); committing a position at or before the
-// current checkpoint is a no-op.
+// current checkpoint is a no-op. After an error nothing changed and Commit
+// may be called again.
 func (s *Spool) Commit(pos Position) error {
 	s.commitMu.Lock()
 	defer s.commitMu.Unlock()
@@ -224,7 +229,7 @@ func (s *Spool) Commit(pos Position) error {
 	e := s.outstanding[i]
 	s.mu.Unlock()
 
-	if err := writeCheckpoint(s.dir, pos); err != nil {
+	if err := s.cpf.write(pos); err != nil {
 		return err
 	}
 
@@ -236,11 +241,23 @@ func (s *Spool) Commit(pos Position) error {
 	s.usedBytes -= e.cumBytes - s.committedBytes
 	s.committedRecs, s.committedBytes = e.cumRecs, e.cumBytes
 	s.checkpoint = pos
-	// Delete fully consumed segments, never the one being written (the last).
+	del := s.takeConsumedLocked()
+	if s.committedBytes == s.appendedBytes && s.segs[len(s.segs)-1].size > 0 {
+		s.drained = true
+		s.writeCond.Signal()
+	}
+	s.mu.Unlock()
+	s.removeSegments(del)
+	return nil
+}
+
+// takeConsumedLocked takes the segments whose records are all committed off the list, never the one being written
+// (the last), and returns their numbers for removeSegments.
+func (s *Spool) takeConsumedLocked() []uint64 {
 	k := 0
 	for k < len(s.segs)-1 {
 		sg := s.segs[k]
-		if sg.num < pos.Segment || (sg.num == pos.Segment && pos.Offset >= sg.size) {
+		if sg.num < s.checkpoint.Segment || (sg.num == s.checkpoint.Segment && s.checkpoint.Offset >= sg.size) {
 			k++
 			continue
 		}
@@ -251,12 +268,33 @@ func (s *Spool) Commit(pos Position) error {
 		del = append(del, sg.num)
 	}
 	s.segs = slices.Delete(s.segs, 0, k)
-	s.mu.Unlock()
+	return del
+}
 
-	for _, num := range del {
+// removeSegments deletes consumed segment files and measures the space that freed.
+func (s *Spool) removeSegments(nums []uint64) {
+	if len(nums) == 0 {
+		return
+	}
+	for _, num := range nums {
 		if err := os.Remove(s.segPath(num)); err != nil {
 			s.log.Warn("removing consumed segment", "file", s.segPath(num), "err", err)
 		}
 	}
-	return nil
+	s.statMu.Lock()
+	s.measureDisk()
+	s.statMu.Unlock()
+}
+
+// freeDrained runs in the writer when every record is committed: it starts a new segment and deletes the old one,
+// so that a drained spool holds no records on disk. Creating the empty file needs no data blocks.
+func (s *Spool) freeDrained() {
+	if err := s.rotate(); err != nil {
+		s.log.Warn("cannot start a new segment to free the drained one; tried again after the next commit", "err", err)
+		return
+	}
+	s.mu.Lock()
+	del := s.takeConsumedLocked()
+	s.mu.Unlock()
+	s.removeSegments(del)
 }

@@ -3,25 +3,18 @@ package spool
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 )
 
 const (
-	segmentExt        = ".seg"
-	segmentDigits     = 20
-	checkpointName    = "checkpoint"
-	checkpointTmpName = "checkpoint.tmp"
-	checkpointMagic   = "FBSPCKP1"
-	checkpointSize    = 28
+	segmentExt    = ".seg"
+	segmentDigits = 20
 )
 
 // CorruptionError reports a record that fails validation.
@@ -78,62 +71,6 @@ func syncDir(dir string) error {
 		err = cerr
 	}
 	return err
-}
-
-func encodeCheckpoint(p Position) []byte {
-	b := make([]byte, checkpointSize)
-	copy(b, checkpointMagic)
-	binary.LittleEndian.PutUint64(b[8:16], p.Segment)
-	binary.LittleEndian.PutUint64(b[16:24], uint64(p.Offset))
-	binary.LittleEndian.PutUint32(b[24:28], crc32.Checksum(b[:24], castagnoli))
-	return b
-}
-
-// readCheckpoint returns the zero Position if there is no checkpoint file.
-func readCheckpoint(dir string) (Position, error) {
-	path := filepath.Join(dir, checkpointName)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Position{}, nil
-	}
-	if err != nil {
-		return Position{}, fmt.Errorf("spool: %w", err)
-	}
-	if len(b) != checkpointSize || string(b[:8]) != checkpointMagic ||
-		binary.LittleEndian.Uint32(b[24:28]) != crc32.Checksum(b[:24], castagnoli) {
-		return Position{}, fmt.Errorf("spool: corrupt checkpoint file %s (%d bytes)", path, len(b))
-	}
-	p := Position{Segment: binary.LittleEndian.Uint64(b[8:16]), Offset: int64(binary.LittleEndian.Uint64(b[16:24]))}
-	if p.Offset < 0 {
-		return Position{}, fmt.Errorf("spool: corrupt checkpoint file %s: offset %d", path, p.Offset)
-	}
-	return p, nil
-}
-
-// writeCheckpoint atomically replaces the checkpoint file.
-func writeCheckpoint(dir string, p Position) error {
-	tmp := filepath.Join(dir, checkpointTmpName)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("spool: checkpoint: %w", err)
-	}
-	_, err = f.Write(encodeCheckpoint(p))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, checkpointName))
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		return fmt.Errorf("spool: checkpoint: %w", err)
-	}
-	return nil
 }
 
 type scanResult struct {
@@ -207,13 +144,11 @@ func scanSegment(path string, start int64) (res scanResult, err error) {
 // recover rebuilds the in-memory state from the directory and opens the
 // last segment for writing.
 func (s *Spool) recover() error {
-	if err := os.Remove(filepath.Join(s.dir, checkpointTmpName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("spool: %w", err)
-	}
-	cp, err := readCheckpoint(s.dir)
+	cpf, cp, err := openCheckpoint(s.dir)
 	if err != nil {
 		return err
 	}
+	s.cpf = cpf
 	nums, err := listSegments(s.dir)
 	if err != nil {
 		return err

@@ -39,6 +39,16 @@ type Options struct {
 	// carries, so under load fewer, larger ones cost less; an Append after a quiet spell is not delayed.
 	// Default 0: the next batch starts as soon as the last is durable.
 	SyncInterval time.Duration
+	// MinFreeBytes is disk space Append leaves free on the spool's file system: a record that would leave less is
+	// refused with a *DiskLowError (which is also ErrFull) before the disk is full, so that the spool's own files,
+	// ClickHouse and the system are never starved. The space is measured at Open, after segments are deleted, every
+	// DiskCheckInterval and after every write once less than twice MinFreeBytes is left (farther from it, a write's
+	// bytes are subtracted from the last measurement). 0: not checked (then a full disk fails Append with the
+	// write's error).
+	MinFreeBytes int64
+	// DiskCheckInterval is how often free disk space is measured besides after writes and deletions: space freed or
+	// taken by others is noticed within it. Default 1s.
+	DiskCheckInterval time.Duration
 }
 
 const (
@@ -68,6 +78,21 @@ var (
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// DiskLowError is returned by Append (and Health) when a record would leave less than Options.MinFreeBytes free on
+// the spool's file system. errors.Is(err, ErrFull) holds for it: the sender should retry later.
+type DiskLowError struct {
+	Dir     string
+	Free    int64 // bytes free on the file system, less those of records being written
+	MinFree int64
+}
+
+func (e *DiskLowError) Error() string {
+	return fmt.Sprintf("spool: disk almost full: %d bytes free on the file system of %s, %d are kept free", e.Free, e.Dir, e.MinFree)
+}
+
+// Is makes a DiskLowError an ErrFull.
+func (e *DiskLowError) Is(target error) bool { return target == ErrFull }
 
 // Position identifies the byte just after a record.
 type Position struct {
@@ -171,7 +196,19 @@ type Spool struct {
 	readMu sync.Mutex // serializes Next; guards rd
 	rd     reader
 
-	commitMu sync.Mutex // serializes Commit
+	commitMu sync.Mutex      // serializes Commit
+	cpf      *checkpointFile // written by Commit
+
+	// Free disk space (guarded by mu): diskFree is what the last measurement found, unwritten the bytes of records
+	// Append took that are not written yet; lowRefused is the size of a record refused for disk space since the
+	// last accepted one (what Health waits to fit). drained asks the writer to start a new segment because every
+	// record is committed, so that the old one can be deleted.
+	diskFree, unwritten, lowRefused int64
+	drained                         bool
+	// statMu makes measuring and writing exclusive, so that a measurement and the unwritten count agree.
+	statMu    sync.Mutex
+	statErr   bool // the last measurement failed (logged once)
+	watchDone chan struct{}
 
 	// syncs counts data fsyncs of segment files (observability for tests and
 	// benchmarks only).
@@ -221,6 +258,11 @@ func Open(opts Options) (*Spool, error) {
 		notify:     make(chan struct{}),
 		writerDone: make(chan struct{}),
 		syncFile:   (*os.File).Sync,
+		diskFree:   math.MaxInt64,
+		watchDone:  make(chan struct{}),
+	}
+	if opts.DiskCheckInterval <= 0 {
+		s.opts.DiskCheckInterval = time.Second
 	}
 	s.writeCond = sync.NewCond(&s.mu)
 	s.cur = &batch{done: make(chan struct{}), failFrom: math.MaxInt}
@@ -228,10 +270,17 @@ func Open(opts Options) (*Spool, error) {
 		if s.wf != nil {
 			_ = s.wf.Close()
 		}
+		if s.cpf != nil {
+			_ = s.cpf.close()
+		}
 		_ = unlockDir(lock)
 		return nil, err
 	}
+	// A spool that was drained when it closed holds its last segment until a commit: free it now.
+	s.drained = s.appendedBytes == 0 && s.segs[len(s.segs)-1].size > 0
+	s.measureDisk()
 	go s.writeLoop()
+	go s.watchDisk()
 	return s, nil
 }
 
@@ -280,7 +329,14 @@ func (s *Spool) Append(ctx context.Context, payload []byte) error {
 		s.mu.Unlock()
 		return ErrFull
 	}
+	if err := s.diskRoomLocked(size); err != nil {
+		s.lowRefused = size
+		s.mu.Unlock()
+		return err
+	}
+	s.lowRefused = 0
 	s.usedBytes += size
+	s.unwritten += size
 	b := s.cur
 	idx := len(b.ends)
 	b.buf = append(b.buf, hdr[:]...)
@@ -309,12 +365,24 @@ func (s *Spool) writeLoop() {
 	var lastStart time.Time
 	for {
 		s.mu.Lock()
-		for len(s.cur.ends) == 0 && !s.closed {
+		for len(s.cur.ends) == 0 && !s.closed && !s.drained {
 			s.writeCond.Wait()
 		}
-		if len(s.cur.ends) == 0 { // closed and drained
+		if s.drained {
+			s.drained = false
+			if s.appendedBytes == s.committedBytes && s.segs[len(s.segs)-1].size > 0 {
+				s.mu.Unlock()
+				s.freeDrained()
+				continue
+			}
+		}
+		if len(s.cur.ends) == 0 {
+			if s.closed { // and drained
+				s.mu.Unlock()
+				return
+			}
 			s.mu.Unlock()
-			return
+			continue
 		}
 		if wait := s.opts.SyncInterval - time.Since(lastStart); wait > 0 && !s.closed {
 			s.mu.Unlock()
@@ -344,6 +412,7 @@ func (s *Spool) writeLoop() {
 func (s *Spool) writeBatch(b *batch) {
 	n := len(b.ends)
 	i := 0
+	measured := 0 // bytes of b.buf that left the unwritten count
 	var err error
 	for i < n {
 		s.mu.Lock()
@@ -363,7 +432,12 @@ func (s *Spool) writeBatch(b *batch) {
 			j++
 		}
 		chunk := b.buf[start:b.ends[j-1]]
-		if err = s.writeChunk(chunk); err != nil {
+		s.statMu.Lock()
+		err = s.writeChunk(chunk)
+		s.wrote(int64(len(chunk)), err == nil)
+		s.statMu.Unlock()
+		measured = b.ends[j-1]
+		if err != nil {
 			break
 		}
 		s.mu.Lock()
@@ -382,6 +456,7 @@ func (s *Spool) writeBatch(b *batch) {
 		b.err, b.failFrom = err, i
 		s.mu.Lock()
 		s.usedBytes -= int64(len(b.buf) - b.start(i))
+		s.unwritten -= int64(len(b.buf) - measured) // never to be written
 		s.mu.Unlock()
 	}
 }
@@ -480,9 +555,99 @@ func (s *Spool) Close() error {
 	s.rd.close()
 	s.readMu.Unlock()
 	s.commitMu.Lock() // wait for a Commit in progress
+	if err := s.cpf.close(); err != nil {
+		errs = append(errs, fmt.Errorf("spool: close checkpoint: %w", err))
+	}
 	s.commitMu.Unlock()
+	<-s.watchDone
 	if err := unlockDir(s.lock); err != nil {
 		errs = append(errs, fmt.Errorf("spool: unlock: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// wrote accounts for a chunk of records written (ok) or not: they leave the unwritten count, and what was written
+// comes off the free space. It is measured again only near MinFreeBytes or after a failure (a statfs per write
+// doubled the CPU time of an append where fsync is cheap); the periodic measurement corrects the estimate for
+// block rounding and others' writes. Callers hold statMu.
+func (s *Spool) wrote(n int64, ok bool) {
+	s.mu.Lock()
+	s.unwritten -= n
+	if ok {
+		s.diskFree -= n
+	}
+	near := s.opts.MinFreeBytes > 0 && s.diskFree-s.unwritten < 2*s.opts.MinFreeBytes
+	s.mu.Unlock()
+	if near || !ok {
+		s.measureDisk()
+	}
+}
+
+// measureDisk measures the free space of the spool's file system. Callers hold statMu (but Open).
+func (s *Spool) measureDisk() {
+	free, err := measureFree(s.dir)
+	s.mu.Lock()
+	if err == nil {
+		s.diskFree = free
+	}
+	failedBefore := s.statErr
+	s.statErr = err != nil
+	s.mu.Unlock()
+	switch {
+	case err != nil && !failedBefore:
+		s.log.Warn("cannot measure free disk space; the last measurement stays in force", "err", err,
+			"min_free_bytes", s.opts.MinFreeBytes)
+	case err == nil && failedBefore:
+		s.log.Info("free disk space measured again", "free_bytes", free)
+	}
+}
+
+// measureFree is diskFree; tests replace it to fill and free a disk.
+var measureFree = diskFree
+
+// watchDisk measures free disk space every DiskCheckInterval, so that space freed by others is noticed.
+func (s *Spool) watchDisk() {
+	defer close(s.watchDone)
+	t := time.NewTicker(s.opts.DiskCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closedCh:
+			return
+		case <-t.C:
+			s.statMu.Lock()
+			s.measureDisk()
+			s.statMu.Unlock()
+		}
+	}
+}
+
+// diskRoomLocked returns a *DiskLowError if a record of size bytes would leave less than MinFreeBytes free.
+func (s *Spool) diskRoomLocked(size int64) error {
+	if s.opts.MinFreeBytes <= 0 || s.diskFree-s.unwritten-size >= s.opts.MinFreeBytes {
+		return nil
+	}
+	return &DiskLowError{Dir: s.dir, Free: max(s.diskFree-s.unwritten, 0), MinFree: s.opts.MinFreeBytes}
+}
+
+// DiskFree is the free space of the spool's file system as last measured, less the records being written.
+func (s *Spool) DiskFree() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.diskFree - s.unwritten
+}
+
+// Health returns why Append cannot take a record now, or nil: the spool is closed or failed, or the disk has too
+// little free space (*DiskLowError) for the smallest record, or for the last one refused for disk space. It does
+// not report the MaxBytes bound (see Stats). It comes back to nil by itself once a commit or others free space.
+func (s *Spool) Health() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return ErrClosed
+	case s.failErr != nil:
+		return s.failErr
+	}
+	return s.diskRoomLocked(max(s.lowRefused, headerSize+1))
 }
