@@ -166,6 +166,13 @@ func (p *Processor) apply(ctx context.Context, state *State, batch []spool.Recor
 			p.Log.Info("incident declared", "incident_id", inc.ID, "severity", inc.Severity.String(),
 				"category", inc.Category, "ai_system", inc.AISystem, "title", inc.Title)
 		}
+		// MaxBatch counts notifications, a write counts events: a notification of a large group has many alerts,
+		// so a batch is handed to the writer in parts of at most maxWriteRecords events (and one notification's).
+		if len(job.records) >= maxWriteRecords {
+			if err := p.hand(&job, state, w); err != nil {
+				return err
+			}
+		}
 	}
 	return p.hand(&job, state, w)
 }
@@ -635,6 +642,7 @@ func (p *Processor) write(ctx context.Context, records []store.Record) error {
 
 func (p *Processor) observeWrite(start time.Time, records int) {
 	p.Metrics.WriteDuration.Observe(time.Since(start).Seconds())
+	p.Metrics.WriteEvents.Observe(float64(records))
 	p.Metrics.EventsWritten.Add(float64(records))
 	p.Metrics.LastWriteTime.SetToCurrentTime()
 }
