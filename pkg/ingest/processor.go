@@ -38,8 +38,9 @@ type Processor struct {
 	// DefaultReplayHorizon); older ones are looked up in ClickHouse when an alert of theirs comes again.
 	ReplayHorizon time.Duration
 
-	readyOnce sync.Once
-	ready     chan struct{}
+	readyOnce  sync.Once
+	ready      chan struct{}
+	recordSize int // running mean of the spool records' sizes (next)
 }
 
 const (
@@ -494,21 +495,24 @@ func (w *writer) stop() {
 	<-w.done
 }
 
-// next waits for spooled records, then lingers briefly (applyLinger) for more to apply together.
+// next waits for spooled records, then lingers briefly (applyLinger) for more to apply together. A batch holds at
+// most MaxBatch records and about maxBatchBytes of them: how many records one read asks for follows the size of the
+// records read so far, so a backlog of large notifications is not read (and decoded) 5,000 at a time.
 func (p *Processor) next(ctx context.Context) ([]spool.Record, error) {
-	batch, err := p.Spool.Next(ctx, p.MaxBatch)
+	batch, err := p.Spool.Next(ctx, p.batchRecords(0, 0))
 	if err != nil {
 		return nil, err
 	}
+	size := p.observeSizes(batch)
 	deadline := time.Now().Add(min(applyLinger, p.Linger))
 	// A person waiting for a command's answer is not kept waiting for the batch to fill.
-	for len(batch) < p.MaxBatch && !p.Waiters.waiting() {
+	for want := p.batchRecords(len(batch), size); len(batch) < want && !p.Waiters.waiting(); want = p.batchRecords(len(batch), size) {
 		wait := time.Until(deadline)
 		if wait <= 0 {
 			break
 		}
 		lctx, cancel := context.WithTimeout(ctx, wait)
-		more, err := p.Spool.Next(lctx, p.MaxBatch-len(batch))
+		more, err := p.Spool.Next(lctx, want-len(batch))
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -520,8 +524,53 @@ func (p *Processor) next(ctx context.Context) ([]spool.Record, error) {
 			return nil, err
 		}
 		batch = append(batch, more...)
+		size += p.observeSizes(more)
 	}
 	return batch, nil
+}
+
+// maxBatchBytes bounds the spool records of one batch (read, decoded and applied together); initialRecordSize is
+// what a record is assumed to take before any was read.
+const (
+	maxBatchBytes     = 8 << 20
+	initialRecordSize = 64 << 10
+)
+
+// batchRecords is how many records a batch that holds have records of bytes bytes may hold in all.
+func (p *Processor) batchRecords(have, bytes int) int {
+	avg := p.recordSize
+	if avg == 0 {
+		avg = initialRecordSize
+	}
+	return batchLimit(p.MaxBatch, have, bytes, avg)
+}
+
+// batchLimit is the records a batch may hold in all: at most maxRecords, and as many more as fit in maxBatchBytes at
+// avg bytes each (at least one: a record larger than the bound is read alone).
+func batchLimit(maxRecords, have, bytes, avg int) int {
+	more := max(maxBatchBytes-bytes, 0) / max(avg, 1)
+	if have == 0 {
+		more = max(more, 1)
+	}
+	return min(maxRecords, have+more)
+}
+
+// observeSizes adds records to the running mean record size and returns their bytes.
+func (p *Processor) observeSizes(recs []spool.Record) int {
+	n := 0
+	for _, r := range recs {
+		n += len(r.Data)
+	}
+	if len(recs) > 0 {
+		// An exponentially weighted mean per read: it follows a change of senders within a few batches.
+		avg := n / len(recs)
+		if p.recordSize == 0 {
+			p.recordSize = avg
+		} else {
+			p.recordSize = (3*p.recordSize + avg) / 4
+		}
+	}
+	return n
 }
 
 // loadState migrates the schema and loads active incidents and the deadline index, retrying while ClickHouse is
