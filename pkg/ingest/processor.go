@@ -260,7 +260,10 @@ type writer struct {
 }
 
 const (
-	maxPendingRecords = 50_000
+	// maxPendingRecords is two writes' worth: an applied record holds its event body and, for the last of an
+	// incident, a frozen state (~1.5 KiB in all), and with ClickHouse behind, 50,000 of them were half of the heap in
+	// the load benchmark's overloaded many-senders run. The spool, on disk, holds the rest.
+	maxPendingRecords = 10_000
 	// maxWriteRecords ends a write before Linger when events come fast: inserts of about 5,000 rows measured best
 	// at 5,000 notifications/s (BENCHMARKS.md), and it bounds the records held for a write (~700 bytes each).
 	maxWriteRecords = 5_000
