@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,6 +37,7 @@ const (
 	envTrace       = "FIREBREAK_LOAD_TRACE"        // write samples.csv and cpu.csv of the paced run to this directory (trace_test.go)
 	envMany        = "FIREBREAK_LOAD_MANY"          // connections of the many-senders run, default 1000 (0: no such run)
 	envManyDur     = "FIREBREAK_LOAD_MANY_DURATION" // its length, default 30s
+	envManyStall   = "FIREBREAK_LOAD_MANY_STALL"    // stop ClickHouse this long, 5 s into the many-senders run (default: not)
 )
 
 // The issue's targets.
@@ -60,6 +62,7 @@ type settings struct {
 	traceDir              string
 	many                  int // connections of the many-senders run (0: none)
 	manyDuration          time.Duration
+	manyStall             time.Duration // ClickHouse stopped (SIGSTOP) this long, 5 s into the many-senders run
 }
 
 func loadSettings(b *testing.B) settings {
@@ -95,6 +98,7 @@ func loadSettings(b *testing.B) settings {
 	num(envGroups, &s.groups)
 	num(envSampleEvery, &s.sampleEvery)
 	dur(envManyDur, &s.manyDuration)
+	dur(envManyStall, &s.manyStall)
 	if v := os.Getenv(envMany); v == "0" {
 		s.many = 0
 	} else {
@@ -303,9 +307,14 @@ func manySenders(b *testing.B, ch *testenv.ClickHouse, chPid int, receiverBin, b
 	stop := make(chan struct{})
 	rss := watchRSS(recv.pid(), time.Now(), 500*time.Millisecond, stop)
 	c0 := snapCPU(pids)
+	stalled := make(chan error, 1)
+	go func() { stalled <- stallClickHouse(chPid, 5*time.Second, cfg.manyStall, progress) }()
 	m.recv = loadRun{url: recv.url, rate: cfg.rate, duration: cfg.manyDuration, concurrency: cfg.many,
 		payloads: newPayloads(4, cfg.groups), progress: progress}.run(context.Background())
 	m.recvCPU = splitCPU(c0, snapCPU(pids))
+	if err := <-stalled; err != nil {
+		b.Fatalf("stalling ClickHouse: %v", err)
+	}
 	progress("many senders done: %d accepted (%.0f/s), %d refused with 503, p99 %s; waiting for ClickHouse",
 		m.recv.ok, m.recv.achieved(), m.recv.codes[http.StatusServiceUnavailable], quantile(m.recv.lat, 0.99))
 	// A refused notification was not kept: only the accepted ones may be stored (waitStored fails on more).
@@ -327,6 +336,22 @@ func manySenders(b *testing.B, ch *testenv.ClickHouse, chPid int, receiverBin, b
 	m.baseRSS, _ = procStatusKB(base.pid(), "VmHWM")
 	_ = base.stop()
 	return m
+}
+
+// stallClickHouse stops ClickHouse (SIGSTOP) after `after` for `stall`, then lets it go on: a slow or stuck database,
+// during which the receiver's processor cannot write and must not hold what waits for it in memory. No stall: nothing.
+func stallClickHouse(pid int, after, stall time.Duration, progress func(string, ...any)) error {
+	if stall <= 0 {
+		return nil
+	}
+	time.Sleep(after)
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return err
+	}
+	progress("  ClickHouse stopped for %s", stall)
+	time.Sleep(stall)
+	progress("  ClickHouse going on")
+	return syscall.Kill(pid, syscall.SIGCONT)
 }
 
 // revision names the code the receiver was built from: the commit, and whether the receiver's sources differed from

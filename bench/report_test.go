@@ -171,6 +171,10 @@ func (r *report) manySection(b *strings.Builder) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
 	w("### Many senders: %.0f notifications/s for %s over %d connections (open loop)", r.rate, r.manyDuration, r.many)
 	w("")
+	if r.manyStall > 0 {
+		w("ClickHouse was stopped (SIGSTOP) from 5 s into the receiver's run for %s.", r.manyStall)
+		w("")
+	}
 	w("| server | accepted/s | 503 (retry later) | other / no answer | p50 | p99 | max | peak RSS | CPU (cores) |")
 	w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	row := func(name string, res *loadResult, rss int64, cpu cpuSplit) {
