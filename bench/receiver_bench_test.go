@@ -35,9 +35,13 @@ const (
 	envFlags       = "FIREBREAK_RECEIVER_FLAGS"    // extra receiver flags, space-separated
 	envCPUProfile  = "FIREBREAK_LOAD_CPUPROFILE"   // write the receiver's CPU profile of the closed-loop run here (and its heap profile at the end to <file>.heap)
 	envTrace       = "FIREBREAK_LOAD_TRACE"        // write samples.csv and cpu.csv of the paced run to this directory (trace_test.go)
-	envMany        = "FIREBREAK_LOAD_MANY"          // connections of the many-senders run, default 1000 (0: no such run)
-	envManyDur     = "FIREBREAK_LOAD_MANY_DURATION" // its length, default 30s
-	envManyStall   = "FIREBREAK_LOAD_MANY_STALL"    // stop ClickHouse this long, 5 s into the many-senders run (default: not)
+)
+
+// Settings of the many-senders run.
+const (
+	envMany      = "FIREBREAK_LOAD_MANY"          // its connections, default 1000 (0: no such run)
+	envManyDur   = "FIREBREAK_LOAD_MANY_DURATION" // its length, default 30s
+	envManyStall = "FIREBREAK_LOAD_MANY_STALL"    // stop ClickHouse this long, 5 s into it (default: not)
 )
 
 // The targets.

@@ -54,8 +54,8 @@ func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *i
 	reg *prometheus.Registry, log *slog.Logger) *Server {
 	s := &Server{deadlineIndex: deadlines,
 		spool: sp, auth: newAuthenticator(cfg.token, cfg.basic), maxBody: cfg.MaxBodyBytes, log: log,
-		inFlight: admission.New(max(cfg.MaxInFlight, cfg.MaxBodyBytes), admitWait),
 		api: newAuthenticator(cfg.apiToken, ""), waiters: waiters, decoded: decoded,
+		inFlight: admission.New(max(cfg.MaxInFlight, cfg.MaxBodyBytes), admitWait),
 		spoolMax: cfg.SpoolMaxBytes, now: time.Now, mux: http.NewServeMux(),
 		m: serverMetrics{
 			notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
