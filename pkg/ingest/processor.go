@@ -261,8 +261,8 @@ type writer struct {
 
 const (
 	// maxPendingRecords is two writes' worth: an applied record holds its event body and, for the last of an
-	// incident, a frozen state (~1.5 KiB in all), and with ClickHouse behind, 50,000 of them were half of the heap in
-	// the load benchmark's overloaded many-senders run. The spool, on disk, holds the rest.
+	// incident, a frozen state. With ClickHouse stopped for 10 s under 1,000 senders at 5,000/s, 50,000 of them took
+	// the receiver to 344-442 MiB RSS, 10,000 kept it near 225 MiB (BENCHMARKS.md). The spool, on disk, holds the rest.
 	maxPendingRecords = 10_000
 	// maxWriteRecords ends a write before Linger when events come fast: inserts of about 5,000 rows measured best
 	// at 5,000 notifications/s (BENCHMARKS.md), and it bounds the records held for a write (~700 bytes each).
