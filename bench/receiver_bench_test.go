@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,6 +35,13 @@ const (
 	envFlags       = "FIREBREAK_RECEIVER_FLAGS"    // extra receiver flags, space-separated
 	envCPUProfile  = "FIREBREAK_LOAD_CPUPROFILE"   // write the receiver's CPU profile of the closed-loop run here (and its heap profile at the end to <file>.heap)
 	envTrace       = "FIREBREAK_LOAD_TRACE"        // write samples.csv and cpu.csv of the paced run to this directory (trace_test.go)
+)
+
+// Settings of the many-senders run.
+const (
+	envMany      = "FIREBREAK_LOAD_MANY"          // its connections, default 1000 (0: no such run)
+	envManyDur   = "FIREBREAK_LOAD_MANY_DURATION" // its length, default 30s
+	envManyStall = "FIREBREAK_LOAD_MANY_STALL"    // stop ClickHouse this long, 5 s into it (default: not)
 )
 
 // The issue's targets.
@@ -56,12 +64,15 @@ type settings struct {
 	receiverFlags         []string
 	cpuProfile            string
 	traceDir              string
+	many                  int // connections of the many-senders run (0: none)
+	manyDuration          time.Duration
+	manyStall             time.Duration // ClickHouse stopped (SIGSTOP) this long, 5 s into the many-senders run
 }
 
 func loadSettings(b *testing.B) settings {
 	s := settings{duration: 60 * time.Second, maxDuration: 15 * time.Second, rate: 5000, concurrency: 64, groups: 50,
 		sampleEvery: 100, out: os.Getenv(envOut), receiverFlags: strings.Fields(os.Getenv(envFlags)),
-		cpuProfile: os.Getenv(envCPUProfile), traceDir: os.Getenv(envTrace)}
+		cpuProfile: os.Getenv(envCPUProfile), traceDir: os.Getenv(envTrace), many: 1000, manyDuration: 30 * time.Second}
 	dur := func(env string, p *time.Duration) {
 		if v := os.Getenv(env); v != "" {
 			d, err := time.ParseDuration(v)
@@ -90,6 +101,13 @@ func loadSettings(b *testing.B) settings {
 	num(envConcurrency, &s.concurrency)
 	num(envGroups, &s.groups)
 	num(envSampleEvery, &s.sampleEvery)
+	dur(envManyDur, &s.manyDuration)
+	dur(envManyStall, &s.manyStall)
+	if v := os.Getenv(envMany); v == "0" {
+		s.many = 0
+	} else {
+		num(envMany, &s.many)
+	}
 	if v := os.Getenv(envRate); v != "" {
 		r, err := strconv.ParseFloat(v, 64)
 		if err != nil || r <= 0 {
@@ -220,6 +238,11 @@ func BenchmarkReceiverLoad(b *testing.B) {
 	rep.basePeakRSS, _ = procStatusKB(base.pid(), "VmHWM")
 	_ = base.stop()
 
+	// 4. Many senders: the paced load over many more connections, against a fresh receiver and the bare handler.
+	if cfg.many > 0 {
+		rep.manyRun = manySenders(b, ch, chPid, receiverBin, baselineBin, cfg, progress)
+	}
+
 	summary := rep.markdown()
 	fmt.Println()
 	fmt.Print(summary)
@@ -239,6 +262,21 @@ func BenchmarkReceiverLoad(b *testing.B) {
 	b.ReportMetric(rep.base.achieved(), "baseline_requests/s")
 	b.ReportMetric(rep.ratio(), "baseline_ratio")
 
+	if m := rep.manyRun; m != nil {
+		b.ReportMetric(sustainedRate(&m.recv), "many_notifications/s")
+		b.ReportMetric(ms(quantile(m.recv.lat, 0.99)), "many_p99_ms")
+		b.ReportMetric(float64(m.recvRSS)/(1<<20), "many_peak_rss_MB")
+		b.ReportMetric(float64(m.recv.codes[http.StatusServiceUnavailable]), "many_503s")
+		// 503 is the receiver saying it cannot keep up (the sender retries); any other answer is a failure.
+		if n := m.recv.non200() - m.recv.codes[http.StatusServiceUnavailable]; n > 0 || m.recv.noAnswer > 0 {
+			b.Errorf("many-senders run: %d answers other than 200 and 503 %v and %d without an answer (first: %s)",
+				n, m.recv.codes, m.recv.noAnswer, m.recv.firstErr)
+		}
+		if m.exit != nil {
+			b.Errorf("receiver of the many-senders run did not exit cleanly on SIGTERM: %v", m.exit)
+		}
+	}
+
 	// Correctness, beyond the stored alerts checked above: every answer was a 200 and the receivers exited cleanly.
 	for _, r := range []*loadResult{&rep.paced, &rep.max} {
 		if r.non200() > 0 || r.noAnswer > 0 {
@@ -249,6 +287,75 @@ func BenchmarkReceiverLoad(b *testing.B) {
 	if rep.pacedExit != nil || rep.maxExit != nil {
 		b.Errorf("receiver did not exit cleanly on SIGTERM: paced run %v, closed-loop run %v", rep.pacedExit, rep.maxExit)
 	}
+}
+
+// manyResult is the many-senders run: the paced load over cfg.many connections against a fresh receiver, then the
+// same load against the bare handler.
+type manyResult struct {
+	recv, base       loadResult
+	recvCPU, baseCPU cpuSplit
+	recvRSS, baseRSS int64
+	rss              []rssSample
+	stored           stored
+	metrics          map[string]float64
+	exit             error
+	log              string
+}
+
+func manySenders(b *testing.B, ch *testenv.ClickHouse, chPid int, receiverBin, baselineBin string, cfg settings,
+	progress func(string, ...any)) *manyResult {
+	m := &manyResult{}
+	recv, db := startReceiver(b, ch, receiverBin, cfg.receiverFlags)
+	progress("many senders: %.0f notifications/s for %s over %d connections, receiver pid %d", cfg.rate, cfg.manyDuration, cfg.many, recv.pid())
+	pids := map[string]int{"receiver": recv.pid(), "clickhouse-server": chPid, "load generator (benchmark)": os.Getpid()}
+	stop := make(chan struct{})
+	rss := watchRSS(recv.pid(), time.Now(), 500*time.Millisecond, stop)
+	c0 := snapCPU(pids)
+	stalled := make(chan error, 1)
+	go func() { stalled <- stallClickHouse(chPid, 5*time.Second, cfg.manyStall, progress) }()
+	m.recv = loadRun{url: recv.url, rate: cfg.rate, duration: cfg.manyDuration, concurrency: cfg.many,
+		payloads: newPayloads(4, cfg.groups), progress: progress}.run(context.Background())
+	m.recvCPU = splitCPU(c0, snapCPU(pids))
+	if err := <-stalled; err != nil {
+		b.Fatalf("stalling ClickHouse: %v", err)
+	}
+	progress("many senders done: %d accepted (%.0f/s), %d refused with 503, p99 %s; waiting for ClickHouse",
+		m.recv.ok, m.recv.achieved(), m.recv.codes[http.StatusServiceUnavailable], quantile(m.recv.lat, 0.99))
+	// A refused notification was not kept: only the accepted ones may be stored (waitStored fails on more).
+	m.stored = waitStored(b, ch, db, m.recv, cfg.groups, time.Now())
+	close(stop)
+	m.rss = <-rss
+	m.recvRSS, _ = procStatusKB(recv.pid(), "VmHWM")
+	m.metrics, _ = metrics(recv.url)
+	m.exit = recv.stop()
+	m.log = recv.log()
+
+	base := startServer(b, "baseline", baselineBin, b.TempDir(), func(addr string) []string { return []string{"--listen", addr} })
+	progress("many senders against the bare net/http handler")
+	pids = map[string]int{"bare handler": base.pid(), "clickhouse-server": chPid, "load generator (benchmark)": os.Getpid()}
+	c0 = snapCPU(pids)
+	m.base = loadRun{url: base.url, rate: cfg.rate, duration: cfg.manyDuration, concurrency: cfg.many,
+		payloads: newPayloads(5, cfg.groups), progress: progress}.run(context.Background())
+	m.baseCPU = splitCPU(c0, snapCPU(pids))
+	m.baseRSS, _ = procStatusKB(base.pid(), "VmHWM")
+	_ = base.stop()
+	return m
+}
+
+// stallClickHouse stops ClickHouse (SIGSTOP) after `after` for `stall`, then lets it go on: a slow or stuck database,
+// during which the receiver's processor cannot write and must not hold what waits for it in memory. No stall: nothing.
+func stallClickHouse(pid int, after, stall time.Duration, progress func(string, ...any)) error {
+	if stall <= 0 {
+		return nil
+	}
+	time.Sleep(after)
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return err
+	}
+	progress("  ClickHouse stopped for %s", stall)
+	time.Sleep(stall)
+	progress("  ClickHouse going on")
+	return syscall.Kill(pid, syscall.SIGCONT)
 }
 
 // revision names the code the receiver was built from: the commit, and whether the receiver's sources differed from

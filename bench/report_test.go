@@ -39,6 +39,7 @@ type report struct {
 	maxLog                  string
 	base                    loadResult
 	baseCPU                 cpuSplit
+	manyRun                 *manyResult // nil without the many-senders run
 }
 
 func (r *report) machine() {
@@ -91,10 +92,7 @@ func (r *report) markdown() string {
 	w("| --- | --- | --- | --- |")
 	// The offered rate is sustained when every request of the schedule was sent and accepted: the rate over the
 	// schedule is then the offered one (the last answer arrives a latency after the schedule ends).
-	sustained := p.achieved()
-	if p.intended > 0 && p.ok == p.intended {
-		sustained = float64(p.ok) / p.duration.Seconds()
-	}
+	sustained := sustainedRate(p)
 	rateOK := sustained >= targetRate && p.intended > 0 && p.ok == p.intended
 	w("| accepted notifications/s | %.0f (%d of %d scheduled sent, %d accepted; last answer %s after the start) | >= %.0f | %s |",
 		sustained, p.sent, p.intended, p.ok, p.elapsed.Round(time.Millisecond), targetRate, yesNo(rateOK))
@@ -126,16 +124,7 @@ func (r *report) markdown() string {
 	w("")
 	w("Timeline (answers by arrival, latency by scheduled time; - where no request due then was sent before the run stopped):")
 	w("")
-	w("| seconds | answers/s | p50 | p99 | max | receiver RSS |")
-	w("| --- | --- | --- | --- | --- | --- |")
-	for _, win := range p.windows(10*time.Second, r.rss) {
-		lat := "- | - | -"
-		if win.scheduled > 0 {
-			lat = fmtMs(win.p50) + " | " + fmtMs(win.p99) + " | " + fmtMs(win.maxL)
-		}
-		w("| %.0f-%.0f | %.0f | %s | %s |", win.from.Seconds(), win.to.Seconds(),
-			float64(win.answered)/(win.to-win.from).Seconds(), lat, mib(win.rssMax))
-	}
+	timeline(&b, p, r.rss)
 	w("")
 	w("CPU during the paced run (cores; %d available):", r.nproc)
 	w("")
@@ -163,9 +152,101 @@ func (r *report) markdown() string {
 		"answer; all %d in incident_alerts %s after the run.", r.ratio(), r.max.ok, r.max.non200(), r.max.noAnswer,
 		r.maxStore.count, r.maxStore.after.Round(100*time.Millisecond))
 	w("")
+	r.manySection(&b)
 	r.logSummary(&b, "paced run", r.pacedLog, r.pacedExit)
 	r.logSummary(&b, "closed-loop run", r.maxLog, r.maxExit)
+	if r.manyRun != nil {
+		r.logSummary(&b, "many-senders run", r.manyRun.log, r.manyRun.exit)
+	}
 	return b.String()
+}
+
+// manySection reports the many-senders run against the bare handler under the same load and against the paced run
+// over the usual connections, both measured in the same benchmark run.
+func (r *report) manySection(b *strings.Builder) {
+	m := r.manyRun
+	if m == nil {
+		return
+	}
+	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	w("### Many senders: %.0f notifications/s for %s over %d connections (open loop)", r.rate, r.manyDuration, r.many)
+	w("")
+	if r.manyStall > 0 {
+		w("ClickHouse was stopped (SIGSTOP) from 5 s into the receiver's run for %s.", r.manyStall)
+		w("")
+	}
+	w("| server | accepted/s | 503 (retry later) | other / no answer | p50 | p99 | max | peak RSS | CPU (cores) |")
+	w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	row := func(name string, res *loadResult, rss int64, cpu cpuSplit) {
+		busy := res.codes[503]
+		w("| %s | %.0f (%d of %d scheduled sent) | %d | %d / %d | %s | %s | %s | %s | %s |", name, sustainedRate(res), res.sent,
+			res.intended, busy, res.non200()-busy, res.noAnswer, fmtMs(quantile(res.lat, 0.5)), fmtMs(quantile(res.lat, 0.99)),
+			fmtMs(quantile(res.lat, 1)), mib(rss), r.cpuLine(cpu))
+	}
+	row(fmt.Sprintf("receiver, %d connections", r.many), &m.recv, m.recvRSS, m.recvCPU)
+	row(fmt.Sprintf("bare net/http handler, %d connections", r.many), &m.base, m.baseRSS, m.baseCPU)
+	row(fmt.Sprintf("receiver, %d connections (the paced run above)", r.concurrency), &r.paced, r.peakRSS, r.pacedCPU)
+	w("")
+	ratio := func(a, b float64) string {
+		if b == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", a/b)
+	}
+	w("Receiver over %d connections against the bare handler under the same load: rate **%s**, p99 **%s**; against the "+
+		"receiver over %d connections: rate %s, p99 %s, peak RSS %s. All %d accepted alerts in incident_alerts %s after the run "+
+		"(%d distinct; refused ones are not kept).", r.many, ratio(sustainedRate(&m.recv), sustainedRate(&m.base)),
+		ratio(ms(quantile(m.recv.lat, 0.99)), ms(quantile(m.base.lat, 0.99))), r.concurrency,
+		ratio(sustainedRate(&m.recv), sustainedRate(&r.paced)), ratio(ms(quantile(m.recv.lat, 0.99)), ms(quantile(r.paced.lat, 0.99))),
+		ratio(float64(m.recvRSS), float64(r.peakRSS)), m.stored.count, m.stored.after.Round(100*time.Millisecond), m.stored.unique)
+	g := func(name string) float64 { return m.metrics[name] }
+	w("Receiver metrics after it: largest write bucket %s events, %.0f writes of %.0f events on average; bytes in flight now %.0f "+
+		"of a limit of %.0f.", largestBucket(m.metrics, "firebreak_store_write_events"), g("firebreak_store_write_events_count"),
+		g("firebreak_store_write_events_sum")/max(1, g("firebreak_store_write_events_count")),
+		g("firebreak_webhook_inflight_bytes"), g("firebreak_webhook_inflight_limit_bytes"))
+	w("")
+	w("Timeline of the receiver over %d connections:", r.many)
+	w("")
+	timeline(b, &m.recv, m.rss)
+	w("")
+}
+
+// timeline renders a paced run by 10 s windows.
+func timeline(b *strings.Builder, p *loadResult, rss []rssSample) {
+	fmt.Fprintf(b, "| seconds | answers/s | p50 | p99 | max | receiver RSS |\n| --- | --- | --- | --- | --- | --- |\n")
+	for _, win := range p.windows(10*time.Second, rss) {
+		lat := "- | - | -"
+		if win.scheduled > 0 {
+			lat = fmtMs(win.p50) + " | " + fmtMs(win.p99) + " | " + fmtMs(win.maxL)
+		}
+		fmt.Fprintf(b, "| %.0f-%.0f | %.0f | %s | %s |\n", win.from.Seconds(), win.to.Seconds(),
+			float64(win.answered)/(win.to-win.from).Seconds(), lat, mib(win.rssMax))
+	}
+}
+
+// sustainedRate is the accepted rate of a paced run: the offered one when every scheduled request was accepted.
+func sustainedRate(p *loadResult) float64 {
+	if p.intended > 0 && p.ok == p.intended {
+		return float64(p.ok) / p.duration.Seconds()
+	}
+	return p.achieved()
+}
+
+// largestBucket is the upper bound of the lowest histogram bucket holding every observation, "-" without any.
+func largestBucket(m map[string]float64, name string) string {
+	count := m[name+"_count"]
+	best := math.Inf(1)
+	for k, v := range m {
+		if le, ok := strings.CutPrefix(k, name+`_bucket{le="`); ok && v >= count && count > 0 {
+			if f, err := strconv.ParseFloat(strings.TrimSuffix(le, `"}`), 64); err == nil {
+				best = min(best, f)
+			}
+		}
+	}
+	if math.IsInf(best, 1) {
+		return "-"
+	}
+	return "<= " + strconv.FormatFloat(best, 'f', -1, 64)
 }
 
 // otherDetail names what else used the CPU: " (interrupts 0.10; go 0.30, ...)".
@@ -254,10 +335,10 @@ func (r *report) receiverMetrics(b *strings.Builder) {
 	if writes > 0 {
 		perWrite = events / writes
 	}
-	fmt.Fprintf(b, "Receiver metrics after the paced run: %.0f ClickHouse writes of %.0f events on average, mean write %s, "+
+	fmt.Fprintf(b, "Receiver metrics after the paced run: %.0f ClickHouse writes of %.0f events on average (largest %s), mean write %s, "+
 		"mean ingest lag (accepted to written) %s, %.0f write errors, %.0f undecodable spool records, %.0f alerts "+
 		"held in memory, spool pending %.0f; server-side accept latency mean %s. ClickHouse active parts / rows: %s.\n",
-		writes, perWrite, avg("firebreak_store_write_duration_seconds"), avg("firebreak_ingest_lag_seconds"),
+		writes, perWrite, largestBucket(m, "firebreak_store_write_events"), avg("firebreak_store_write_duration_seconds"), avg("firebreak_ingest_lag_seconds"),
 		sum(m, "firebreak_store_write_errors_total"), sum(m, "firebreak_spool_records_undecodable_total"),
 		sum(m, "firebreak_ingest_state_alert_episodes"), sum(m, "firebreak_spool_pending_records"),
 		avg("firebreak_webhook_accept_duration_seconds"), strings.ReplaceAll(r.pacedParts, "\t", " / "))

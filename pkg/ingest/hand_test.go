@@ -40,3 +40,24 @@ func TestKeepLastStates(t *testing.T) {
 		})
 	}
 }
+
+func TestBatchLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name                         string
+		maxRecords, have, bytes, avg int
+		want                         int
+	}{
+		{"small records: the count bounds", 5000, 0, 0, 1200, 5000},
+		{"nothing read yet, records unknown (64 KiB assumed)", 5000, 0, 0, 64 << 10, 128},
+		{"1 MiB records: 8 of them", 5000, 0, 0, 1 << 20, 8},
+		{"half full", 5000, 4, 4 << 20, 1 << 20, 8},
+		{"full", 5000, 8, 8 << 20, 1 << 20, 8},
+		{"over full by one large record", 5000, 3, 10 << 20, 1 << 20, 3},
+		{"a record larger than the bound is read alone", 5000, 0, 0, 16 << 20, 1},
+		{"zero mean", 10, 0, 0, 0, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, batchLimit(tc.maxRecords, tc.have, tc.bytes, tc.avg))
+		})
+	}
+}

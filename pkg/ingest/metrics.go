@@ -10,6 +10,7 @@ type Metrics struct {
 	Duplicates     prometheus.Counter
 	EventsWritten  prometheus.Counter
 	WriteDuration  prometheus.Histogram
+	WriteEvents    prometheus.Histogram
 	WriteErrors    prometheus.Counter
 	Lag            prometheus.Histogram
 	DroppedRecords prometheus.Counter
@@ -38,6 +39,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		WriteDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "firebreak_store_write_duration_seconds", Help: "Time ClickHouse took to store one write of events: from ending its INSERT (kept open while batches were added) to the answer, or a whole INSERT written again after a failure.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}),
+		WriteEvents: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "firebreak_store_write_events", Help: "Events in one write to ClickHouse (at most about 5,000, plus one notification's).",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 17),
 		}),
 		WriteErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "firebreak_store_write_errors_total", Help: "Failed ClickHouse writes (each is retried until it succeeds).",
@@ -74,7 +79,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "firebreak_spool_commit_errors_total", Help: "Failed spool commits after a write to ClickHouse (each is logged and retried; the records stay in the spool meanwhile).",
 		}),
 	}
-	reg.MustRegister(m.Flapping, m.CommitErrors, m.Declared, m.Duplicates, m.EventsWritten, m.WriteDuration, m.WriteErrors, m.Lag,
+	reg.MustRegister(m.Flapping, m.CommitErrors, m.Declared, m.Duplicates, m.EventsWritten, m.WriteDuration, m.WriteEvents, m.WriteErrors, m.Lag,
 		m.DroppedRecords, m.StateIncidents, m.StateEpisodes, m.StoreConnected, m.LastWriteTime, m.ReplaysLoaded,
 		m.PastEpisodes)
 	return m

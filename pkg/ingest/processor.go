@@ -42,8 +42,9 @@ type Processor struct {
 	// Flapping sets the damping of flapping incidents (DefaultFlapping when zero).
 	Flapping Flapping
 
-	readyOnce sync.Once
-	ready     chan struct{}
+	readyOnce  sync.Once
+	ready      chan struct{}
+	recordSize int // running mean of the spool records' sizes (next)
 }
 
 const (
@@ -177,6 +178,13 @@ func (p *Processor) apply(ctx context.Context, state *State, batch []spool.Recor
 				"category", inc.Category, "ai_system", inc.AISystem, "title", inc.Title)
 		}
 		p.noteFlapping(out)
+		// MaxBatch counts notifications, a write counts events: a notification of a large group has many alerts,
+		// so a batch is handed to the writer in parts of at most maxWriteRecords events (and one notification's).
+		if len(job.records) >= maxWriteRecords {
+			if err := p.hand(&job, state, w); err != nil {
+				return err
+			}
+		}
 	}
 	return p.hand(&job, state, w)
 }
@@ -283,7 +291,10 @@ type writer struct {
 }
 
 const (
-	maxPendingRecords = 50_000
+	// maxPendingRecords is two writes' worth: an applied record holds its event body and, for the last of an
+	// incident, a frozen state. With ClickHouse stopped for 10 s under 1,000 senders at 5,000/s, 50,000 of them took
+	// the receiver to 344-442 MiB RSS, 10,000 kept it near 225 MiB (BENCHMARKS.md). The spool, on disk, holds the rest.
+	maxPendingRecords = 10_000
 	// maxWriteRecords ends a write before Linger when events come fast: inserts of about 5,000 rows measured best
 	// at 5,000 notifications/s (BENCHMARKS.md), and it bounds the records held for a write (~700 bytes each).
 	maxWriteRecords = 5_000
@@ -520,8 +531,10 @@ func (w *writer) stop() {
 	<-w.done
 }
 
-// next waits for spooled records, then lingers briefly (applyLinger) for more to apply together. With wake set, it
-// returns no records once wake has passed without any.
+// next waits for spooled records, then lingers briefly (applyLinger) for more to apply together. A batch holds at
+// most MaxBatch records and about maxBatchBytes of them: how many records one read asks for follows the size of the
+// records read so far, so a backlog of large notifications is not read (and decoded) 5,000 at a time. With wake set,
+// it returns no records once wake has passed without any.
 func (p *Processor) next(ctx context.Context, wake time.Time) ([]spool.Record, error) {
 	wctx := ctx
 	if !wake.IsZero() {
@@ -530,22 +543,23 @@ func (p *Processor) next(ctx context.Context, wake time.Time) ([]spool.Record, e
 		wctx, cancel = context.WithTimeout(ctx, max(time.Until(wake), 100*time.Millisecond))
 		defer cancel()
 	}
-	batch, err := p.Spool.Next(wctx, p.MaxBatch)
+	batch, err := p.Spool.Next(wctx, p.batchRecords(0, 0))
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			return nil, nil
 		}
 		return nil, err
 	}
+	size := p.observeSizes(batch)
 	deadline := time.Now().Add(min(applyLinger, p.Linger))
 	// A person waiting for a command's answer is not kept waiting for the batch to fill.
-	for len(batch) < p.MaxBatch && !p.Waiters.waiting() {
+	for want := p.batchRecords(len(batch), size); len(batch) < want && !p.Waiters.waiting(); want = p.batchRecords(len(batch), size) {
 		wait := time.Until(deadline)
 		if wait <= 0 {
 			break
 		}
 		lctx, cancel := context.WithTimeout(ctx, wait)
-		more, err := p.Spool.Next(lctx, p.MaxBatch-len(batch))
+		more, err := p.Spool.Next(lctx, want-len(batch))
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -557,8 +571,53 @@ func (p *Processor) next(ctx context.Context, wake time.Time) ([]spool.Record, e
 			return nil, err
 		}
 		batch = append(batch, more...)
+		size += p.observeSizes(more)
 	}
 	return batch, nil
+}
+
+// maxBatchBytes bounds the spool records of one batch (read, decoded and applied together); initialRecordSize is
+// what a record is assumed to take before any was read.
+const (
+	maxBatchBytes     = 8 << 20
+	initialRecordSize = 64 << 10
+)
+
+// batchRecords is how many records a batch that holds have records of bytes bytes may hold in all.
+func (p *Processor) batchRecords(have, bytes int) int {
+	avg := p.recordSize
+	if avg == 0 {
+		avg = initialRecordSize
+	}
+	return batchLimit(p.MaxBatch, have, bytes, avg)
+}
+
+// batchLimit is the records a batch may hold in all: at most maxRecords, and as many more as fit in maxBatchBytes at
+// avg bytes each (at least one: a record larger than the bound is read alone).
+func batchLimit(maxRecords, have, bytes, avg int) int {
+	more := max(maxBatchBytes-bytes, 0) / max(avg, 1)
+	if have == 0 {
+		more = max(more, 1)
+	}
+	return min(maxRecords, have+more)
+}
+
+// observeSizes adds records to the running mean record size and returns their bytes.
+func (p *Processor) observeSizes(recs []spool.Record) int {
+	n := 0
+	for _, r := range recs {
+		n += len(r.Data)
+	}
+	if len(recs) > 0 {
+		// An exponentially weighted mean per read: it follows a change of senders within a few batches.
+		avg := n / len(recs)
+		if p.recordSize == 0 {
+			p.recordSize = avg
+		} else {
+			p.recordSize = (3*p.recordSize + avg) / 4
+		}
+	}
+	return n
 }
 
 // loadState migrates the schema and loads active incidents and the deadline index, retrying while ClickHouse is
@@ -682,6 +741,7 @@ func (p *Processor) write(ctx context.Context, records []store.Record) error {
 
 func (p *Processor) observeWrite(start time.Time, records int) {
 	p.Metrics.WriteDuration.Observe(time.Since(start).Seconds())
+	p.Metrics.WriteEvents.Observe(float64(records))
 	p.Metrics.EventsWritten.Add(float64(records))
 	p.Metrics.LastWriteTime.SetToCurrentTime()
 }

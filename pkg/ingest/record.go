@@ -95,6 +95,7 @@ type Decoded struct {
 	seed    maphash.Seed
 	entries map[uint64][]decodedEntry
 	n       int
+	bytes   int // of the records held
 }
 
 type decodedEntry struct {
@@ -108,6 +109,10 @@ type decodedEntry struct {
 // receiver's throughput in the load benchmark).
 const maxDecoded = 4096
 
+// maxDecodedBytes bounds it by the records' bytes too (a decoded notification takes one to three times its body): 4,096
+// notifications of a few KiB fit, 4,096 of several MiB would not.
+const maxDecodedBytes = 16 << 20
+
 // Put offers the decoded notification of a record about to be spooled. The record's bytes must not change after.
 func (d *Decoded) Put(record []byte, n *webhook.Notification) {
 	if d == nil {
@@ -118,12 +123,13 @@ func (d *Decoded) Put(record []byte, n *webhook.Notification) {
 	if d.entries == nil {
 		d.seed, d.entries = maphash.MakeSeed(), map[uint64][]decodedEntry{}
 	}
-	if d.n >= maxDecoded {
+	if d.n >= maxDecoded || d.bytes+len(record) > maxDecodedBytes {
 		return
 	}
 	h := maphash.Bytes(d.seed, record)
 	d.entries[h] = append(d.entries[h], decodedEntry{record, n})
 	d.n++
+	d.bytes += len(record)
 }
 
 // Forget drops what Put offered for a record that was not spooled after all.
@@ -150,6 +156,7 @@ func (d *Decoded) take(record []byte) *webhook.Notification {
 				d.entries[h] = list
 			}
 			d.n--
+			d.bytes -= len(e.record)
 			return e.n
 		}
 	}

@@ -87,6 +87,17 @@ func TestDecodedHandsOverOnce(t *testing.T) {
 		d.Put(NotificationRecord(at.Add(time.Duration(i)), []byte(amBody)), n)
 	}
 	assert.Equal(t, maxDecoded, d.n)
+	// and by bytes: large notifications are decoded from the spool beyond maxDecodedBytes.
+	big := &Decoded{}
+	large := NotificationRecord(at, bytes.Repeat([]byte(" "), 3<<20))
+	for i := range 10 {
+		big.Put(NotificationRecord(at.Add(time.Duration(i)), large[notificationHeader:]), n)
+	}
+	assert.Equal(t, 5, big.n, "5 of 3 MiB fit in 16 MiB")
+	assert.LessOrEqual(t, big.bytes, maxDecodedBytes)
+	big.Forget(NotificationRecord(at, large[notificationHeader:]))
+	assert.Equal(t, 4, big.n)
+	assert.Equal(t, 4*len(large), big.bytes)
 	var none *Decoded
 	none.Put(rec, n)
 	env, err = none.Decode(rec)

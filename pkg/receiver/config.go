@@ -37,6 +37,7 @@ type Config struct {
 	SLAFile       string
 	SLA           incident.SLATargets
 	MaxBodyBytes  int64
+	MaxInFlight   int64 // webhook body bytes being read, decoded and spooled at once (503 beyond)
 	BatchLinger   time.Duration
 	ReplayHorizon time.Duration
 	// Flapping damps incidents whose alerts keep firing and clearing (--flap-reopens, --flap-window, --flap-quiet).
@@ -80,7 +81,7 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		fs.StringVar(p, name, def, fmt.Sprintf("%s (env %s)", help, env))
 	}
 	var spoolMinFree string
-	var spoolMax, spoolSync, maxBody, linger, level, memLimit, replayHorizon, flapReopens, flapWindow, flapQuiet string
+	var spoolMax, spoolSync, maxBody, maxInFlight, linger, level, memLimit, replayHorizon, flapReopens, flapWindow, flapQuiet string
 	str(&c.Listen, "listen", "FIREBREAK_LISTEN", ":9095", "address to listen on")
 	str(&c.ClickHouseDSN, "clickhouse-dsn", "FIREBREAK_CLICKHOUSE_DSN", "clickhouse://127.0.0.1:9000/firebreak",
 		"ClickHouse to store incidents in: clickhouse://user:password@host:port/database")
@@ -106,6 +107,8 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	str(&c.SLAFile, "sla-file", "FIREBREAK_SLA_FILE", "",
 		"JSON or YAML file of SLA targets per severity, the object the Grafana app's jsonData.sla holds, e.g. {\"SEV1\": {\"acknowledge\": \"15m\", \"contain\": \"4h\"}} (default: the built-in targets, as in the app)")
 	str(&maxBody, "max-body-bytes", "FIREBREAK_MAX_BODY_BYTES", "8MiB", "largest webhook body accepted (413 beyond)")
+	str(&maxInFlight, "max-inflight-bytes", "FIREBREAK_MAX_INFLIGHT_BYTES", "16MiB",
+		"webhook body bytes being read, decoded and spooled at once, whatever the number of connections; beyond it a notification waits up to 1s, then gets 503 with Retry-After (at least --max-body-bytes)")
 	str(&linger, "batch-linger", "FIREBREAK_BATCH_LINGER", "1s", "how long to gather notifications into one ClickHouse write")
 	str(&replayHorizon, "replay-horizon", "FIREBREAK_REPLAY_HORIZON", "168h",
 		"how long the alert episodes of finished incidents stay in memory, so a late notification of one is recognized at once (older ones are looked up in ClickHouse)")
@@ -166,6 +169,11 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	if c.MaxBodyBytes, err = ParseBytes(maxBody); err != nil {
 		errs = append(errs, fmt.Errorf("--max-body-bytes: %w", err))
+	}
+	if c.MaxInFlight, err = ParseBytes(maxInFlight); err != nil {
+		errs = append(errs, fmt.Errorf("--max-inflight-bytes: %w", err))
+	} else if c.MaxInFlight < c.MaxBodyBytes {
+		errs = append(errs, fmt.Errorf("--max-inflight-bytes: %s is less than --max-body-bytes (%s): the largest notification could never be admitted", maxInFlight, maxBody))
 	}
 	if c.BatchLinger, err = time.ParseDuration(linger); err != nil || c.BatchLinger <= 0 {
 		errs = append(errs, fmt.Errorf("--batch-linger: %q is not a positive duration", linger))

@@ -29,6 +29,7 @@ func TestParseConfigDefaultsAndPrecedence(t *testing.T) {
 	assert.Equal(t, int64(1<<30), c.SpoolMaxBytes)
 	assert.Equal(t, int64(128<<20), c.SpoolMinFree)
 	assert.Equal(t, int64(8<<20), c.MaxBodyBytes)
+	assert.Equal(t, int64(16<<20), c.MaxInFlight)
 	assert.Equal(t, int64(200<<20), c.MemoryLimit)
 	assert.Equal(t, time.Second, c.BatchLinger)
 	assert.Equal(t, 2*time.Millisecond, c.SpoolSync)
@@ -91,6 +92,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{nil, map[string]string{"FIREBREAK_SPOOL_MIN_FREE_BYTES": "plenty"}, "--spool-min-free-bytes"},
 		{nil, map[string]string{"FIREBREAK_MAX_BODY_BYTES": "-5"}, "--max-body-bytes"},
 		{[]string{"--batch-linger", "0s"}, nil, "--batch-linger"},
+		{nil, map[string]string{"FIREBREAK_MAX_INFLIGHT_BYTES": "many"}, "--max-inflight-bytes"},
+		{[]string{"--max-inflight-bytes", "4MiB"}, nil, "less than --max-body-bytes (8MiB)"},
 		{[]string{"--replay-horizon", "10m"}, nil, "--replay-horizon"},
 		{nil, map[string]string{"FIREBREAK_REPLAY_HORIZON": "a week"}, "--replay-horizon"},
 		{[]string{"--spool-sync-interval", "-1ms"}, nil, "--spool-sync-interval"},

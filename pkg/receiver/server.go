@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/firebreak-dev/firebreak/pkg/admission"
 	"github.com/firebreak-dev/firebreak/pkg/httperr"
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 	"github.com/firebreak-dev/firebreak/pkg/ingest"
@@ -35,6 +36,7 @@ type Server struct {
 	deadlineIndex *ingest.DeadlineIndex
 	sla           incident.SLATargets // the receiver's targets (--sla-file), served at GET /api/v1/sla
 	maxBody       int64
+	inFlight      *admission.Budget // webhook body bytes being read, decoded and spooled
 	log           *slog.Logger
 	spoolMax      int64
 	lastFull      atomic.Int64 // unix nanos of the last notification refused because the spool was full
@@ -55,11 +57,12 @@ func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *i
 	s := &Server{deadlineIndex: deadlines, sla: cfg.SLA,
 		spool: sp, auth: newAuthenticator(cfg.token, cfg.basic), maxBody: cfg.MaxBodyBytes, log: log,
 		api: newAuthenticator(cfg.apiToken, ""), waiters: waiters, decoded: decoded,
+		inFlight: admission.New(max(cfg.MaxInFlight, cfg.MaxBodyBytes), admitWait),
 		spoolMax: cfg.SpoolMaxBytes, now: time.Now, mux: http.NewServeMux(),
 		m: serverMetrics{
 			notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "firebreak_notifications_received_total",
-				Help: "Webhook notifications received, by source and outcome (accepted, invalid, unauthorized, too_large, unavailable, test: Grafana's contact-point test, answered and not stored).",
+				Help: "Webhook notifications received, by source and outcome (accepted, invalid, unauthorized, too_large, unavailable, overloaded, test: Grafana's contact-point test, escalation: Firebreak's own escalation alerts; the last two answered and not stored).",
 			}, []string{"source", "outcome"}),
 			alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "firebreak_alerts_received_total", Help: "Alerts in accepted notifications, by source and status.",
@@ -84,6 +87,12 @@ func NewServer(cfg *Config, sp *spool.Spool, waiters *ingest.Waiters, decoded *i
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "firebreak_spool_disk_free_bytes", Help: "Free space on the spool's file system; below --spool-min-free-bytes notifications are refused.",
 		}, func() float64 { return float64(sp.DiskFree()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "firebreak_webhook_inflight_bytes", Help: "Webhook body bytes admitted and not yet answered (read, decoded, being spooled).",
+		}, func() float64 { return float64(s.inFlight.Stats().InUse) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "firebreak_webhook_inflight_limit_bytes", Help: "--max-inflight-bytes: beyond it notifications wait, then get 503.",
+		}, func() float64 { return float64(s.inFlight.Limit()) }),
 	)
 	// The webhook and the commands bound their bodies themselves (413 beyond); the other routes take none.
 	s.mux.HandleFunc("POST /api/v1/webhook", s.webhook)
@@ -151,13 +160,29 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "missing or wrong credentials: send Authorization: Bearer <token> or basic auth")
 		return
 	}
-	// The buffer grows as bytes arrive: a Content-Length alone reserves no more than maxBodyHint.
-	record, body, err := ingest.ReadNotificationRecord(http.MaxBytesReader(w, r.Body, s.maxBody), min(r.ContentLength, s.maxBody, maxBodyHint), start)
+	if r.ContentLength > s.maxBody {
+		s.tooLarge(w)
+		return
+	}
+	// The body's bytes are admitted before they are read, and held until the answer: what the handlers hold at once
+	// is bounded whatever the number of connections. A body of unknown length is admitted as it arrives.
+	ticket, err := s.inFlight.Admit(r.Context(), r.ContentLength, admitStep)
 	if err != nil {
+		s.overloaded(w, err)
+		return
+	}
+	defer ticket.Done()
+	in := ticket.Reader(http.MaxBytesReader(w, r.Body, s.maxBody), admitStep)
+	// The buffer grows as bytes arrive: a Content-Length alone reserves no more than maxBodyHint.
+	record, body, err := ingest.ReadNotificationRecord(in, min(r.ContentLength, s.maxBody, maxBodyHint), start)
+	if err != nil {
+		if errors.Is(err, admission.ErrBusy) {
+			s.overloaded(w, err)
+			return
+		}
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			s.m.notifications.WithLabelValues("unknown", "too_large").Inc()
-			writeError(w, http.StatusRequestEntityTooLarge, "body larger than the limit of "+formatBytes(s.maxBody)+" (--max-body-bytes)")
+			s.tooLarge(w)
 			return
 		}
 		s.m.notifications.WithLabelValues("unknown", "invalid").Inc()
@@ -222,6 +247,28 @@ func (s *Server) refuseEscalations(w http.ResponseWriter, n *webhook.Notificatio
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "escalation", "alerts": len(n.Alerts),
 		"message": "Firebreak's own escalation alerts: nothing declared; route them to people, not to Firebreak"})
+}
+
+const (
+	// admitWait is how long a notification waits for bytes in flight to be answered before it is refused: a burst
+	// of large bodies queues briefly instead of being refused at once.
+	admitWait = time.Second
+	// admitStep is what a body of unknown length (chunked) is admitted in as it arrives.
+	admitStep = 64 << 10
+)
+
+func (s *Server) tooLarge(w http.ResponseWriter) {
+	s.m.notifications.WithLabelValues("unknown", "too_large").Inc()
+	writeError(w, http.StatusRequestEntityTooLarge, "body larger than the limit of "+formatBytes(s.maxBody)+" (--max-body-bytes)")
+}
+
+// overloaded answers a notification that could not be admitted: 503 (Alertmanager and Grafana retry it), nothing
+// of it kept. err is admission.ErrBusy, or the request's context error when the sender went away while it waited.
+func (s *Server) overloaded(w http.ResponseWriter, err error) {
+	s.m.notifications.WithLabelValues("unknown", "overloaded").Inc()
+	w.Header().Set("Retry-After", "1")
+	writeError(w, http.StatusServiceUnavailable, "too many notifications in flight: "+formatBytes(s.inFlight.Limit())+
+		" of bodies are being read and stored (--max-inflight-bytes; "+err.Error()+"); nothing of this one was kept, retry later")
 }
 
 // readiness is 503 while the spool is (nearly) full or its disk is, so a load balancer can send notifications
