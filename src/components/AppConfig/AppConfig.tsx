@@ -221,8 +221,8 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
       <FieldSet label="SLA targets">
         <Text color="secondary" element="p">
           Durations such as 15m, 4h or 1h30m. Leave a target empty for the default shown. Escalations through
-          Alertmanager follow the receiver&apos;s targets: give it the same ones in its --sla-file (Save &amp; test
-          says where they differ).
+          Alertmanager follow the receiver&apos;s targets: give it the same ones in its --sla-file (Save &amp; test says
+          where they differ).
         </Text>
         {SEVERITIES.map((sev) => (
           <Stack key={sev} direction="row" gap={2}>

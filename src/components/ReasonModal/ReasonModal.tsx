@@ -11,6 +11,9 @@ interface Props {
   required?: boolean;
   destructive?: boolean;
   children?: React.ReactNode; // more fields above the reason
+  // The fields above have a problem (the caller shows it next to them): submitting sends nothing and calls onTouched.
+  blocked?: boolean;
+  onTouched?: () => void;
   onConfirm: (reason: string) => Promise<unknown>;
   onDismiss: () => void;
 }
@@ -27,6 +30,8 @@ export function ReasonModal({
   required = true,
   destructive,
   children,
+  blocked,
+  onTouched,
   onConfirm,
   onDismiss,
 }: Props) {
@@ -45,7 +50,8 @@ export function ReasonModal({
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setTouched(true);
-    if (invalid) {
+    onTouched?.();
+    if (invalid || blocked) {
       return;
     }
     setBusy(true);

@@ -2,7 +2,7 @@ import React, { useEffect, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Badge, Button, Combobox, Field, Input, RadioButtonGroup, Stack, Text, Tooltip, useStyles2 } from '@grafana/ui';
-import { api, ApiError, toApiError } from '../../api/client';
+import { api, type ApiError, toApiError } from '../../api/client';
 import {
   type IncidentDetail,
   RESPONSE_ROLES,
@@ -30,6 +30,7 @@ import {
   User,
 } from './permissions';
 import { Regulatory } from './Regulatory';
+import { noteAfter } from './notes';
 
 const TRANSITION_LABELS: Record<Transition, string> = {
   acknowledge: 'Acknowledge',
@@ -214,12 +215,8 @@ function SeverityDialog({ detail, user, onDone }: { detail: IncidentDetail; user
       title="Change the severity"
       label="Reason"
       confirmText={`Change to ${to}`}
-      onConfirm={async (reason) => {
-        if (!p.allowed) {
-          throw new ApiError(403, p.why ?? 'not allowed');
-        }
-        return api.setSeverity(inc.incident_id, to, reason);
-      }}
+      blocked={!p.allowed}
+      onConfirm={(reason) => api.setSeverity(inc.incident_id, to, reason)}
       onDismiss={onDone}
     >
       <Field label="New severity" description={SEVERITY_GUIDANCE[to]}>
@@ -245,17 +242,14 @@ function RoleDialog({ detail, user, onDone }: { detail: IncidentDetail; user: Us
     <ReasonModal
       title="Assign a role"
       label="Note (optional)"
+      description="Added to the timeline with the assignment."
       required={false}
       confirmText="Assign"
-      onConfirm={async () => {
-        setTouched(true);
-        if (invalid) {
-          throw new ApiError(400, `user: ${invalid}`);
-        }
-        if (!p.allowed) {
-          throw new ApiError(403, p.why ?? 'not allowed');
-        }
-        return api.assignRole(inc.incident_id, role, login.trim());
+      blocked={!!invalid || !p.allowed}
+      onTouched={() => setTouched(true)}
+      onConfirm={async (note) => {
+        await api.assignRole(inc.incident_id, role, login.trim());
+        await noteAfter(inc.incident_id, `${ROLE_LABELS[role]}: ${login.trim()}`, note);
       }}
       onDismiss={onDone}
     >

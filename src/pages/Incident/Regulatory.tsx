@@ -1,12 +1,13 @@
 import React, { useState } from 'react';
 import { dateTime } from '@grafana/data';
 import { Badge, Button, DateTimePicker, Field, Input, RadioButtonGroup, Stack, Text } from '@grafana/ui';
-import { api, ApiError } from '../../api/client';
+import { api } from '../../api/client';
 import type { IncidentDetail, Regime } from '../../api/types';
 import { ReasonModal } from '../../components/ReasonModal/ReasonModal';
 import { formatTime, TimeAgo } from '../../components/TimeAgo/TimeAgo';
 import { testIds } from '../../components/testIds';
 import { editPermission, User } from './permissions';
+import { noteAfter } from './notes';
 
 const REGIMES: Array<{ value: Regime; label: string; description: string }> = [
   {
@@ -95,9 +96,13 @@ function FlagDialog({ id, onDone }: { id: string; onDone: () => void }) {
     <ReasonModal
       title="Flag a reporting duty"
       label="Why it applies (optional)"
+      description="Added to the timeline with the flag."
       required={false}
       confirmText="Flag"
-      onConfirm={() => api.flagRegulatory(id, regime, regime === 'eu_ai_act' ? tier : '', aware.toISOString())}
+      onConfirm={async (why) => {
+        await api.flagRegulatory(id, regime, regime === 'eu_ai_act' ? tier : '', aware.toISOString());
+        await noteAfter(id, `Why ${REGIME_LABEL[regime]} applies`, why);
+      }}
       onDismiss={onDone}
     >
       <Field label="Regime" description={REGIMES.find((r) => r.value === regime)?.description}>
@@ -138,20 +143,20 @@ function ReportDialog({ id, regime, onDone }: { id: string; regime: Regime; onDo
     <ReasonModal
       title={`Log a ${REGIME_LABEL[regime]} report`}
       label="Notes (optional)"
+      description="Added to the timeline with the report."
       required={false}
       confirmText="Log report"
-      onConfirm={async () => {
-        setTouched(true);
-        if (invalid) {
-          throw new ApiError(400, `authority: ${invalid}`);
-        }
-        return api.reportRegulatory(id, {
+      blocked={!!invalid}
+      onTouched={() => setTouched(true)}
+      onConfirm={async (notes) => {
+        await api.reportRegulatory(id, {
           regime,
           authority: authority.trim(),
           report,
           sent_at: sent.toISOString(),
           reference: reference.trim(),
         });
+        await noteAfter(id, `${REGIME_LABEL[regime]} report to ${authority.trim()}`, notes);
       }}
       onDismiss={onDone}
     >

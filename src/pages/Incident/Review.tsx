@@ -198,9 +198,7 @@ export function Review({ detail, user, onChanged }: { detail: IncidentDetail; us
                     value={a.status}
                     onChange={(v) =>
                       set({
-                        action_items: form.action_items.map((x, j) =>
-                          j === i ? { ...x, status: v.value } : x
-                        ),
+                        action_items: form.action_items.map((x, j) => (j === i ? { ...x, status: v.value } : x)),
                       })
                     }
                   />
