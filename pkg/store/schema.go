@@ -207,7 +207,55 @@ var migrations = []migration{
 		`CREATE VIEW IF NOT EXISTS {db}.incident_chain_heads AS
 		SELECT incident_id, seq, hash, key_id, signature, signed_at FROM {db}.chain_heads FINAL`,
 	}},
+	{6, "dashboards: action_items_due on the incidents view; containment outcomes and the containment_runs view", []string{
+		// 18.16 has no CREATE OR REPLACE VIEW: the view is made again with one more column. Between the two
+		// statements a query of it fails; nothing is stored in a view.
+		`DROP TABLE IF EXISTS {db}.incidents`,
+		`CREATE VIEW IF NOT EXISTS {db}.incidents AS
+		SELECT incident_id, title, description, ai_system, category, severity, status, declared_by, declared_via,
+			drill, started_at, declared_at, acknowledged_at, contained_at, resolved_at, closed_at, alert_count,
+			firing_alert_count, incident_lead, reported_via, review_complete, regulatory_due_at,
+			version AS last_seq, updated_at, action_items_due
+		FROM {db}.incident_state FINAL`,
+		// One row per containment outcome (containment_succeeded / containment_failed), with the figures of its
+		// body as columns and the incident's drill flag and AI system, ordered by time: a month of outcomes is a
+		// short range of it, where the same figures from incident_events parse every event's body.
+		`CREATE TABLE IF NOT EXISTS {db}.containment_outcomes (
+			incident_id UUID,
+			seq UInt32,
+			at DateTime,
+			succeeded UInt8,
+			request_id String,
+			attempt UInt32,
+			latency_ms Int64,
+			tries UInt32,
+			actor String,
+			ai_system String,
+			drill UInt8,
+			declared_at DateTime
+		) ENGINE = ReplacingMergeTree
+		PARTITION BY toYYYYMM(declared_at)
+		ORDER BY (at, incident_id, seq)`,
+		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.containment_outcomes_mv TO {db}.containment_outcomes AS
+		` + containmentOutcomesSelect + `
+		FROM {db}.ingest WHERE kind IN ('containment_succeeded', 'containment_failed')`,
+		// The outcomes stored before the view existed (rows written meanwhile come twice: the engine keeps one).
+		`INSERT INTO {db}.containment_outcomes
+		` + containmentOutcomesSelect + `
+		FROM (SELECT * FROM {db}.events FINAL WHERE kind IN ('containment_succeeded', 'containment_failed'))
+		ANY LEFT JOIN (SELECT incident_id, ai_system, drill FROM {db}.incident_state FINAL) USING incident_id`,
+		`CREATE VIEW IF NOT EXISTS {db}.containment_runs AS
+		SELECT incident_id, seq, at, succeeded, request_id, attempt, latency_ms, tries, actor, ai_system, drill
+		FROM {db}.containment_outcomes FINAL`,
+	}},
 }
+
+// containmentOutcomesSelect makes containment_outcomes rows of events (their body is incident.ContainmentOutcomeBody).
+const containmentOutcomesSelect = `SELECT incident_id, seq, at, toUInt8(kind = 'containment_succeeded') AS succeeded,
+			visitParamExtractString(body, 'request_id') AS request_id,
+			toUInt32(visitParamExtractUInt(body, 'attempt')) AS attempt,
+			visitParamExtractInt(body, 'latency_ms') AS latency_ms,
+			toUInt32(visitParamExtractUInt(body, 'tries')) AS tries, actor, ai_system, drill, declared_at`
 
 // stateColumns are the columns of incident_state and incident_state_by_time, in order.
 const stateColumns = `
