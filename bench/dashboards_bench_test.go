@@ -1,0 +1,119 @@
+//go:build linux
+
+package bench
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firebreak-dev/firebreak/pkg/dashboards"
+)
+
+// BenchmarkLeadershipPanels times each query of the leadership dashboard (panels and variables) over the last 30
+// days on a seeded database (1,000,000 incidents, 10,000,000 events by default), its macros and variables expanded
+// as Grafana and the ClickHouse data source would (all AI systems, categories and severities), against a bare
+// SELECT count() of the incidents view over the same range in the same run. Times are clickhouse-client's own
+// (--time: query time, not process start), as the plugin benchmark's baselines.
+//
+//	go test -run '^$' -bench BenchmarkLeadershipPanels -benchtime 1x -timeout 60m ./bench/
+//
+// FIREBREAK_SEED_INCIDENTS / FIREBREAK_SEED_EVENTS scale the volume; FIREBREAK_DASHBOARD_BENCH_N sets the samples
+// per query (default 50); FIREBREAK_BENCH_OUT also writes the markdown summary to a file.
+// FIREBREAK_DASHBOARD_BENCH_REUSE="<native port> <http port> <database>" uses a database seeded before on a running
+// server (migrated to the current schema by this run).
+func BenchmarkLeadershipPanels(b *testing.B) {
+	incidents, events, n := envInt(b, "FIREBREAK_SEED_INCIDENTS", 1_000_000), envInt(b, "FIREBREAK_SEED_EVENTS", 10_000_000),
+		envInt(b, "FIREBREAK_DASHBOARD_BENCH_N", 50)
+	ch, db, seedTook := seededClickHouse(b, "FIREBREAK_DASHBOARD_BENCH_REUSE", incidents, events)
+
+	now := time.Now().UTC().Truncate(time.Second)
+	files, err := dashboards.All()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var (
+		queries []dashboards.PanelQuery
+		vars    map[string]dashboards.Var
+	)
+	for _, f := range files {
+		if f.Dashboard.Uid == nil || *f.Dashboard.Uid != "firebreak-leadership" {
+			continue
+		}
+		raw, err := dashboards.Render(f.Dashboard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if queries, err = dashboards.Queries(raw); err != nil {
+			b.Fatal(err)
+		}
+		if vars, err = dashboards.DefaultVars(raw, db); err != nil {
+			b.Fatal(err)
+		}
+	}
+	req := dashboards.Request{From: now.Add(-30 * 24 * time.Hour), To: now, Interval: time.Hour, Vars: vars}
+	type op struct {
+		name string
+		sql  string
+	}
+	ops := []op{{"baseline: SELECT count() of the incidents view, same range", fmt.Sprintf(
+		"SELECT count() FROM %s.incidents WHERE declared_at >= toDateTime(%d) AND declared_at < toDateTime(%d)",
+		db, req.From.Unix(), req.To.Unix())}}
+	for _, q := range queries {
+		sql, err := dashboards.Expand(q.Text, req)
+		if err != nil {
+			b.Fatalf("%s: %v", q.Where, err)
+		}
+		ops = append(ops, op{q.Where, sql})
+	}
+
+	type result struct {
+		name     string
+		p50, p95 time.Duration
+	}
+	var results []result
+	b.ResetTimer()
+	for range b.N {
+		results = results[:0]
+		for _, o := range ops {
+			clientTime(b, ch.TCPAddr(), o.sql) // warm-up
+			samples := make([]time.Duration, n)
+			for i := range samples {
+				samples[i] = clientTime(b, ch.TCPAddr(), o.sql)
+			}
+			slices.Sort(samples)
+			results = append(results, result{o.name, samples[len(samples)/2], samples[(len(samples)*95+99)/100-1]})
+		}
+	}
+	b.StopTimer()
+
+	base := results[0].p95
+	var md strings.Builder
+	fmt.Fprintf(&md, "##### Leadership dashboard on %d incidents / %d events", incidents, events)
+	if seedTook > 0 {
+		fmt.Fprintf(&md, " (seeded in %s)", seedTook.Round(time.Second))
+	}
+	fmt.Fprintf(&md, ", 30 days, %d samples each\n\n", n)
+	md.WriteString("| query | p50 | p95 | target p95 | | p95 / bare count() p95 |\n|---|---|---|---|---|---|\n")
+	for i, r := range results {
+		verdict, target := "", ""
+		if i > 0 {
+			target, verdict = "300 ms", "**met**"
+			if r.p95 > 300*time.Millisecond {
+				verdict = "**missed**"
+			}
+		}
+		fmt.Fprintf(&md, "| %s | %.1f ms | %.1f ms | %s | %s | %.2f |\n", r.name, ms(r.p50), ms(r.p95), target, verdict,
+			float64(r.p95)/float64(max(base, time.Millisecond)))
+	}
+	b.Log("\n" + md.String())
+	if path := os.Getenv("FIREBREAK_BENCH_OUT"); path != "" {
+		if err := os.WriteFile(filepath.Clean(path), []byte(md.String()), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
