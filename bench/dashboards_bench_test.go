@@ -22,6 +22,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkLeadershipPanels -benchtime 1x -timeout 60m ./bench/
 //
+// The seed has no containment outcomes; the benchmark gives one to every 20th incident.
 // FIREBREAK_SEED_INCIDENTS / FIREBREAK_SEED_EVENTS scale the volume; FIREBREAK_DASHBOARD_BENCH_N sets the samples
 // per query (default 50); FIREBREAK_BENCH_OUT also writes the markdown summary to a file.
 // FIREBREAK_DASHBOARD_BENCH_REUSE="<native port> <http port> <database>" uses a database seeded before on a running
@@ -30,6 +31,18 @@ func BenchmarkLeadershipPanels(b *testing.B) {
 	incidents, events, n := envInt(b, "FIREBREAK_SEED_INCIDENTS", 1_000_000), envInt(b, "FIREBREAK_SEED_EVENTS", 10_000_000),
 		envInt(b, "FIREBREAK_DASHBOARD_BENCH_N", 50)
 	ch, db, seedTook := seededClickHouse(b, "FIREBREAK_DASHBOARD_BENCH_REUSE", incidents, events)
+
+	// The seed makes no containment outcomes: give one to every 20th incident (50,000 of a million), so that the
+	// containment panel reads a realistic number of them.
+	if strings.TrimSpace(ch.Query(b, "SELECT count() FROM "+db+".containment_outcomes")) == "0" {
+		ch.Query(b, `INSERT INTO `+db+`.containment_outcomes
+			SELECT incident_id, 1000, declared_at + h % 7200, toUInt8(h % 10 != 0), toString(incident_id), 1,
+				toInt64(h % 5000), 1, 'user:bench', ai_system, drill, declared_at
+			FROM (SELECT incident_id, declared_at, ai_system, drill, cityHash64(toString(incident_id)) AS h
+				FROM `+db+`.incident_state FINAL)
+			WHERE h % 20 = 0`)
+	}
+	containmentRuns := strings.TrimSpace(ch.Query(b, "SELECT count() FROM "+db+".containment_runs"))
 
 	now := time.Now().UTC().Truncate(time.Second)
 	files, err := dashboards.All()
@@ -97,7 +110,7 @@ func BenchmarkLeadershipPanels(b *testing.B) {
 	if seedTook > 0 {
 		fmt.Fprintf(&md, " (seeded in %s)", seedTook.Round(time.Second))
 	}
-	fmt.Fprintf(&md, ", 30 days, %d samples each\n\n", n)
+	fmt.Fprintf(&md, ", %s containment outcomes, 30 days, %d samples each\n\n", containmentRuns, n)
 	md.WriteString("| query | p50 | p95 | target p95 | | p95 / bare count() p95 |\n|---|---|---|---|---|---|\n")
 	for i, r := range results {
 		verdict, target := "", ""
