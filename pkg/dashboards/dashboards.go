@@ -106,7 +106,7 @@ const (
 func sqlQuery(refID string, f format, sql string) cog.Builder[variants.Dataquery] {
 	queryType := "table"
 	if f == timeSeriesFormat {
-		queryType = "timeseries"
+		queryType = "timeSeries" // the data source's QueryType.TimeSeries
 	}
 	return variants.NewUnknownDataqueryBuilderFromObject(variants.UnknownDataquery{
 		"refId":      refID,
@@ -192,15 +192,8 @@ func listVar(name, label string, values []string) *dashboard.CustomVariableBuild
 	for _, v := range values {
 		options = append(options, dashboard.VariableOption{Text: stringOption(v), Value: stringOption(v)})
 	}
-	joined := ""
-	for i, v := range values {
-		if i > 0 {
-			joined += ","
-		}
-		joined += v
-	}
 	return dashboard.NewCustomVariableBuilder(name).Label(label).
-		Values(dashboard.StringOrMap{String: cog.ToPtr(joined)}).
+		Values(dashboard.StringOrMap{String: cog.ToPtr(strings.Join(values, ","))}).
 		Multi(true).IncludeAll(true).
 		Options(options).
 		Current(allOption())
