@@ -214,7 +214,7 @@ ORDER BY time, series`
 
 func perDayPanel(title, sql string, pos dashboard.GridPos) *timeseries.PanelBuilder {
 	return withLegend(timeseries.NewPanelBuilder()).Title(title).
-		Description("Incidents declared each day (UTC). Drills are a series of their own, shown with \"Include drills\".").
+		Description("Incidents declared each day (days of the ClickHouse server's time zone). Drills are a series of their own, shown with \"Include drills\".").
 		Datasource(clickHouse()).WithTarget(sqlQuery("A", timeSeriesFormat, sql)).
 		GridPos(pos).
 		DisplayName("${__field.labels.series}").
