@@ -206,3 +206,31 @@ func TestResolves(t *testing.T) {
 		assert.Equal(t, want, resolves(url, routes), url)
 	}
 }
+
+// The dashboards' SQL keeps to what ClickHouse 18.16 and current releases both run (the forms README's Dashboards
+// section lists); the tests run it on 18.16, this catches what only a current release would take.
+func TestSQLAvoidsFormsOneVersionLacks(t *testing.T) {
+	forbidden := map[string]*regexp.Regexp{
+		"toStartOfInterval (not in 18.16)":      regexp.MustCompile(`(?i)toStartOfInterval|\$__timeInterval`),
+		"JSONExtract (not in 18.16)":            regexp.MustCompile(`(?i)JSONExtract`),
+		"window functions (not in 18.16)":       regexp.MustCompile(`(?i)\bOVER\s*\(`),
+		"WITH subqueries (not in 18.16)":        regexp.MustCompile(`(?i)\bWITH\s+\w+\s+AS\s*\(`),
+		"IN over an array (not in 18.16)":       regexp.MustCompile(`(?i)\bIN\s*\[`),
+		"ILIKE (not in 18.16)":                  regexp.MustCompile(`(?i)\bILIKE\b`),
+		"Map, DateTime64, LowCardinality types": regexp.MustCompile(`\b(Map|DateTime64|LowCardinality)\(`),
+		"server-side parameters (not in 18.16)": regexp.MustCompile(`\{\w+:\w+\}`),
+		"a table, not a documented view":        regexp.MustCompile(`\}\.(events|incident_state|incident_state_by_time|alerts|ingest|incident_index|containment_outcomes)\b`),
+	}
+	for name, raw := range rendered(t) {
+		qs, err := Queries(raw)
+		require.NoError(t, err)
+		for _, q := range qs {
+			if q.Datasource != ClickHouseUID {
+				continue
+			}
+			for what, re := range forbidden {
+				assert.False(t, re.MatchString(q.Text), "%s %s uses %s", name, q.Where, what)
+			}
+		}
+	}
+}
