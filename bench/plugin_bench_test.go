@@ -156,10 +156,12 @@ func BenchmarkPluginAPI(b *testing.B) {
 	}
 }
 
-// clientTime runs sql with clickhouse-client and returns the query time it reports (--time), without its start-up.
-func clientTime(b *testing.B, addr, sql string) time.Duration {
+// clientTime runs sql with clickhouse-client (and more of its options) and returns the query time it reports
+// (--time), without its start-up.
+func clientTime(b *testing.B, addr, sql string, args ...string) time.Duration {
 	host, port, _ := strings.Cut(addr, ":")
-	cmd := exec.Command("clickhouse-client", "--host", host, "--port", port, "--time", "--format", "Null", "--query", sql)
+	cmd := exec.Command("clickhouse-client", append([]string{"--host", host, "--port", port, "--time", "--format", "Null",
+		"--query", sql}, args...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		b.Fatalf("clickhouse-client: %v\n%s", err, out)
