@@ -394,3 +394,34 @@ func TestMigrationContainmentRuns(t *testing.T) {
 		"SELECT request_id, succeeded, latency_ms, tries, ai_system, drill FROM `"+db+"`.containment_runs ORDER BY request_id FORMAT TSV"))
 	assert.Equal(t, "2\t[]\n", ch.Query(t, "SELECT count(), any(action_items_due) FROM `"+db+"`.incidents FORMAT TSV"))
 }
+
+// Migration 7 fills regulatory_state from the state before it; later writes reach it. The regulatory_deadlines view
+// has an incident's strings only while a deadline is pending.
+func TestMigrationRegulatoryDeadlines(t *testing.T) {
+	s, ch, db := storeMigratedTo(t, 6)
+	ctx := context.Background()
+	flag := func(recs []Record, inc *incident.Incident, kind incident.Kind, body any) []Record {
+		e, err := inc.Append(kind, t0.Add(time.Hour), t0.Add(time.Hour), "user:alice", string(kind), body)
+		require.NoError(t, err)
+		recs[len(recs)-1].WriteState = false
+		return append(recs, Record{Event: e, State: *inc, WriteState: true})
+	}
+	before, inc := timeline(t, "before")
+	before = flag(before, inc, incident.KindRegulatoryFlagged, incident.RegulatoryFlagBody{Regime: incident.GDPR, AwareAt: t0})
+	require.NoError(t, s.Write(ctx, before))
+	require.NoError(t, s.Migrate(ctx))
+
+	after, inc := timeline(t, "after")
+	after = flag(after, inc, incident.KindRegulatoryFlagged, incident.RegulatoryFlagBody{Regime: incident.GDPR, AwareAt: t0})
+	require.NoError(t, s.Write(ctx, after))
+	reported := flag([]Record{after[len(after)-1]}, inc, incident.KindRegulatoryReported,
+		incident.RegulatoryReportBody{Regime: incident.GDPR, Authority: "CNIL", Report: "initial", SentAt: t0.Add(time.Hour)})
+	require.NoError(t, s.Write(ctx, reported[1:]))
+	plain, _ := timeline(t, "plain")
+	require.NoError(t, s.Write(ctx, plain))
+
+	due := t0.Add(72 * time.Hour).Truncate(time.Second).Format(time.DateTime)
+	assert.Equal(t, "after\t\\N\t\t\t\nbefore\t"+due+"\tbefore\tsupportbot\thallucination\nplain\t\\N\t\t\t\n", ch.Query(t,
+		"SELECT i.title, r.regulatory_due_at, r.title, r.ai_system, r.category FROM `"+db+"`.regulatory_deadlines AS r "+
+			"ALL INNER JOIN `"+db+"`.incidents AS i USING incident_id ORDER BY i.title FORMAT TSV"))
+}
