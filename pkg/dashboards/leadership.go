@@ -34,11 +34,13 @@ FROM (
 	WHERE drill = 0 AND ` + openStatus + `
 		AND ` + incidentFilter + `)`
 
+	// Regulatory deadlines come from the regulatory_deadlines view: its strings are only there while a deadline
+	// is pending, so that a scan of every incident (18.16 reads a view whole) stays cheap.
 	regulatorySQL = `SELECT
 	countIf(toInt64(assumeNotNull(regulatory_due_at)) < toInt64(now())) AS overdue,
 	countIf(toInt64(assumeNotNull(regulatory_due_at)) >= toInt64(now())
 		AND toInt64(assumeNotNull(regulatory_due_at)) <= toInt64(now()) + 259200) AS due_in_72h
-FROM ${database}.incidents
+FROM ${database}.regulatory_deadlines
 WHERE drill = 0 AND isNotNull(regulatory_due_at)
 	AND ` + incidentFilter
 
@@ -107,7 +109,7 @@ LIMIT 10`
 	regulatoryDeadlinesSQL = `SELECT assumeNotNull(regulatory_due_at) AS due_at,
 	if(toInt64(due_at) < toInt64(now()), 'overdue', 'due within 72 h') AS state,
 	toString(severity) AS severity, title, ai_system, toString(incident_id) AS incident_id
-FROM ${database}.incidents
+FROM ${database}.regulatory_deadlines
 WHERE drill = 0 AND isNotNull(regulatory_due_at)
 	AND toInt64(assumeNotNull(regulatory_due_at)) <= toInt64(now()) + 259200
 	AND ` + incidentFilter + `
