@@ -131,11 +131,14 @@ func templateVars(sql string, q Request) (string, error) {
 			return v
 		}
 		v, ok := q.Vars[name]
-		if !ok {
+		switch {
+		case !ok:
 			if !strings.HasPrefix(name, "__") && err == nil {
 				err = fmt.Errorf("unknown variable %s", ref)
 			}
 			return ref
+		case v.All && err == nil:
+			err = fmt.Errorf("%s is All: Grafana puts in the value of every option, which a Var does not hold; use it inside $__conditionalAll", ref)
 		}
 		return formatVar(v)
 	})
@@ -144,14 +147,10 @@ func templateVars(sql string, q Request) (string, error) {
 
 // formatVar is the data source's format of a variable's value: multi-value quoted and joined, single as it is.
 func formatVar(v Var) string {
-	values := v.Values
-	if v.All {
-		values = []string{allValue}
-	}
 	if v.Multi {
-		return "'" + strings.Join(values, "','") + "'"
+		return "'" + strings.Join(v.Values, "','") + "'"
 	}
-	return strings.Join(values, ",")
+	return strings.Join(v.Values, ",")
 }
 
 // formatInterval is Grafana's text of an interval: 30s, 5m, 1h, 1d (the largest unit it divides into).

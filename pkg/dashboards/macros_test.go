@@ -48,8 +48,9 @@ func TestExpand(t *testing.T) {
 }
 
 func TestExpandErrors(t *testing.T) {
-	q := Request{Interval: time.Minute, Vars: map[string]Var{"ai_system": {Values: []string{"a"}}}}
+	q := Request{Interval: time.Minute, Vars: map[string]Var{"ai_system": {Values: []string{"a"}}, "category": {Multi: true, All: true}}}
 	tests := []struct{ name, sql, want string }{
+		{"All outside $__conditionalAll", "category IN (${category})", "${category} is All"},
 		{"unknown variable", "x = $nope", "unknown variable $nope"},
 		{"unknown macro", "$__timeFilterish(x)", "$__timeFilterish: not a macro"},
 		{"argument count", "$__timeFilter(a, b)", "$__timeFilter: want 1 argument(s), got 2"},
