@@ -1,4 +1,6 @@
 // The plugin's webpack configuration: create-plugin's (.config/, kept as generated) with our overrides.
+import CopyWebpackPlugin from 'copy-webpack-plugin';
+import path from 'path';
 import type { Configuration } from 'webpack';
 import { merge } from 'webpack-merge';
 import grafanaConfig, { type Env } from './.config/webpack/webpack.config';
@@ -9,6 +11,12 @@ const config = async (env: Env): Promise<Configuration> =>
     // whose id is 0, so the browser (Grafana too) logged "Error parsing 'integrity' attribute ('undefined')" when
     // that chunk loaded.
     optimization: { chunkIds: 'named' },
+    // The dashboards plugin.json includes (made by pkg/dashboards, committed in dashboards/) go to dist/dashboards/.
+    plugins: [
+      new CopyWebpackPlugin({
+        patterns: [{ from: '*.json', context: path.resolve(process.cwd(), 'dashboards'), to: 'dashboards/' }],
+      }),
+    ],
   });
 
 export default config;

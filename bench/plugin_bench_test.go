@@ -35,28 +35,7 @@ import (
 func BenchmarkPluginAPI(b *testing.B) {
 	incidents, events, n := envInt(b, "FIREBREAK_SEED_INCIDENTS", 1_000_000), envInt(b, "FIREBREAK_SEED_EVENTS", 10_000_000),
 		envInt(b, "FIREBREAK_PLUGIN_BENCH_N", 100)
-	var (
-		ch       *testenv.ClickHouse
-		db       string
-		seedTook time.Duration
-	)
-	if reuse := os.Getenv("FIREBREAK_PLUGIN_BENCH_REUSE"); reuse != "" {
-		var tcpPort, httpPort int
-		if _, err := fmt.Sscan(reuse, &tcpPort, &httpPort, &db); err != nil {
-			b.Fatalf("FIREBREAK_PLUGIN_BENCH_REUSE=%q: want \"<native port> <http port> <database>\": %v", reuse, err)
-		}
-		ch = testenv.RunningClickHouse(tcpPort, httpPort)
-	} else {
-		ch = testenv.StartClickHouse(b)
-		db = ch.NewDatabase(b)
-		seedStart := time.Now()
-		seed := exec.Command(testenv.GoBuild(b, "cmd/firebreak-seed"), "--clickhouse-http", ch.HTTPURL(), "--clickhouse-dsn",
-			ch.DSN(db), "--database", db, "--incidents", strconv.Itoa(incidents), "--events", strconv.Itoa(events))
-		if out, err := seed.CombinedOutput(); err != nil {
-			b.Fatalf("seed: %v\n%s", err, out)
-		}
-		seedTook = time.Since(seedStart)
-	}
+	ch, db, seedTook := seededClickHouse(b, "FIREBREAK_PLUGIN_BENCH_REUSE", incidents, events)
 	q := func(sql string) string { return strings.TrimSpace(ch.Query(b, strings.ReplaceAll(sql, "{db}", db))) }
 	big := q("SELECT toString(incident_id) FROM {db}.events GROUP BY incident_id HAVING count() = 1000 LIMIT 1")
 	if big == "" {
@@ -177,10 +156,12 @@ func BenchmarkPluginAPI(b *testing.B) {
 	}
 }
 
-// clientTime runs sql with clickhouse-client and returns the query time it reports (--time), without its start-up.
-func clientTime(b *testing.B, addr, sql string) time.Duration {
+// clientTime runs sql with clickhouse-client (and more of its options) and returns the query time it reports
+// (--time), without its start-up.
+func clientTime(b *testing.B, addr, sql string, args ...string) time.Duration {
 	host, port, _ := strings.Cut(addr, ":")
-	cmd := exec.Command("clickhouse-client", "--host", host, "--port", port, "--time", "--format", "Null", "--query", sql)
+	cmd := exec.Command("clickhouse-client", append([]string{"--host", host, "--port", port, "--time", "--format", "Null",
+		"--query", sql}, args...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		b.Fatalf("clickhouse-client: %v\n%s", err, out)

@@ -395,11 +395,12 @@ func insertBatch(ctx context.Context, insertURL string, chunks <-chan *chunk, ba
 	return batch.Events, nil
 }
 
-// optimize merges every partition of the three tables into one part, so FINAL has nothing left to do. OPTIMIZE
+// optimize merges every partition of the tables behind the views into one part, so FINAL has nothing left to do. OPTIMIZE
 // without PARTITION merges only one partition on old releases, and is a no-op while a merge is running, so it runs
 // per partition and is repeated until each has one part.
 func optimize(ctx context.Context, cfg config) error {
-	for _, table := range []string{"events", "incident_state", "incident_state_by_time", "alerts", "incident_index"} {
+	for _, table := range []string{"events", "incident_state", "incident_state_by_time", "alerts", "incident_index",
+		"regulatory_state", "containment_outcomes"} {
 		for attempt := 0; ; attempt++ {
 			out, err := httpQuery(ctx, cfg.HTTPURL, fmt.Sprintf(
 				"SELECT partition, count() FROM system.parts WHERE database = '%s' AND table = '%s' AND active GROUP BY partition ORDER BY partition",

@@ -231,7 +231,88 @@ var migrations = []migration{
 				version AS last_seq, updated_at, flapping
 			FROM {db}.incident_state FINAL`,
 		}},
+	{7, "dashboards: action_items_due on the incidents view; containment outcomes and the containment_runs view", []string{
+		// 18.16 has no CREATE OR REPLACE VIEW: the view is made again with one more column, after those of
+		// migration 6. Between the two statements a query of it fails; nothing is stored in a view.
+		`DROP TABLE IF EXISTS {db}.incidents`,
+		`CREATE VIEW IF NOT EXISTS {db}.incidents AS
+		SELECT incident_id, title, description, ai_system, category, severity, status, declared_by, declared_via,
+			drill, started_at, declared_at, acknowledged_at, contained_at, resolved_at, closed_at, alert_count,
+			firing_alert_count, incident_lead, reported_via, review_complete, regulatory_due_at,
+			version AS last_seq, updated_at, flapping, action_items_due
+		FROM {db}.incident_state FINAL`,
+		// One row per containment outcome (containment_succeeded / containment_failed), with the figures of its
+		// body as columns and the incident's drill flag and AI system, ordered by time: a month of outcomes is a
+		// short range of it, where the same figures from incident_events parse every event's body.
+		`CREATE TABLE IF NOT EXISTS {db}.containment_outcomes (
+			incident_id UUID,
+			seq UInt32,
+			at DateTime,
+			succeeded UInt8,
+			request_id String,
+			attempt UInt32,
+			latency_ms Int64,
+			tries UInt32,
+			actor String,
+			ai_system String,
+			drill UInt8,
+			declared_at DateTime
+		) ENGINE = ReplacingMergeTree
+		PARTITION BY toYYYYMM(declared_at)
+		ORDER BY (at, incident_id, seq)`,
+		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.containment_outcomes_mv TO {db}.containment_outcomes AS
+		` + containmentOutcomesSelect + `
+		FROM {db}.ingest WHERE kind IN ('containment_succeeded', 'containment_failed')`,
+		// The outcomes stored before the view existed (rows written meanwhile come twice: the engine keeps one).
+		`INSERT INTO {db}.containment_outcomes
+		` + containmentOutcomesSelect + `
+		FROM (SELECT * FROM {db}.events FINAL WHERE kind IN ('containment_succeeded', 'containment_failed'))
+		ANY LEFT JOIN (SELECT incident_id, ai_system, drill FROM {db}.incident_state FINAL) USING incident_id`,
+		`CREATE VIEW IF NOT EXISTS {db}.containment_runs AS
+		SELECT incident_id, seq, at, succeeded, request_id, attempt, latency_ms, tries, actor, ai_system, drill
+		FROM {db}.containment_outcomes FINAL`,
+	}},
+	{8, "regulatory_deadlines: the incidents' regulatory deadlines, cheap to scan", []string{
+		// Every state row, keyed like incident_state, but the strings only while a regulatory deadline is
+		// pending: the newest state decides as in incident_state, and a scan of all incidents with FINAL (18.16
+		// reads a view whole before filtering) reads the few titles it shows, not a million.
+		`CREATE TABLE IF NOT EXISTS {db}.regulatory_state (
+			incident_id UUID,
+			version UInt32,
+			declared_at DateTime,
+			drill UInt8,
+			severity Enum8('SEV1' = 1, 'SEV2' = 2, 'SEV3' = 3),
+			regulatory_due_at Nullable(DateTime),
+			title String,
+			ai_system String,
+			category String
+		) ENGINE = ReplacingMergeTree(version)
+		PARTITION BY toYYYYMM(declared_at)
+		ORDER BY incident_id`,
+		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.regulatory_state_mv TO {db}.regulatory_state AS
+		SELECT incident_id, seq AS version, ` + regulatoryStateColumns + `
+		FROM {db}.ingest WHERE write_state = 1`,
+		`INSERT INTO {db}.regulatory_state
+		SELECT incident_id, version, ` + regulatoryStateColumns + `
+		FROM {db}.incident_state FINAL`,
+		`CREATE VIEW IF NOT EXISTS {db}.regulatory_deadlines AS
+		SELECT incident_id, declared_at, drill, severity, regulatory_due_at, title, ai_system, category
+		FROM {db}.regulatory_state FINAL`,
+	}},
 }
+
+// regulatoryStateColumns are regulatory_state's columns after incident_id and version, from a state row.
+const regulatoryStateColumns = `declared_at, drill, severity, regulatory_due_at,
+			if(isNull(regulatory_due_at), '', title) AS title,
+			if(isNull(regulatory_due_at), '', ai_system) AS ai_system,
+			if(isNull(regulatory_due_at), '', category) AS category`
+
+// containmentOutcomesSelect makes containment_outcomes rows of events (their body is incident.ContainmentOutcomeBody).
+const containmentOutcomesSelect = `SELECT incident_id, seq, at, toUInt8(kind = 'containment_succeeded') AS succeeded,
+			visitParamExtractString(body, 'request_id') AS request_id,
+			toUInt32(visitParamExtractUInt(body, 'attempt')) AS attempt,
+			visitParamExtractInt(body, 'latency_ms') AS latency_ms,
+			toUInt32(visitParamExtractUInt(body, 'tries')) AS tries, actor, ai_system, drill, declared_at`
 
 // stateColumns are the columns incident_state and incident_state_by_time were created with, in order; later
 // migrations add columns after them (flapping, 6).

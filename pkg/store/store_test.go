@@ -235,22 +235,31 @@ func TestOpenErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "not-a-uuid")
 }
 
-// Migration 3 copies the state written before it into incident_state_by_time; writes after it reach both tables.
-func TestMigrationBackfillsStateByTime(t *testing.T) {
+// storeMigratedTo opens a new database with the first n migrations applied, as an older receiver left it.
+func storeMigratedTo(t *testing.T, n int) (*Store, *testenv.ClickHouse, string) {
+	t.Helper()
 	ch := testenv.SharedClickHouse(t)
 	db := ch.NewDatabase(t)
 	s, err := Open(ch.DSN(db), nil)
 	require.NoError(t, err)
-	defer s.Close()
-	ctx := context.Background()
+	t.Cleanup(func() { s.Close() })
 	all := migrations
-	migrations = all[:1]
-	err = s.Migrate(ctx)
+	migrations = all[:n]
+	err = s.Migrate(context.Background())
 	migrations = all
 	require.NoError(t, err)
-	// The writer sends the columns added since (flapping, migration 6); the ingest table of this old schema takes
-	// them so that it can write here. Migration 6 then finds the column there and adds it to the others only.
-	ch.Query(t, "ALTER TABLE "+db+".ingest ADD COLUMN flapping UInt8")
+	if n < 6 {
+		// The writer sends the columns added since (flapping, migration 6); the ingest table of this old schema
+		// takes them so that it can write here. Migration 6 then finds the column there and adds it to the others.
+		ch.Query(t, "ALTER TABLE "+db+".ingest ADD COLUMN flapping UInt8")
+	}
+	return s, ch, db
+}
+
+// Migration 3 copies the state written before it into incident_state_by_time; writes after it reach both tables.
+func TestMigrationBackfillsStateByTime(t *testing.T) {
+	s, ch, db := storeMigratedTo(t, 1)
+	ctx := context.Background()
 	before, _ := timeline(t, "before")
 	require.NoError(t, s.Write(ctx, before))
 
@@ -382,4 +391,79 @@ func TestFlappingStored(t *testing.T) {
 	})
 	require.NoError(t, s.Migrate(ctx))
 	assert.Equal(t, "1\tresolved\n", ch.Query(t, "SELECT flapping, status FROM "+s.Database()+".incidents"))
+}
+
+// containmentRun appends a requested containment, its start and outcome to an incident's records.
+func containmentRun(t *testing.T, inc *incident.Incident, records []Record, reqID string, ok bool, latencyMS int64) []Record {
+	t.Helper()
+	at := t0.Add(time.Duration(len(records)) * time.Second)
+	kind := incident.KindContainmentFailed
+	if ok {
+		kind = incident.KindContainmentSucceeded
+	}
+	for _, ev := range []struct {
+		kind incident.Kind
+		body any
+	}{
+		{incident.KindContainmentRequested, incident.ContainmentRequestBody{RequestID: reqID, Action: "rollback", ActionKind: "rollback", Label: "Roll back"}},
+		{incident.KindContainmentStarted, incident.ContainmentStartBody{RequestID: reqID, Attempt: 1, Deadline: at.Add(time.Minute)}},
+		{kind, incident.ContainmentOutcomeBody{RequestID: reqID, Attempt: 1, Succeeded: ok, LatencyMS: latencyMS, Tries: 2}},
+	} {
+		e, err := inc.Append(ev.kind, at, at, "user:alice", string(ev.kind), ev.body)
+		require.NoError(t, err)
+		records = append(records, Record{Event: e, State: *inc})
+	}
+	records[len(records)-1].WriteState = true
+	return records
+}
+
+// Migration 7 adds action_items_due to the incidents view and fills containment_outcomes with the outcomes stored
+// before it; outcomes written after it reach it through its materialized view.
+func TestMigrationContainmentRuns(t *testing.T) {
+	s, ch, db := storeMigratedTo(t, 6)
+	ctx := context.Background()
+	before, inc := timeline(t, "before")
+	before = containmentRun(t, inc, before, "req-1", true, 120)
+	require.NoError(t, s.Write(ctx, before))
+
+	require.NoError(t, s.Migrate(ctx))
+	after, inc := timeline(t, "after")
+	after = containmentRun(t, inc, after, "req-2", false, 3000)
+	require.NoError(t, s.Write(ctx, after))
+	require.NoError(t, s.Migrate(ctx), "again")
+
+	assert.Equal(t, "req-1\t1\t120\t2\tsupportbot\t0\nreq-2\t0\t3000\t2\tsupportbot\t0\n", ch.Query(t,
+		"SELECT request_id, succeeded, latency_ms, tries, ai_system, drill FROM `"+db+"`.containment_runs ORDER BY request_id FORMAT TSV"))
+	assert.Equal(t, "2\t[]\n", ch.Query(t, "SELECT count(), any(action_items_due) FROM `"+db+"`.incidents FORMAT TSV"))
+}
+
+// Migration 8 fills regulatory_state from the state before it; later writes reach it. The regulatory_deadlines view
+// has an incident's strings only while a deadline is pending.
+func TestMigrationRegulatoryDeadlines(t *testing.T) {
+	s, ch, db := storeMigratedTo(t, 7)
+	ctx := context.Background()
+	flag := func(recs []Record, inc *incident.Incident, kind incident.Kind, body any) []Record {
+		e, err := inc.Append(kind, t0.Add(time.Hour), t0.Add(time.Hour), "user:alice", string(kind), body)
+		require.NoError(t, err)
+		recs[len(recs)-1].WriteState = false
+		return append(recs, Record{Event: e, State: *inc, WriteState: true})
+	}
+	before, inc := timeline(t, "before")
+	before = flag(before, inc, incident.KindRegulatoryFlagged, incident.RegulatoryFlagBody{Regime: incident.GDPR, AwareAt: t0})
+	require.NoError(t, s.Write(ctx, before))
+	require.NoError(t, s.Migrate(ctx))
+
+	after, inc := timeline(t, "after")
+	after = flag(after, inc, incident.KindRegulatoryFlagged, incident.RegulatoryFlagBody{Regime: incident.GDPR, AwareAt: t0})
+	require.NoError(t, s.Write(ctx, after))
+	reported := flag([]Record{after[len(after)-1]}, inc, incident.KindRegulatoryReported,
+		incident.RegulatoryReportBody{Regime: incident.GDPR, Authority: "CNIL", Report: "initial", SentAt: t0.Add(time.Hour)})
+	require.NoError(t, s.Write(ctx, reported[1:]))
+	plain, _ := timeline(t, "plain")
+	require.NoError(t, s.Write(ctx, plain))
+
+	due := t0.Add(72 * time.Hour).Truncate(time.Second).Format(time.DateTime)
+	assert.Equal(t, "after\t\\N\t\t\t\nbefore\t"+due+"\tbefore\tsupportbot\thallucination\nplain\t\\N\t\t\t\n", ch.Query(t,
+		"SELECT i.title, r.regulatory_due_at, r.title, r.ai_system, r.category FROM `"+db+"`.regulatory_deadlines AS r "+
+			"ALL INNER JOIN `"+db+"`.incidents AS i USING incident_id ORDER BY i.title FORMAT TSV"))
 }

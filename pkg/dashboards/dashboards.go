@@ -1,0 +1,234 @@
+package dashboards
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
+)
+
+// The data sources the dashboards use, by the uids Grafana provisioning gives them (provisioning/datasources).
+const (
+	ClickHouseUID  = "firebreak-clickhouse"
+	ClickHouseType = "grafana-clickhouse-datasource"
+	PrometheusUID  = "firebreak-prometheus"
+	PrometheusType = "prometheus"
+)
+
+// IncidentURL is the app's page of an incident, before its id.
+const IncidentURL = "/a/firebreak-incident-app/incidents/"
+
+// File is a dashboard and the name of its file under dashboards/.
+type File struct {
+	Name      string
+	Dashboard dashboard.Dashboard
+}
+
+// All builds every dashboard the app ships.
+func All() ([]File, error) {
+	var out []File
+	for _, d := range []struct {
+		name  string
+		build func() *dashboard.DashboardBuilder
+	}{
+		{"leadership.json", Leadership},
+		{"responders.json", Responders},
+		{"ai-system-supportbot.json", func() *dashboard.DashboardBuilder { return AISystemHealth("supportbot") }},
+	} {
+		built, err := d.build().Build()
+		if err != nil {
+			return nil, fmt.Errorf("dashboard %s: %w", d.name, err)
+		}
+		withDefaultPlacement(&built)
+		out = append(out, File{Name: d.name, Dashboard: built})
+	}
+	return out, nil
+}
+
+// withDefaultPlacement clears the placement the SDK gives every link and annotation ("inControlsMenu", which tucks
+// them into the dashboard's controls menu), so that Grafana shows them in the dashboard's top bar.
+func withDefaultPlacement(d *dashboard.Dashboard) {
+	for i := range d.Links {
+		d.Links[i].Placement = nil
+	}
+	for i := range d.Annotations.List {
+		d.Annotations.List[i].Placement = nil
+	}
+}
+
+// Render is a dashboard's JSON as committed: indented, ending in a newline, with <, > and & as they are (the SDK's
+// marshalling escapes them, which JSON does not need) so that the SQL reads as written.
+func Render(d dashboard.Dashboard) ([]byte, error) {
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard %q: %w", deref(d.Title), err)
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return nil, fmt.Errorf("dashboard %q: %w", deref(d.Title), err)
+	}
+	buf.WriteByte('\n')
+	return []byte(htmlUnescaper.Replace(buf.String())), nil
+}
+
+var htmlUnescaper = strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&")
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func clickHouse() common.DataSourceRef {
+	return common.DataSourceRef{Type: cog.ToPtr(ClickHouseType), Uid: cog.ToPtr(ClickHouseUID)}
+}
+
+func prometheus() common.DataSourceRef {
+	return common.DataSourceRef{Type: cog.ToPtr(PrometheusType), Uid: cog.ToPtr(PrometheusUID)}
+}
+
+// format is the ClickHouse data source's result format.
+type format int
+
+const (
+	timeSeriesFormat format = 0 // a time column; long results (a string column) become one series per value
+	tableFormat      format = 1
+)
+
+// sqlQuery is a ClickHouse data source query in its raw SQL editor.
+func sqlQuery(refID string, f format, sql string) cog.Builder[variants.Dataquery] {
+	queryType := "table"
+	if f == timeSeriesFormat {
+		queryType = "timeSeries" // the data source's QueryType.TimeSeries
+	}
+	return variants.NewUnknownDataqueryBuilderFromObject(variants.UnknownDataquery{
+		"refId":      refID,
+		"datasource": clickHouse(),
+		"editorType": "sql",
+		"queryType":  queryType,
+		"format":     int(f),
+		"rawSql":     sql,
+	})
+}
+
+// promQuery is a Prometheus range query.
+func promQuery(refID, expr, legend string) cog.Builder[variants.Dataquery] {
+	return variants.NewUnknownDataqueryBuilderFromObject(variants.UnknownDataquery{
+		"refId":        refID,
+		"datasource":   prometheus(),
+		"expr":         expr,
+		"legendFormat": legend,
+		"range":        true,
+	})
+}
+
+func at(x, y, w, h uint32) dashboard.GridPos { return dashboard.GridPos{X: x, Y: y, W: w, H: h} }
+
+// incidentLink is the data link of a table column to the incident of its row (the row's incident_id).
+func incidentLink() []dashboard.DynamicConfigValue {
+	return []dashboard.DynamicConfigValue{{Id: "links", Value: []map[string]any{{
+		"title": "Open the incident in Firebreak",
+		"url":   IncidentURL + "${__data.fields.incident_id}",
+	}}}}
+}
+
+// Variables shared by the ClickHouse dashboards.
+
+// databaseVar names the Firebreak database (a constant: change it if the receiver writes to another one).
+func databaseVar() *dashboard.ConstantVariableBuilder {
+	return dashboard.NewConstantVariableBuilder("database").Label("Firebreak database").
+		Value(dashboard.StringOrMap{String: cog.ToPtr("firebreak")})
+}
+
+// slaVars are the SLA targets in seconds, per severity (0: none), as constants: the app's settings are not
+// reachable from a data source query. The defaults are the app's defaults.
+func slaVars() []cog.Builder[dashboard.VariableModel] {
+	var out []cog.Builder[dashboard.VariableModel]
+	for _, v := range slaTargets {
+		out = append(out, dashboard.NewConstantVariableBuilder(v.name).Label(v.label).
+			Value(dashboard.StringOrMap{String: cog.ToPtr(v.value)}))
+	}
+	return out
+}
+
+var slaTargets = []struct{ name, label, value string }{
+	{"ack_sev1", "SEV1 acknowledge target (s)", "900"},
+	{"ack_sev2", "SEV2 acknowledge target (s)", "14400"},
+	{"ack_sev3", "SEV3 acknowledge target (s)", "259200"},
+	{"contain_sev1", "SEV1 contain target (s)", "14400"},
+	{"contain_sev2", "SEV2 contain target (s)", "86400"},
+	{"contain_sev3", "SEV3 contain target (s)", "0"},
+}
+
+// ackTarget and containTarget are the SLA targets of an incident's severity, in seconds, from slaVars.
+const (
+	ackTarget     = `toInt64(multiIf(severity = 'SEV1', ${ack_sev1}, severity = 'SEV2', ${ack_sev2}, ${ack_sev3}))`
+	containTarget = `toInt64(multiIf(severity = 'SEV1', ${contain_sev1}, severity = 'SEV2', ${contain_sev2}, ${contain_sev3}))`
+)
+
+// aiSystemVar offers the AI systems with incidents, several at once or all.
+func aiSystemVar() *dashboard.QueryVariableBuilder {
+	return dashboard.NewQueryVariableBuilder("ai_system").Label("AI system").
+		Datasource(clickHouse()).
+		Query(dashboard.StringOrMap{String: cog.ToPtr(aiSystemsSQL)}).
+		Refresh(dashboard.VariableRefreshOnDashboardLoad).
+		Sort(dashboard.VariableSortAlphabeticalAsc).
+		Multi(true).IncludeAll(true).
+		Current(allOption())
+}
+
+const aiSystemsSQL = `SELECT DISTINCT ai_system FROM ${database}.incidents ORDER BY ai_system`
+
+// listVar is a custom variable offering fixed values, several at once or all.
+func listVar(name, label string, values []string) *dashboard.CustomVariableBuilder {
+	options := []dashboard.VariableOption{allOption()}
+	for _, v := range values {
+		options = append(options, dashboard.VariableOption{Text: stringOption(v), Value: stringOption(v)})
+	}
+	return dashboard.NewCustomVariableBuilder(name).Label(label).
+		Values(dashboard.StringOrMap{String: cog.ToPtr(strings.Join(values, ","))}).
+		Multi(true).IncludeAll(true).
+		Options(options).
+		Current(allOption())
+}
+
+func stringOption(s string) dashboard.StringOrArrayOfString {
+	return dashboard.StringOrArrayOfString{String: cog.ToPtr(s)}
+}
+
+func allOption() dashboard.VariableOption {
+	return dashboard.VariableOption{Selected: cog.ToPtr(true), Text: stringOption("All"), Value: stringOption(allValue)}
+}
+
+var (
+	severities = []string{"SEV1", "SEV2", "SEV3"}
+	categories = []string{"hallucination", "bias", "prompt_injection", "drift", "unauthorized_use", "data_exposure",
+		"oversight_failure", "other"}
+)
+
+// incidentFilter is the condition of the AI system, category and severity variables on the incidents view.
+const incidentFilter = `$__conditionalAll(ai_system IN (${ai_system}), $ai_system)
+	AND $__conditionalAll(category IN (${category}), $category)
+	AND $__conditionalAll(toString(severity) IN (${severity}), $severity)`
+
+// inRange is the dashboard's time range on declared_at, half-open like the plugin's GET stats ($__timeFilter
+// includes its end).
+const inRange = `declared_at >= $__fromTime AND declared_at < $__toTime`
+
+// openStatus is an incident still being worked on.
+const openStatus = `status IN ('declared', 'acknowledged', 'contained')`
+
+// withLegend shows a time series panel's legend below it and every series in its tooltip.
+func withLegend(pb *timeseries.PanelBuilder) *timeseries.PanelBuilder {
+	return pb.
+		Legend(common.NewVizLegendOptionsBuilder().ShowLegend(true).DisplayMode(common.LegendDisplayModeList).
+			Placement(common.LegendPlacementBottom)).
+		Tooltip(common.NewVizTooltipOptionsBuilder().Mode(common.TooltipDisplayModeMulti).Sort(common.SortOrderNone))
+}
