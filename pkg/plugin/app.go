@@ -79,6 +79,8 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /incidents/{id}/timeline", a.guarded(a.getTimeline))
 	mux.HandleFunc("GET /incidents/{id}/alerts", a.guarded(a.getAlerts))
 	mux.HandleFunc("GET /incidents/{id}/verify", a.guarded(a.verify))
+	mux.HandleFunc("GET /incidents/{id}/export", a.guarded(a.exportIncident))
+	mux.HandleFunc("GET /incidents/export", a.guarded(a.exportIncidents))
 	mux.HandleFunc("GET /stats", a.guarded(a.stats))
 	mux.HandleFunc("GET /incidents/{id}/containment", a.guarded(a.listContainment))
 	mux.HandleFunc("POST /incidents/{id}/containment", a.guarded(a.requestContainment))
