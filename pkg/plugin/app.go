@@ -81,6 +81,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /incidents/{id}/verify", a.guarded(a.verify))
 	mux.HandleFunc("GET /incidents/{id}/export", a.guarded(a.exportIncident))
 	mux.HandleFunc("GET /incidents/export", a.guarded(a.exportIncidents))
+	mux.HandleFunc("GET /incidents/{id}/reports/eu-ai-act", a.guarded(a.draftEUAIAct))
 	mux.HandleFunc("GET /stats", a.guarded(a.stats))
 	mux.HandleFunc("GET /incidents/{id}/containment", a.guarded(a.listContainment))
 	mux.HandleFunc("POST /incidents/{id}/containment", a.guarded(a.requestContainment))

@@ -1,11 +1,14 @@
 package plugin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
@@ -53,12 +56,25 @@ func (a *App) audit(w http.ResponseWriter, r *http.Request, actor incident.Actor
 		a.storeError(w, err)
 		return nil, false
 	}
+	evidence, err := a.evidenceChecks(r.Context(), inc.ID, events)
+	if err != nil {
+		a.storeError(w, err)
+		return nil, false
+	}
+	now := a.now().UTC()
+	return &report.Audit{Schema: report.AuditSchema, GeneratedAt: now, GeneratedBy: actor.Login, Incident: inc,
+		SLA: a.settings.SLA.SLA(inc, now), ReviewMissing: inc.ReviewMissing(), Evidence: evidence,
+		Verification:  incident.Verify(got.Rows, got.State, got.Heads, a.settings.SigningKey),
+		TimelineTotal: len(events), Timeline: events}, true
+}
+
+// evidenceChecks checks each evidence snapshot the timeline records against the stored one.
+func (a *App) evidenceChecks(ctx context.Context, id string, events []incident.Event) ([]report.EvidenceCheck, error) {
 	evidence := report.EvidenceRefs(events)
 	for i, ref := range evidence {
-		ev, err := a.store.EvidenceSnapshot(r.Context(), inc.ID, ref.SnapshotID)
+		ev, err := a.store.EvidenceSnapshot(ctx, id, ref.SnapshotID)
 		if err != nil {
-			a.storeError(w, err)
-			return nil, false
+			return nil, err
 		}
 		var stored *report.StoredEvidence
 		if ev != nil {
@@ -66,11 +82,80 @@ func (a *App) audit(w http.ResponseWriter, r *http.Request, actor incident.Actor
 		}
 		evidence[i] = report.CheckEvidence(ref, stored)
 	}
-	now := a.now().UTC()
-	return &report.Audit{Schema: report.AuditSchema, GeneratedAt: now, GeneratedBy: actor.Login, Incident: inc,
-		SLA: a.settings.SLA.SLA(inc, now), ReviewMissing: inc.ReviewMissing(), Evidence: evidence,
-		Verification:  incident.Verify(got.Rows, got.State, got.Heads, a.settings.SigningKey),
-		TimelineTotal: len(events), Timeline: events}, true
+	return evidence, nil
+}
+
+// draftEUAIAct serves GET incidents/{id}/reports/eu-ai-act?type=initial|follow_up|combined|final&format=: the draft
+// of the incident's EU AI Act serious-incident report. Drafting is recorded on the timeline (report_drafted, by the
+// user, an Editor's change) once per request: the command's id is the user's X-Idempotency-Key or request_id, or
+// else derives from the draft's content, so a retried download records nothing new.
+func (a *App) draftEUAIAct(w http.ResponseWriter, r *http.Request) {
+	actor, ok := actorOf(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	typ := q.Get("type")
+	switch {
+	case len(q["type"]) > 1:
+		writeError(w, http.StatusBadRequest, "type: give it once")
+		return
+	case typ == "":
+		writeError(w, http.StatusBadRequest, "type: missing (initial, follow_up, combined or final)")
+		return
+	case !slices.Contains(incident.ReportTypes, typ):
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("type: %q is not one of %s", truncate(typ, 50), strings.Join(incident.ReportTypes, ", ")))
+		return
+	}
+	format, err := formatParam(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	requestID := q.Get("request_id")
+	if requestID != "" && (len(requestID) > 200 || !idempotencyKeyPattern.MatchString(requestID)) {
+		writeError(w, http.StatusBadRequest, "request_id: at most 200 letters, digits and . _ : -")
+		return
+	}
+	inc, events := a.loadTimeline(w, r)
+	if inc == nil {
+		return
+	}
+	if inc.Clock(incident.EUAIAct) == nil {
+		writeConflict(w, fmt.Sprintf("incident %s is not flagged under the EU AI Act: flag it (regime eu_ai_act, with the time you became aware) "+
+			"before drafting its serious-incident report", inc.ID), inc)
+		return
+	}
+	evidence, err := a.evidenceChecks(r.Context(), inc.ID, events)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	rep, err := report.BuildEUAIAct(report.EUAIActInput{Type: typ, Incident: inc, Events: events, System: a.settings.AISystems[inc.AISystem],
+		Evidence: evidence, GeneratedAt: a.now(), GeneratedBy: actor.Login})
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	sum := rep.ContentSHA256()
+	var cmdID string
+	switch {
+	case r.Header.Get("X-Idempotency-Key") != "":
+		if cmdID, ok = commandID(w, r, actor, inc.ID); !ok {
+			return
+		}
+	case requestID != "":
+		cmdID = incident.IdempotencyID(actor.Login, inc.ID, requestID)
+	default:
+		cmdID = incident.IdempotencyID(actor.Login, inc.ID, "eu-ai-act-draft:"+typ+":"+sum)
+	}
+	c := &incident.Command{ID: cmdID, Kind: incident.CmdReportDraft, IncidentID: inc.ID, Actor: actor,
+		ReportDraft: &incident.ReportDraftBody{Regime: incident.EUAIAct, ReportType: typ, Schema: report.EUAIActSchema, SHA256: sum,
+			BasedOnSeq: rep.BasedOn.Seq}}
+	if _, ok := a.command(w, r, c); !ok {
+		return
+	}
+	writeReport(w, format, "incident-"+inc.ID+"-eu-ai-act-"+strings.ReplaceAll(typ, "_", "-"), rep.Write)
 }
 
 // formatParam reads ?format= (json when absent).

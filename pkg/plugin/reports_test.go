@@ -32,6 +32,7 @@ var volatile = []struct {
 	{"sha256", regexp.MustCompile(`\b[0-9a-f]{64}\b`)},
 	{"id", regexp.MustCompile(`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`)},
 	{"time", regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)},
+	{"date", regexp.MustCompile(`\b\d{4}-\d\d-\d\d\b`)},
 	{"port", regexp.MustCompile(`127\.0\.0\.1:\d+`)},
 	{"ms", regexp.MustCompile(`\b\d+ ms\b`)},
 }
@@ -42,7 +43,7 @@ func (n *normalizer) normalize(s string) string {
 	}
 	for _, v := range volatile {
 		s = v.re.ReplaceAllStringFunc(s, func(m string) string {
-			if v.name == "time" || v.name == "ms" || v.name == "port" {
+			if v.name == "time" || v.name == "date" || v.name == "ms" || v.name == "port" {
 				return "<" + v.name + ">" // many, and their order is the timeline's
 			}
 			if p, ok := n.seen[m]; ok {
@@ -232,4 +233,105 @@ func TestExportIncidentsCSV(t *testing.T) {
 	status, body = callResource(t, e.a, viewerUser, "GET", "incidents/export?drills=true&from="+from+"&to="+to, nil)
 	assert.Equal(t, 400, status, body)
 	assert.Contains(t, decode(t, body)["error"], "from: the period holds 3 incidents, more than the 2 an export takes")
+}
+
+// The EU AI Act report is drafted from an incident made end to end (an alert with its model_version, the flag, a
+// review), with the AI system's facts from the settings; drafting is one timeline event per draft, however often
+// it is downloaded; marking it sent is the report log, whose reference the follow-up cites.
+func TestDraftEUAIActReport(t *testing.T) {
+	e := newEnvWith(t, map[string]any{"aiSystems": map[string]any{"supportbot": map[string]string{"name": "Acme Support Assistant",
+		"provider": "Acme GmbH, Berlin", "registrationId": "EU-AI-0000123", "authority": "Bundesnetzagentur", "submitterRole": "provider",
+		"contact": "legal@acme.example"}}}, nil)
+	start := time.Now().UTC().Add(-10 * time.Minute).Format(time.RFC3339)
+	e.postWebhook(t, []byte(`{"version":"4","status":"firing","receiver":"firebreak","groupKey":"{}:{alertname=\"HallucinationRateHigh\"}",
+		"groupLabels":{"alertname":"HallucinationRateHigh"},"alerts":[{"status":"firing","startsAt":"`+start+`","fingerprint":"a1b2c3d4e5f60718",
+		"labels":{"alertname":"HallucinationRateHigh","ai_system":"supportbot","model_version":"v2","severity":"critical","category":"hallucination"},
+		"annotations":{"summary":"Ungrounded answers at 31%"}}]}`))
+	id := e.waitIncident(t)
+	p := "incidents/" + id
+	draft := func(user *backend.User, query string, headers map[string]string) (int, string) {
+		t.Helper()
+		status, _, body := callResourceFull(t, e.a, user, "GET", p+"/reports/eu-ai-act?"+query, nil, headers)
+		return status, body
+	}
+	drafts := func() int {
+		t.Helper()
+		status, body := callResource(t, e.a, viewerUser, "GET", p+"/timeline?kind=people", nil)
+		require.Equal(t, 200, status, body)
+		n := 0
+		for _, ev := range decode(t, body)["timeline"].([]any) {
+			if ev.(map[string]any)["kind"] == "report_drafted" {
+				n++
+			}
+		}
+		return n
+	}
+
+	status, body := draft(aliceUser, "type=initial", nil)
+	assert.Equal(t, 409, status, body)
+	assert.Contains(t, decode(t, body)["error"], "is not flagged under the EU AI Act")
+
+	status, body = callResource(t, e.a, aliceUser, "POST", p+"/regulatory", map[string]any{"regime": "eu_ai_act", "tier": "standard", "aware_at": time.Now().UTC()})
+	require.Equal(t, 200, status, body)
+	for _, tt := range []struct {
+		name   string
+		user   *backend.User
+		path   string
+		status int
+		want   string
+	}{
+		{"unknown type", aliceUser, p + "/reports/eu-ai-act?type=preliminary", 400, `type: "preliminary" is not one of initial, follow_up, combined, final`},
+		{"no type", aliceUser, p + "/reports/eu-ai-act", 400, "type: missing"},
+		{"type twice", aliceUser, p + "/reports/eu-ai-act?type=initial&type=final", 400, "type: give it once"},
+		{"unknown format", aliceUser, p + "/reports/eu-ai-act?type=initial&format=pdf", 400, "format:"},
+		{"bad request id", aliceUser, p + "/reports/eu-ai-act?type=initial&request_id=a%20b", 400, "request_id:"},
+		{"viewer", viewerUser, p + "/reports/eu-ai-act?type=initial", 403, "viewers can read incidents but not change them"},
+		{"unknown incident", aliceUser, "incidents/6d3f2c1e-0000-4000-8000-000000000000/reports/eu-ai-act?type=initial", 404, "not found"},
+		{"no user", nil, p + "/reports/eu-ai-act?type=initial", 403, "signed-in Grafana user"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := callResource(t, e.a, tt.user, "GET", tt.path, nil)
+			assert.Equal(t, tt.status, status, body)
+			assert.Contains(t, decode(t, body)["error"], tt.want)
+		})
+	}
+	assert.Equal(t, 0, drafts(), "nothing refused is recorded")
+
+	status, body = draft(aliceUser, "type=initial&format=json", nil)
+	require.Equal(t, 200, status, body)
+	got := decode(t, body)
+	assert.Equal(t, "firebreak.eu-ai-act-serious-incident/v1", got["schema"])
+	sys := got["ai_system"].(map[string]any)
+	assert.Equal(t, "EU-AI-0000123", sys["registration_id"].(map[string]any)["value"], "from the settings")
+	assert.Equal(t, "v2", sys["version"].(map[string]any)["value"], "from the alert's model_version label")
+	assert.Equal(t, "Bundesnetzagentur", got["administrative"].(map[string]any)["authority"].(map[string]any)["value"])
+	assert.Contains(t, got["to_fill"], "incident.member_states")
+	assert.Equal(t, 1, drafts())
+
+	// The same draft downloaded again, in another format: the same content, no new event.
+	var n normalizer
+	status, md := draft(aliceUser, "type=initial&format=markdown", nil)
+	require.Equal(t, 200, status, md)
+	goldenFile(t, "eu-ai-act-e2e.md", n.normalize(md))
+	assert.Equal(t, 1, drafts(), "a retry records nothing new")
+
+	// Marked sent through the report log; the follow-up cites the authority's reference.
+	status, body = callResource(t, e.a, aliceUser, "POST", p+"/regulatory/reports", map[string]any{"regime": "eu_ai_act",
+		"authority": "Bundesnetzagentur", "report": "initial", "sent_at": time.Now().UTC(), "reference": "BNetzA-2026-0042"})
+	require.Equal(t, 200, status, body)
+	status, body = draft(aliceUser, "type=follow_up", map[string]string{"X-Idempotency-Key": "follow-up-1"})
+	require.Equal(t, 200, status, body)
+	assert.Equal(t, "BNetzA-2026-0042", decode(t, body)["administrative"].(map[string]any)["authority_reference"].(map[string]any)["value"])
+	assert.Equal(t, 2, drafts())
+	status, body = draft(aliceUser, "type=follow_up&format=html", map[string]string{"X-Idempotency-Key": "follow-up-1"})
+	require.Equal(t, 200, status, body)
+	assert.Contains(t, body, "[TO FILL]")
+	assert.Equal(t, 2, drafts(), "the same key, the same draft: nothing new")
+	status, body = draft(aliceUser, "type=final", map[string]string{"X-Idempotency-Key": "follow-up-1"})
+	assert.Equal(t, 422, status, body)
+	assert.Contains(t, decode(t, body)["error"], "X-Idempotency-Key")
+	status, body = callResource(t, e.a, viewerUser, "GET", p, nil)
+	require.Equal(t, 200, status, body)
+	clock := decode(t, body)["regulatory"].([]any)[0].(map[string]any)
+	assert.NotEmpty(t, clock["initial_report_at"], "the report log stops the clock")
 }
