@@ -30,6 +30,7 @@ import {
   User,
 } from './permissions';
 import { Regulatory } from './Regulatory';
+import { ExportForAuditors } from './Reports';
 
 const TRANSITION_LABELS: Record<Transition, string> = {
   acknowledge: 'Acknowledge',
@@ -113,6 +114,7 @@ export function Header({ detail, user, onChanged }: Props) {
           >
             Assign role
           </Button>
+          <ExportForAuditors incident={inc} />
         </Stack>
         {error && <ApiErrorAlert error={error} onRemove={clearError} />}
 
