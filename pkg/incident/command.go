@@ -45,6 +45,7 @@ const (
 	CmdRegulatoryFlag   CommandKind = "regulatory_flag"
 	CmdRegulatoryReport CommandKind = "regulatory_report"
 	CmdReportDraft      CommandKind = "report_draft"
+	CmdTaxonomy         CommandKind = "taxonomy"
 
 	CmdContainmentRequest CommandKind = "containment_request"
 	CmdContainmentApprove CommandKind = "containment_approve"
@@ -69,6 +70,7 @@ type Command struct {
 	RegulatoryFlag   *RegulatoryFlagBody   `json:"regulatory_flag,omitempty"`
 	RegulatoryReport *RegulatoryReportBody `json:"regulatory_report,omitempty"`
 	ReportDraft      *ReportDraftBody      `json:"report_draft,omitempty"`
+	Taxonomy         *Taxonomy             `json:"taxonomy,omitempty"`
 
 	ContainmentRequest  *ContainmentRequestBody  `json:"containment_request,omitempty"`
 	ContainmentDecision *ContainmentDecisionBody `json:"containment_decision,omitempty"`
@@ -248,6 +250,13 @@ func (c *Command) Validate() error {
 			return invalid("regulatory_report.sent_at: missing")
 		}
 		return text("regulatory_report.authority", r.Authority, 500, true)
+	case CmdTaxonomy:
+		if err := need(c.Taxonomy != nil, "taxonomy"); err != nil {
+			return err
+		}
+		if err := c.Taxonomy.Validate(); err != nil {
+			return invalid("%v", err)
+		}
 	case CmdReportDraft:
 		if err := need(c.ReportDraft != nil, "report_draft"); err != nil {
 			return err
@@ -354,6 +363,11 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 			return nil, invalid("regulatory_report.regime: the incident is not flagged under %s", r.Regime)
 		}
 		err = add(KindRegulatoryReported, now, fmt.Sprintf("%s report under %s sent to %s", r.Report, r.Regime, r.Authority), r)
+	case CmdTaxonomy:
+		if inc.Status == Closed {
+			return nil, &ErrTransition{Kind: KindTaxonomyUpdated, From: Closed, Detail: "the classification of a closed incident cannot change"}
+		}
+		err = add(KindTaxonomyUpdated, now, fmt.Sprintf("Classification updated by %s: %s", c.Actor.Login, c.Taxonomy.Summary()), *c.Taxonomy)
 	case CmdReportDraft:
 		d := *c.ReportDraft
 		if inc.Clock(d.Regime) == nil {

@@ -151,6 +151,9 @@ func (a *Audit) Document() *Document {
 		{Label: "Acknowledge due", Value: due(a.SLA.AcknowledgeDueAt, a.SLA.AcknowledgeBreached)},
 		{Label: "Contain due", Value: due(a.SLA.ContainDueAt, a.SLA.ContainBreached)},
 	}, Tables: []Table{rolesTable(inc.Roles)}})
+	if inc.Taxonomy != nil {
+		d.Sections = append(d.Sections, taxonomySection(inc.Taxonomy))
+	}
 	d.Sections = append(d.Sections, regulatorySection(inc), a.integritySection(), containmentSection(inc),
 		a.evidenceSection(), reviewSection(inc.Review, a.ReviewMissing), a.timelineSection())
 	return d
@@ -171,6 +174,28 @@ func rolesTable(roles map[string]string) Table {
 		}
 	}
 	return t
+}
+
+func taxonomySection(t *incident.Taxonomy) Section {
+	var owasp, nist []string
+	for _, c := range t.OWASPLLM {
+		owasp = append(owasp, c+" "+incident.OWASPLLM2025[c])
+	}
+	for _, r := range t.NISTRisks {
+		nist = append(nist, incident.NISTRisks[r])
+	}
+	people := "—"
+	if t.PeopleAffected != nil {
+		people = strconv.FormatInt(*t.PeopleAffected, 10)
+	}
+	return Section{Heading: "Classification", Fields: []Field{
+		{Label: "OWASP Top 10 for LLM Applications 2025", Value: orNone(strings.Join(owasp, ", "))},
+		{Label: "MITRE ATLAS tactics", Value: orNone(strings.Join(t.ATLASTactics, ", "))},
+		{Label: "NIST AI 600-1 risks", Value: orNone(strings.Join(nist, ", "))},
+		{Label: "Harm (EU)", Value: orNone(t.Harm)},
+		{Label: "People affected", Value: people},
+		{Label: "Deployment breadth", Value: orNone(t.DeploymentBreadth)},
+	}}
 }
 
 func regulatorySection(inc *incident.Incident) Section {

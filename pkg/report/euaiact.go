@@ -200,7 +200,7 @@ func BuildEUAIAct(in EUAIActInput) (*EUAIAct, error) {
 	a.ReportDate = Value{Value: r.GeneratedAt.Format(time.DateOnly), ToFill: true, Hint: "the date the report is sent", Source: "the day it was drafted"}
 	a.ReportType = Value{Value: map[string]string{"initial": "initial report", "follow_up": "follow-up report",
 		"combined": "combined initial and final report", "final": "final report"}[in.Type], Source: "the type asked for"}
-	a.IncidentClassification = classification(clock)
+	a.IncidentClassification = classification(clock, inc.Taxonomy)
 	a.SubmitterRole = fromOr(sys.SubmitterRole, "settings: jsonData.aiSystems."+inc.AISystem+".submitterRole", "", "",
 		"provider, deployer or authorised representative")
 	a.SubmitterContact = fromOr(sys.Contact, "settings: jsonData.aiSystems."+inc.AISystem+".contact", "", "",
@@ -247,6 +247,10 @@ func BuildEUAIAct(in EUAIActInput) (*EUAIAct, error) {
 	i.UsersAffected.ToFill = true
 	if i.UsersAffected.Hint == "" {
 		i.UsersAffected.Hint = "confirm the number of people affected"
+	}
+	if t := inc.Taxonomy; t != nil && t.PeopleAffected != nil {
+		i.UsersAffected = Value{Value: strings.TrimSpace(fmt.Sprintf("%d people. %s", *t.PeopleAffected, review.Affected)),
+			Source: "the incident's classification (people_affected)" + map[bool]string{true: " and the review's affected", false: ""}[review.Affected != ""]}
 	}
 	i.MemberStates = Value{ToFill: true, Hint: "the Member States where the incident occurred or had effects"}
 	var actions []string
@@ -322,8 +326,26 @@ func lastReport(c *incident.Clock, field func(incident.RegulatoryReportBody) str
 	return ""
 }
 
-// classification is the Art. 3(49) class the flag's tier implies: a standard tier does not say which.
-func classification(c *incident.Clock) Value {
+// harmClasses describe the incident's harm classification (Taxonomy.Harm) as Art. 3(49) does.
+var harmClasses = map[string]string{
+	"death":                   "death of a person (Art. 3(49)(a))",
+	"health":                  "serious harm to a person's health (Art. 3(49)(a))",
+	"critical_infrastructure": "serious and irreversible disruption of the management or operation of critical infrastructure (Art. 3(49)(b))",
+	"fundamental_rights":      "infringement of obligations under Union law intended to protect fundamental rights (Art. 3(49)(c))",
+	"property_environment":    "serious harm to property or the environment (Art. 3(49)(d))",
+}
+
+// classification is the Art. 3(49) class of the incident: from its harm classification when it has one, else what
+// the flag's tier implies (a standard tier does not say which). A harm that asks for a shorter clock than the
+// tier's is marked for a person to check.
+func classification(c *incident.Clock, t *incident.Taxonomy) Value {
+	if t != nil && harmClasses[t.Harm] != "" {
+		v := Value{Value: harmClasses[t.Harm], Source: "the incident's harm classification"}
+		if (t.Harm == "death" && c.Tier != incident.TierDeath) || (t.Harm == "critical_infrastructure" && c.Tier != incident.TierWidespread) {
+			v.ToFill, v.Hint = true, "the EU AI Act flag's tier ("+c.Tier+") does not match this harm, whose report is due sooner: check the tier"
+		}
+		return v
+	}
 	switch c.Tier {
 	case incident.TierDeath:
 		return Value{Value: "death of a person (Art. 3(49)(a); report within 10 days, Art. 73(4))", Source: "the EU AI Act flag's tier"}

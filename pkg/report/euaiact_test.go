@@ -136,3 +136,36 @@ func (r *EUAIAct) evidenceChecks() []EvidenceCheck {
 	}
 	return out
 }
+
+// The incident's classification fills the report's classification and the people affected, and shows in the audit
+// report; a harm whose report is due sooner than the flag's tier says is marked to check.
+func TestReportsUseTheClassification(t *testing.T) {
+	inc, events, _ := fixture(t)
+	people := int64(40)
+	inc.Taxonomy = &incident.Taxonomy{OWASPLLM: []string{"LLM09"}, ATLASTactics: []string{"AML.TA0004"}, NISTRisks: []string{"confabulation"},
+		Harm: "fundamental_rights", PeopleAffected: &people, DeploymentBreadth: "member_state"}
+	build := func() *EUAIAct {
+		r, err := BuildEUAIAct(EUAIActInput{Type: "initial", Incident: inc, Events: events, GeneratedAt: t0})
+		require.NoError(t, err)
+		return r
+	}
+	r := build()
+	assert.Equal(t, Value{Value: "infringement of obligations under Union law intended to protect fundamental rights (Art. 3(49)(c))",
+		Source: "the incident's harm classification"}, r.Administrative.IncidentClassification)
+	assert.Equal(t, "40 people. about 40 customers", r.Incident.UsersAffected.Value)
+	assert.False(t, r.Incident.UsersAffected.ToFill)
+	assert.NotContains(t, r.ToFill, "administrative.incident_classification")
+
+	inc.Taxonomy.Harm = "death" // the flag's tier is standard (15 days); a death is due in 10
+	c := build().Administrative.IncidentClassification
+	assert.True(t, c.ToFill)
+	assert.Contains(t, c.Hint, "does not match this harm")
+
+	var b bytes.Buffer
+	a := fixtureAudit(t)
+	a.Incident.Taxonomy = inc.Taxonomy
+	require.NoError(t, a.Write(&b, Markdown))
+	assert.Contains(t, b.String(), "## Classification")
+	assert.Contains(t, b.String(), "- **OWASP Top 10 for LLM Applications 2025:** LLM09 Misinformation")
+	assert.Contains(t, b.String(), "- **MITRE ATLAS tactics:** AML.TA0004")
+}

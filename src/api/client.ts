@@ -21,6 +21,7 @@ import type {
   Review,
   Severity,
   Stats,
+  Taxonomy,
   TimelineEvent,
   TimelineKind,
   Verification,
@@ -245,6 +246,7 @@ export const api = {
     request<CommandAnswer>('POST', `${incidentPath(id)}/status`, { status, reason }),
   saveReview: (id: string, review: Review) => request<CommandAnswer>('PUT', `${incidentPath(id)}/review`, review),
   close: (id: string) => request<CommandAnswer>('POST', `${incidentPath(id)}/close`),
+  classify: (id: string, t: Taxonomy) => request<CommandAnswer>('PUT', `${incidentPath(id)}/taxonomy`, t),
   flagRegulatory: (id: string, regime: Regime, tier: string, awareAt: string) =>
     request<CommandAnswer>('POST', `${incidentPath(id)}/regulatory`, {
       regime,

@@ -38,6 +38,7 @@ export const testIds = {
     chain: 'data-testid incident-chain',
     regulatory: 'data-testid incident-regulatory',
     euReportDialog: 'data-testid incident-eu-report-dialog',
+    classification: 'data-testid incident-classification',
     timeline: 'data-testid incident-timeline',
     event: (seq: number) => `data-testid incident-event-${seq}`,
     noteForm: 'data-testid incident-note-form',

@@ -31,6 +31,7 @@ import {
 } from './permissions';
 import { Regulatory } from './Regulatory';
 import { ExportForAuditors } from './Reports';
+import { Classification } from './Classification';
 
 const TRANSITION_LABELS: Record<Transition, string> = {
   acknowledge: 'Acknowledge',
@@ -148,6 +149,7 @@ export function Header({ detail, user, onChanged }: Props) {
             <ChainCheck id={inc.incident_id} lastSeq={inc.last_seq} />
           </Fact>
         </div>
+        <Classification incident={inc} user={user} onChanged={onChanged} />
         <Regulatory detail={detail} user={user} onChanged={onChanged} />
       </Stack>
 

@@ -22,6 +22,18 @@ test.describe('reports', () => {
     const header = page.getByTestId(testIds.incident.header);
     await expect(header.getByRole('button', { name: 'Draft EU AI Act report' })).toHaveCount(0);
 
+    // Classified through its dialog first: the reports carry it.
+    await header.getByRole('button', { name: 'Classify' }).click();
+    await page.getByLabel('OWASP Top 10 for LLM Applications 2025').click();
+    await page.getByRole('option', { name: 'LLM09 Misinformation' }).click();
+    await page.getByLabel('Harm (EU classification)').click();
+    await page.getByRole('option', { name: 'Fundamental-rights infringement' }).click();
+    await page.getByLabel('People affected').fill('40');
+    await page.getByRole('button', { name: 'Save classification' }).click();
+    await expect(header.getByTestId(testIds.incident.classification)).toContainText(
+      'LLM09 · Fundamental-rights infringement · 40 people affected'
+    );
+
     // For auditors, as Markdown, then as printable HTML.
     await header.getByRole('button', { name: 'Export for auditors' }).click();
     let [download] = await Promise.all([
@@ -32,6 +44,7 @@ test.describe('reports', () => {
     const md = await text(download);
     expect(md).toContain(`# Incident report: ${title}`);
     expect(md).toContain('- **Intact:** yes');
+    expect(md).toContain('- **OWASP Top 10 for LLM Applications 2025:** LLM09 Misinformation');
     expect(md).toMatch(/\| 1 \| [^|]+ \| [^|]+ \| declared \| user:alice \|/);
     await header.getByRole('button', { name: 'Export for auditors' }).click();
     [download] = await Promise.all([
@@ -64,6 +77,8 @@ test.describe('reports', () => {
     expect(draft.report_type).toBe('combined');
     expect(draft.ai_system.name.value).toBe('supportbot');
     expect(draft.to_fill).toContain('incident.member_states');
+    expect(draft.administrative.incident_classification.value).toContain('fundamental rights (Art. 3(49)(c))');
+    expect(draft.incident.users_affected.value).toBe('40 people.');
     await expect(dialog).toHaveCount(0);
 
     const drafted = (await backend(page, id)).timeline.filter((e: { kind: string }) => e.kind === 'report_drafted');
