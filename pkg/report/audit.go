@@ -101,7 +101,12 @@ func WriteAuditJSON(w io.Writer, a *Audit) error {
 	if err != nil {
 		return fmt.Errorf("encoding the audit report: %w", err)
 	}
-	out := append(head[:len(head)-1:len(head)-1], `,"timeline":`...)
+	size := len(head) + 16
+	for i := range a.Timeline {
+		size += len(a.Timeline[i].Body) + len(a.Timeline[i].Message) + 400 // the other fields, hashes included
+	}
+	out := append(make([]byte, 0, size), head[:len(head)-1]...)
+	out = append(out, `,"timeline":`...)
 	if out, err = incident.AppendTimelineJSON(out, a.Timeline); err != nil {
 		return fmt.Errorf("encoding the timeline: %w", err)
 	}
