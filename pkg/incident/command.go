@@ -44,6 +44,8 @@ const (
 	CmdClose            CommandKind = "close"
 	CmdRegulatoryFlag   CommandKind = "regulatory_flag"
 	CmdRegulatoryReport CommandKind = "regulatory_report"
+	CmdReportDraft      CommandKind = "report_draft"
+	CmdTaxonomy         CommandKind = "taxonomy"
 
 	CmdContainmentRequest CommandKind = "containment_request"
 	CmdContainmentApprove CommandKind = "containment_approve"
@@ -67,6 +69,8 @@ type Command struct {
 	Review           *Review               `json:"review,omitempty"`
 	RegulatoryFlag   *RegulatoryFlagBody   `json:"regulatory_flag,omitempty"`
 	RegulatoryReport *RegulatoryReportBody `json:"regulatory_report,omitempty"`
+	ReportDraft      *ReportDraftBody      `json:"report_draft,omitempty"`
+	Taxonomy         *Taxonomy             `json:"taxonomy,omitempty"`
 
 	ContainmentRequest  *ContainmentRequestBody  `json:"containment_request,omitempty"`
 	ContainmentDecision *ContainmentDecisionBody `json:"containment_decision,omitempty"`
@@ -246,6 +250,28 @@ func (c *Command) Validate() error {
 			return invalid("regulatory_report.sent_at: missing")
 		}
 		return text("regulatory_report.authority", r.Authority, 500, true)
+	case CmdTaxonomy:
+		if err := need(c.Taxonomy != nil, "taxonomy"); err != nil {
+			return err
+		}
+		if err := c.Taxonomy.Validate(); err != nil {
+			return invalid("%v", err)
+		}
+	case CmdReportDraft:
+		if err := need(c.ReportDraft != nil, "report_draft"); err != nil {
+			return err
+		}
+		d := c.ReportDraft
+		if d.Regime != EUAIAct {
+			return invalid("report_draft.regime: %q is not eu_ai_act (the only regime with a drafted report)", d.Regime)
+		}
+		if !contains(ReportTypes, d.ReportType) {
+			return invalid("report_draft.report_type: %q is not one of %s", d.ReportType, strings.Join(ReportTypes, ", "))
+		}
+		if len(d.SHA256) != 64 || !isLowerHex(d.SHA256) {
+			return invalid("report_draft.sha256: not 64 lowercase hex digits")
+		}
+		return text("report_draft.schema", d.Schema, 200, true)
 	case CmdContainmentRequest, CmdContainmentApprove, CmdContainmentReject, CmdContainmentStart, CmdContainmentOutcome:
 		return c.validateContainment()
 	default:
@@ -337,6 +363,18 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 			return nil, invalid("regulatory_report.regime: the incident is not flagged under %s", r.Regime)
 		}
 		err = add(KindRegulatoryReported, now, fmt.Sprintf("%s report under %s sent to %s", r.Report, r.Regime, r.Authority), r)
+	case CmdTaxonomy:
+		if inc.Status == Closed {
+			return nil, &ErrTransition{Kind: KindTaxonomyUpdated, From: Closed, Detail: "the classification of a closed incident cannot change"}
+		}
+		err = add(KindTaxonomyUpdated, now, fmt.Sprintf("Classification updated by %s: %s", c.Actor.Login, c.Taxonomy.Summary()), *c.Taxonomy)
+	case CmdReportDraft:
+		d := *c.ReportDraft
+		if inc.Clock(d.Regime) == nil {
+			return nil, invalid("report_draft.regime: the incident is not flagged under %s", d.Regime)
+		}
+		err = add(KindReportDrafted, now, fmt.Sprintf("%s %s report drafted by %s (sha256 %s)", d.Regime, strings.ReplaceAll(d.ReportType, "_", "-"),
+			c.Actor.Login, d.SHA256), d)
 	case CmdContainmentRequest, CmdContainmentApprove, CmdContainmentReject, CmdContainmentStart, CmdContainmentOutcome:
 		err = executeContainment(c, inc, now, add)
 	default:

@@ -30,6 +30,8 @@ const (
 	KindReviewUpdated      Kind = "review_updated"
 	KindRegulatoryFlagged  Kind = "regulatory_flagged"
 	KindRegulatoryReported Kind = "regulatory_reported"
+	KindReportDrafted      Kind = "report_drafted" // a regulatory report's draft was generated (not sent: see regulatory_reported)
+	KindTaxonomyUpdated    Kind = "taxonomy_updated"
 )
 
 // Event is one entry of an incident's append-only timeline. Seq orders events within their incident (1, 2, ...);

@@ -71,6 +71,8 @@ func verb(k Kind) string {
 		return "change the severity"
 	case KindReviewUpdated:
 		return "update the review"
+	case KindTaxonomyUpdated:
+		return "update the classification"
 	case KindContainmentRequested:
 		return "request containment on this incident"
 	case KindContainmentApproved:
@@ -228,6 +230,12 @@ func (inc *Incident) applyBody(e Event) error {
 			return err
 		}
 		inc.Review = &r
+	case KindTaxonomyUpdated:
+		var t Taxonomy
+		if err := decodeBody(e, &t); err != nil {
+			return err
+		}
+		inc.Taxonomy = &t
 	case KindRegulatoryFlagged:
 		var b RegulatoryFlagBody
 		if err := decodeBody(e, &b); err != nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -158,9 +159,10 @@ type Incident struct {
 	// Flapping is set while the incident's alerts keep firing and clearing (see KindFlappingStarted).
 	Flapping      bool                  `json:"flapping"`
 	FlappingSince time.Time             `json:"flapping_since,omitzero"`
-	Roles         map[string]string     `json:"roles"`      // response role -> user
-	Review        *Review               `json:"review"`     // nil until first edited
-	Regulatory    []*Clock              `json:"regulatory"` // one per flagged regime
+	Roles         map[string]string     `json:"roles"`              // response role -> user
+	Review        *Review               `json:"review"`             // nil until first edited
+	Taxonomy      *Taxonomy             `json:"taxonomy,omitempty"` // nil until first classified
+	Regulatory    []*Clock              `json:"regulatory"`         // one per flagged regime
 	Containment   []*ContainmentRequest `json:"containment,omitempty"`
 	LastSeq       uint32                `json:"last_seq"`
 	LastHash      string                `json:"last_hash"`
@@ -221,6 +223,11 @@ func (inc *Incident) Clone() *Incident {
 		r := *inc.Review
 		r.ActionItems = append([]ActionItem(nil), r.ActionItems...)
 		c.Review = &r
+	}
+	if inc.Taxonomy != nil {
+		t := *inc.Taxonomy
+		t.OWASPLLM, t.ATLASTactics, t.NISTRisks = slices.Clone(t.OWASPLLM), slices.Clone(t.ATLASTactics), slices.Clone(t.NISTRisks)
+		c.Taxonomy = &t
 	}
 	c.Regulatory = make([]*Clock, len(inc.Regulatory))
 	for i, cl := range inc.Regulatory {

@@ -88,6 +88,21 @@ type RegulatoryReportBody struct {
 	Reference string    `json:"reference,omitempty"`
 }
 
+// ReportTypes are the kinds of EU AI Act serious-incident report (the Commission's template): an initial report, a
+// follow-up, an initial report that is also the final one, and the final report.
+var ReportTypes = []string{"initial", "follow_up", "combined", "final"}
+
+// ReportDraftBody is the body of report_drafted: someone generated the draft of a regulatory report. The draft is
+// not stored; its SHA-256 (over its JSON form without when and by whom it was generated) identifies its content, and
+// BasedOnSeq is the last event (other than drafts) it was made from.
+type ReportDraftBody struct {
+	Regime     Regime `json:"regime"`
+	ReportType string `json:"report_type"`
+	Schema     string `json:"schema"`
+	SHA256     string `json:"sha256"`
+	BasedOnSeq uint32 `json:"based_on_seq"`
+}
+
 // Clock is the state of one regime's reporting duty for an incident.
 type Clock struct {
 	Regime     Regime                 `json:"regime"`

@@ -37,6 +37,19 @@ func callResource(t *testing.T, a *App, user *backend.User, method, path string,
 // callResourceWith is callResource with more request headers.
 func callResourceWith(t *testing.T, a *App, user *backend.User, method, path string, body any, headers map[string]string) (int, string) {
 	t.Helper()
+	status, _, out := callResourceFull(t, a, user, method, path, body, headers)
+	return status, out
+}
+
+// callResourceHeaders is callResource of a GET, with the answer's headers.
+func callResourceHeaders(t *testing.T, a *App, user *backend.User, method, path string) (int, map[string][]string, string) {
+	t.Helper()
+	return callResourceFull(t, a, user, method, path, nil, nil)
+}
+
+// callResourceFull is callResourceWith with the answer's headers.
+func callResourceFull(t *testing.T, a *App, user *backend.User, method, path string, body any, headers map[string]string) (int, map[string][]string, string) {
+	t.Helper()
 	var raw []byte
 	switch b := body.(type) {
 	case nil:
@@ -64,7 +77,7 @@ func callResourceWith(t *testing.T, a *App, user *backend.User, method, path str
 	for _, r := range sender.responses {
 		out.Write(r.Body)
 	}
-	return sender.responses[0].Status, out.String()
+	return sender.responses[0].Status, sender.responses[0].Headers, out.String()
 }
 
 type env struct {

@@ -474,6 +474,7 @@ var commandRoutes = []struct {
 	{"POST /incidents/{id}/notes", incident.CmdNote, func(c *incident.Command) any { c.Note = &incident.NoteBody{}; return c.Note }},
 	{"POST /incidents/{id}/status", incident.CmdStatus, func(c *incident.Command) any { c.Status = &incident.StatusRequest{}; return c.Status }},
 	{"PUT /incidents/{id}/review", incident.CmdReview, func(c *incident.Command) any { c.Review = &incident.Review{}; return c.Review }},
+	{"PUT /incidents/{id}/taxonomy", incident.CmdTaxonomy, func(c *incident.Command) any { c.Taxonomy = &incident.Taxonomy{}; return c.Taxonomy }},
 	{"POST /incidents/{id}/close", incident.CmdClose, nil},
 	{"POST /incidents/{id}/regulatory", incident.CmdRegulatoryFlag, func(c *incident.Command) any {
 		c.RegulatoryFlag = &incident.RegulatoryFlagBody{}

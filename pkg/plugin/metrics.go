@@ -75,3 +75,6 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	w.written = true
 	return w.ResponseWriter.Write(b)
 }
+
+// Unwrap lets http.ResponseController reach the adapter's Flush (the CSV export streams).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

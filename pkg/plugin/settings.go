@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -14,6 +15,7 @@ import (
 	"github.com/firebreak-dev/firebreak/pkg/containment"
 	"github.com/firebreak-dev/firebreak/pkg/httperr"
 	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/report"
 )
 
 // Settings are the app's settings, from Grafana's jsonData and secureJsonData, loaded and checked in one place.
@@ -28,6 +30,9 @@ type Settings struct {
 	PrometheusURL string
 	// SigningKey is the receiver's public key, which verify checks the signed chain heads with (nil: not set).
 	SigningKey ed25519.PublicKey
+	// AISystems are the facts of each AI system that regulatory reports cite (provider, EU database registration id,
+	// authority, ...), by the name incidents give it (ai_system).
+	AISystems map[string]report.AISystemFacts
 }
 
 // ClickHouseSettings say where the incidents are.
@@ -73,6 +78,7 @@ type jsonData struct {
 	Signing struct {
 		PublicKey string `json:"publicKey"`
 	} `json:"signing"`
+	AISystems json.RawMessage `json:"aiSystems"`
 }
 
 // LoadSettings reads and checks the app's settings. Errors name the field: "jsonData.clickhouse.address: missing".
@@ -142,10 +148,42 @@ func LoadSettings(s backend.AppInstanceSettings) (*Settings, error) {
 			errs = append(errs, fmt.Errorf("jsonData.signing.publicKey: %w", err))
 		}
 	}
+	if out.AISystems, err = parseAISystems(j.AISystems); err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// parseAISystems reads jsonData.aiSystems: {"<ai_system>": {name, provider, registrationId, authority, submitterRole,
+// contact}}, every field optional (what is missing is left for a person to fill in the reports).
+func parseAISystems(raw json.RawMessage) (map[string]report.AISystemFacts, error) {
+	out := map[string]report.AISystemFacts{}
+	if len(raw) == 0 || string(raw) == "null" {
+		return out, nil
+	}
+	if err := httperr.DecodeStrict(raw, &out); err != nil {
+		return nil, prefixed("jsonData.aiSystems", err.(*httperr.FieldError))
+	}
+	var errs []error
+	for name, f := range out {
+		field := "jsonData.aiSystems." + name
+		if strings.TrimSpace(name) == "" || len(name) > 200 {
+			errs = append(errs, fmt.Errorf("jsonData.aiSystems: %q is not an AI system name (1 to 200 characters)", truncate(name, 50)))
+		}
+		for _, v := range []struct{ name, value string }{{"name", f.Name}, {"provider", f.Provider}, {"registrationId", f.RegistrationID},
+			{"authority", f.Authority}, {"contact", f.Contact}} {
+			if len(v.value) > 1000 {
+				errs = append(errs, fmt.Errorf("%s.%s: longer than 1000 characters", field, v.name))
+			}
+		}
+		if f.SubmitterRole != "" && !slices.Contains(report.SubmitterRoles, f.SubmitterRole) {
+			errs = append(errs, fmt.Errorf("%s.submitterRole: %q is not one of %s", field, truncate(f.SubmitterRole, 50), strings.Join(report.SubmitterRoles, ", ")))
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 // prefixed names a field of a settings object: "jsonData.clickhouse.tls: expected true or false, got 1".

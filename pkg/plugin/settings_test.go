@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/report"
 )
 
 func appSettings(jsonData string, secure map[string]string) backend.AppInstanceSettings {
@@ -31,6 +32,14 @@ func TestLoadSettings(t *testing.T) {
 	assert.Equal(t, 72*time.Hour, s.SLA[incident.SEV3].Acknowledge)
 	assert.Equal(t, []Contact{{Name: "CTO", Role: "leadership"}}, s.Escalation[incident.SEV1])
 	assert.Equal(t, "clickhouse://default:chpw@ch:9000/firebreak?dial_timeout=5s&secure=true", s.ClickHouse.DSN())
+	assert.Empty(t, s.AISystems)
+
+	s, err = LoadSettings(appSettings(`{"clickhouse":{"address":"ch:9000"},"receiver":{"url":"http://r:9095/"},
+		"aiSystems":{"supportbot":{"name":"Acme Support","provider":"Acme GmbH","registrationId":"EU-1","authority":"BNetzA",
+		"submitterRole":"provider","contact":"legal@acme.example"}}}`, goodSecure))
+	require.NoError(t, err)
+	assert.Equal(t, report.AISystemFacts{Name: "Acme Support", Provider: "Acme GmbH", RegistrationID: "EU-1", Authority: "BNetzA",
+		SubmitterRole: "provider", Contact: "legal@acme.example"}, s.AISystems["supportbot"])
 }
 
 func TestLoadSettingsErrorsNameTheField(t *testing.T) {
@@ -56,6 +65,10 @@ func TestLoadSettingsErrorsNameTheField(t *testing.T) {
 		{`{` + ok + `,"containment":{"bot":[{"id":"x","kind":"custom","label":"l","url":"http://b/x"}]}}`, goodSecure,
 			`jsonData.containment.bot[0].secret: missing: set secureJsonData["containment.bot.x.secret"]`},
 		{`{` + ok + `,"containment":["x"]}`, goodSecure, "jsonData.containment: expected an object, got an array"},
+		{`{` + ok + `,"aiSystems":{"bot":{"registration":"x"}}}`, goodSecure, "jsonData.aiSystems.bot.registration: unknown field"},
+		{`{` + ok + `,"aiSystems":{"bot":{"submitterRole":"vendor"}}}`, goodSecure, `jsonData.aiSystems.bot.submitterRole: "vendor" is not one of provider, deployer, authorised_representative`},
+		{`{` + ok + `,"aiSystems":{"bot":{"provider":7}}}`, goodSecure, "jsonData.aiSystems.bot.provider: expected a string, got 7"},
+		{`{` + ok + `,"aiSystems":[]}`, goodSecure, "jsonData.aiSystems: expected an object"},
 	}
 	for _, tt := range tests {
 		_, err := LoadSettings(appSettings(tt.json, tt.secure))

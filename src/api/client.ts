@@ -21,6 +21,7 @@ import type {
   Review,
   Severity,
   Stats,
+  Taxonomy,
   TimelineEvent,
   TimelineKind,
   Verification,
@@ -51,13 +52,116 @@ export function toApiError(err: unknown): ApiError {
     };
     const status = e.status ?? 0;
     const text =
-      e.data?.error || e.data?.message || e.message || e.statusText || (status ? `HTTP ${status}` : 'request failed');
+      innerError(e.data) ||
+      e.data?.error ||
+      e.data?.message ||
+      e.message ||
+      e.statusText ||
+      (status ? `HTTP ${status}` : 'request failed');
     return new ApiError(status, text, e.data?.status);
   }
   return new ApiError(0, String(err));
 }
 
+// innerError is the backend's {"error"} of an answer read as text (a download): Grafana wraps a text body that is
+// not JSON as {error: statusText, response: body}.
+function innerError(data: unknown): string | undefined {
+  const response = (data as { response?: unknown } | undefined)?.response;
+  if (typeof response !== 'string') {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(response);
+    return typeof parsed?.error === 'string' ? parsed.error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 type Method = 'GET' | 'POST' | 'PUT';
+
+// A report the backend answered as a file: its name (from Content-Disposition), media type and text.
+export interface DownloadedFile {
+  name: string;
+  type: string;
+  content: string;
+}
+
+export type ReportFormat = 'json' | 'markdown' | 'html';
+export const REPORT_FORMATS: Array<{ value: ReportFormat; label: string }> = [
+  { value: 'html', label: 'HTML (prints to PDF)' },
+  { value: 'markdown', label: 'Markdown' },
+  { value: 'json', label: 'JSON' },
+];
+export type EUReportType = 'initial' | 'follow_up' | 'combined' | 'final';
+export const EU_REPORT_TYPES: Array<{ value: EUReportType; label: string }> = [
+  { value: 'initial', label: 'Initial' },
+  { value: 'follow_up', label: 'Follow-up' },
+  { value: 'combined', label: 'Combined initial and final' },
+  { value: 'final', label: 'Final' },
+];
+
+// A download's resource path and query.
+export interface DownloadRequest {
+  path: string;
+  params: Record<string, string>;
+  fallbackName: string;
+}
+
+// The incident report for auditors.
+export function auditExportRequest(id: string, format: ReportFormat): DownloadRequest {
+  return {
+    path: `${incidentPath(id)}/export`,
+    params: { format },
+    fallbackName: `incident-${id}-audit.${extension(format)}`,
+  };
+}
+
+// The draft of the incident's EU AI Act serious-incident report.
+export function euAiActRequest(id: string, type: EUReportType, format: ReportFormat): DownloadRequest {
+  return {
+    path: `${incidentPath(id)}/reports/eu-ai-act`,
+    params: { type, format },
+    fallbackName: `incident-${id}-eu-ai-act-${type.replace('_', '-')}.${extension(format)}`,
+  };
+}
+
+// The CSV of the incidents declared in [from, to) (Unix ms or RFC 3339, as the queue's time range gives them).
+export function incidentsCSVRequest(from: string, to: string, drills = false): DownloadRequest {
+  return {
+    path: 'incidents/export',
+    params: { from, to, ...(drills ? { drills: 'true' } : {}) },
+    fallbackName: 'incidents.csv',
+  };
+}
+
+function extension(f: ReportFormat) {
+  return f === 'markdown' ? 'md' : f;
+}
+
+// download reads a file the backend answers, as text (Grafana's fetch and its stand-in both keep text as it is).
+async function download(r: DownloadRequest): Promise<DownloadedFile> {
+  try {
+    const res = await lastValueFrom(
+      getBackendSrv().fetch<string>({
+        url: `${RESOURCES_URL}/${r.path}`,
+        method: 'GET',
+        params: r.params,
+        responseType: 'text',
+        showErrorAlert: false,
+        showSuccessAlert: false,
+      })
+    );
+    const disposition = res.headers?.get('Content-Disposition') ?? '';
+    return {
+      name: /filename="([^"]+)"/.exec(disposition)?.[1] ?? r.fallbackName,
+      type: res.headers?.get('Content-Type') ?? 'application/octet-stream',
+      content: typeof res.data === 'string' ? res.data : JSON.stringify(res.data),
+    };
+  } catch (err) {
+    throw toApiError(err);
+  }
+}
 
 async function request<T>(
   method: Method,
@@ -142,6 +246,7 @@ export const api = {
     request<CommandAnswer>('POST', `${incidentPath(id)}/status`, { status, reason }),
   saveReview: (id: string, review: Review) => request<CommandAnswer>('PUT', `${incidentPath(id)}/review`, review),
   close: (id: string) => request<CommandAnswer>('POST', `${incidentPath(id)}/close`),
+  classify: (id: string, t: Taxonomy) => request<CommandAnswer>('PUT', `${incidentPath(id)}/taxonomy`, t),
   flagRegulatory: (id: string, regime: Regime, tier: string, awareAt: string) =>
     request<CommandAnswer>('POST', `${incidentPath(id)}/regulatory`, {
       regime,
@@ -176,6 +281,11 @@ export const api = {
     request<{ incident_id: string; snapshots: EvidenceSnapshot[] }>('GET', `${incidentPath(id)}/evidence`),
   evidenceSnapshot: (id: string, snapshot: string) =>
     request<EvidenceAnswer>('GET', `${incidentPath(id)}/evidence/${encodeURIComponent(snapshot)}`),
+  exportIncident: (id: string, format: ReportFormat) => download(auditExportRequest(id, format)),
+  draftEUAIActReport: (id: string, type: EUReportType, format: ReportFormat) =>
+    download(euAiActRequest(id, type, format)),
+  exportIncidentsCSV: (from: string, to: string, drills = false) => download(incidentsCSVRequest(from, to, drills)),
+
   evidenceDownloadURL: (id: string, snapshot: string) =>
     `${RESOURCES_URL}/${incidentPath(id)}/evidence/${encodeURIComponent(snapshot)}?download=1`,
 };

@@ -154,6 +154,7 @@ export interface Incident {
   flapping_since?: string;
   roles: Partial<Record<ResponseRole, string>> | null;
   review: Review | null;
+  taxonomy?: Taxonomy;
   regulatory: Clock[] | null;
   containment?: ContainmentRequest[];
   last_seq: number;
@@ -390,3 +391,63 @@ export interface ListFilter {
   limit?: number;
   cursor?: string;
 }
+
+// An incident's standard classifications (pkg/incident Taxonomy); every part optional.
+export interface Taxonomy {
+  owasp_llm?: string[];
+  atlas_tactics?: string[];
+  nist_ai_600_1?: string[];
+  harm?: Harm;
+  people_affected?: number;
+  deployment_breadth?: DeploymentBreadth;
+}
+
+export const OWASP_LLM_2025: Record<string, string> = {
+  LLM01: 'Prompt Injection',
+  LLM02: 'Sensitive Information Disclosure',
+  LLM03: 'Supply Chain',
+  LLM04: 'Data and Model Poisoning',
+  LLM05: 'Improper Output Handling',
+  LLM06: 'Excessive Agency',
+  LLM07: 'System Prompt Leakage',
+  LLM08: 'Vector and Embedding Weaknesses',
+  LLM09: 'Misinformation',
+  LLM10: 'Unbounded Consumption',
+};
+
+// MITRE ATLAS tactics AML.TA0000 to AML.TA0015, by id.
+export const ATLAS_TACTICS = Array.from({ length: 16 }, (_, i) => `AML.TA${String(i).padStart(4, '0')}`);
+
+export const NIST_AI_600_1: Record<string, string> = {
+  cbrn_information: 'CBRN Information or Capabilities',
+  confabulation: 'Confabulation',
+  dangerous_violent_hateful_content: 'Dangerous, Violent, or Hateful Content',
+  data_privacy: 'Data Privacy',
+  environmental_impacts: 'Environmental Impacts',
+  harmful_bias_homogenization: 'Harmful Bias or Homogenization',
+  human_ai_configuration: 'Human-AI Configuration',
+  information_integrity: 'Information Integrity',
+  information_security: 'Information Security',
+  intellectual_property: 'Intellectual Property',
+  obscene_degrading_abusive_content: 'Obscene, Degrading, and/or Abusive Content',
+  value_chain_component_integration: 'Value Chain and Component Integration',
+};
+
+export type Harm =
+  'death' | 'health' | 'critical_infrastructure' | 'fundamental_rights' | 'property_environment' | 'other';
+export const HARMS: Record<Harm, string> = {
+  death: 'Death of a person',
+  health: "Serious harm to a person's health",
+  critical_infrastructure: 'Critical-infrastructure disruption',
+  fundamental_rights: 'Fundamental-rights infringement',
+  property_environment: 'Serious harm to property or the environment',
+  other: 'Other',
+};
+
+export type DeploymentBreadth = 'single_deployment' | 'multiple_deployments' | 'member_state' | 'cross_border';
+export const DEPLOYMENT_BREADTHS: Record<DeploymentBreadth, string> = {
+  single_deployment: 'One deployment',
+  multiple_deployments: 'Several deployments',
+  member_state: 'A whole Member State',
+  cross_border: 'Across borders',
+};

@@ -37,6 +37,8 @@ export const testIds = {
     transitions: 'data-testid incident-transitions',
     chain: 'data-testid incident-chain',
     regulatory: 'data-testid incident-regulatory',
+    euReportDialog: 'data-testid incident-eu-report-dialog',
+    classification: 'data-testid incident-classification',
     timeline: 'data-testid incident-timeline',
     event: (seq: number) => `data-testid incident-event-${seq}`,
     noteForm: 'data-testid incident-note-form',

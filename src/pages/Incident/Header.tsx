@@ -31,6 +31,8 @@ import {
 } from './permissions';
 import { Regulatory } from './Regulatory';
 import { noteAfter } from './notes';
+import { ExportForAuditors } from './Reports';
+import { Classification } from './Classification';
 
 const TRANSITION_LABELS: Record<Transition, string> = {
   acknowledge: 'Acknowledge',
@@ -114,6 +116,7 @@ export function Header({ detail, user, onChanged }: Props) {
           >
             Assign role
           </Button>
+          <ExportForAuditors incident={inc} />
         </Stack>
         {error && <ApiErrorAlert error={error} onRemove={clearError} />}
 
@@ -147,6 +150,7 @@ export function Header({ detail, user, onChanged }: Props) {
             <ChainCheck id={inc.incident_id} lastSeq={inc.last_seq} />
           </Fact>
         </div>
+        <Classification incident={inc} user={user} onChanged={onChanged} />
         <Regulatory detail={detail} user={user} onChanged={onChanged} />
       </Stack>
 

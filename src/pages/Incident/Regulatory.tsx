@@ -8,6 +8,7 @@ import { formatTime, TimeAgo } from '../../components/TimeAgo/TimeAgo';
 import { testIds } from '../../components/testIds';
 import { editPermission, User } from './permissions';
 import { noteAfter } from './notes';
+import { DraftEUAIActReport } from './Reports';
 
 const REGIMES: Array<{ value: Regime; label: string; description: string }> = [
   {
@@ -64,6 +65,9 @@ export function Regulatory({ detail, user, onChanged }: { detail: IncidentDetail
         >
           Flag a regime
         </Button>
+        {detail.regulatory.some((c) => c.regime === 'eu_ai_act') && (
+          <DraftEUAIActReport incident={inc} user={user} onDrafted={onChanged} />
+        )}
       </Stack>
       {dialog === 'flag' && (
         <FlagDialog

@@ -110,3 +110,15 @@ export function editPermission(u: User, inc: Incident): Permission {
   }
   return inc.status === 'closed' ? no('The incident is closed') : yes;
 }
+
+// draftPermission says whether the user may draft the incident's EU AI Act report: drafting is recorded on the
+// timeline (an Editor's change), of an incident flagged under the EU AI Act; a closed incident's final report too.
+export function draftPermission(u: User, inc: Incident): Permission {
+  const base = mayChange(u);
+  if (!base.allowed) {
+    return base;
+  }
+  return inc.regulatory?.some((c) => c.regime === 'eu_ai_act')
+    ? yes
+    : no('Flag the incident under the EU AI Act first: the report is drafted for a flagged incident');
+}

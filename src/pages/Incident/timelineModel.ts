@@ -36,6 +36,8 @@ const ICONS: Record<string, IconName> = {
   review_updated: 'clipboard-alt',
   regulatory_flagged: 'document-info',
   regulatory_reported: 'envelope',
+  report_drafted: 'file-alt',
+  taxonomy_updated: 'tag-alt',
   containment_requested: 'shield-exclamation',
   containment_approved: 'thumbs-up',
   containment_rejected: 'times-circle',

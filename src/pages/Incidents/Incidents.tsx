@@ -33,6 +33,7 @@ import { PLUGIN_ID, prefixRoute, ROUTES } from '../../constants';
 import { CATEGORY_LABELS, moveRange, STATUS_LABELS } from '../../utils/format';
 import { resolveRange } from '../../utils/timeRange';
 import { QueueFilters, readFilters, toListFilter, writeFilters } from './filters';
+import { ExportCSV } from './ExportCSV';
 
 const PAGE_SIZE = 50;
 // The rows a screen shows first render on their own; the rest of the page follows right after, so opening the queue
@@ -241,6 +242,7 @@ function Incidents() {
                     value={refresh}
                     onChange={(v) => setRefresh(v.value)}
                   />
+                  <ExportCSV from={filters.from} to={filters.to} drills={filters.drills} />
                 </Stack>
               </Stack>
             </>

@@ -1,0 +1,133 @@
+package incident
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Taxonomy is an incident's standard classifications, set by responders (each change a taxonomy_updated event whose
+// body is the whole Taxonomy, as the review's). Every part is optional. Fields are only ever added.
+type Taxonomy struct {
+	// OWASPLLM are entries of the OWASP Top 10 for LLM Applications 2025: LLM01 ... LLM10.
+	OWASPLLM []string `json:"owasp_llm,omitempty"`
+	// ATLASTactics are MITRE ATLAS tactics: AML.TA0000 ... AML.TA0015.
+	ATLASTactics []string `json:"atlas_tactics,omitempty"`
+	// NISTRisks are risks of NIST AI 600-1 (the Generative AI Profile), by the slugs of NISTRisks.
+	NISTRisks []string `json:"nist_ai_600_1,omitempty"`
+	// Harm is the EU classification of the harm: one of Harms.
+	Harm string `json:"harm,omitempty"`
+	// PeopleAffected is how many people were affected (nil: not known).
+	PeopleAffected *int64 `json:"people_affected,omitempty"`
+	// DeploymentBreadth is how widely the AI system was deployed where it failed: one of DeploymentBreadths.
+	DeploymentBreadth string `json:"deployment_breadth,omitempty"`
+}
+
+// OWASPLLM2025 names the entries of the OWASP Top 10 for LLM Applications 2025.
+var OWASPLLM2025 = map[string]string{
+	"LLM01": "Prompt Injection", "LLM02": "Sensitive Information Disclosure", "LLM03": "Supply Chain",
+	"LLM04": "Data and Model Poisoning", "LLM05": "Improper Output Handling", "LLM06": "Excessive Agency",
+	"LLM07": "System Prompt Leakage", "LLM08": "Vector and Embedding Weaknesses", "LLM09": "Misinformation",
+	"LLM10": "Unbounded Consumption",
+}
+
+// NISTRisks are the twelve risks of NIST AI 600-1, by slug.
+var NISTRisks = map[string]string{
+	"cbrn_information":                  "CBRN Information or Capabilities",
+	"confabulation":                     "Confabulation",
+	"dangerous_violent_hateful_content": "Dangerous, Violent, or Hateful Content",
+	"data_privacy":                      "Data Privacy",
+	"environmental_impacts":             "Environmental Impacts",
+	"harmful_bias_homogenization":       "Harmful Bias or Homogenization",
+	"human_ai_configuration":            "Human-AI Configuration",
+	"information_integrity":             "Information Integrity",
+	"information_security":              "Information Security",
+	"intellectual_property":             "Intellectual Property",
+	"obscene_degrading_abusive_content": "Obscene, Degrading, and/or Abusive Content",
+	"value_chain_component_integration": "Value Chain and Component Integration",
+}
+
+// Harms are the EU classes of harm of a serious incident (AI Act Art. 3(49)), and other.
+var Harms = []string{"death", "health", "critical_infrastructure", "fundamental_rights", "property_environment", "other"}
+
+// DeploymentBreadths say how widely the AI system was deployed where it failed.
+var DeploymentBreadths = []string{"single_deployment", "multiple_deployments", "member_state", "cross_border"}
+
+var atlasTactic = regexp.MustCompile(`^AML\.TA00(0[0-9]|1[0-5])$`)
+
+// maxPeopleAffected bounds the count of people affected (more than everyone alive is a typo).
+const maxPeopleAffected = 10_000_000_000
+
+// Validate checks every code and value, naming the field of the first that is wrong.
+func (t *Taxonomy) Validate() error {
+	check := func(field string, values []string, known func(string) bool, want string) error {
+		for i, v := range values {
+			if !known(v) {
+				return fmt.Errorf("%s[%d]: %q is not %s", field, i, truncateText(v, 50), want)
+			}
+			if slices.Index(values, v) != i {
+				return fmt.Errorf("%s[%d]: %q is listed twice", field, i, v)
+			}
+		}
+		return nil
+	}
+	if err := check("owasp_llm", t.OWASPLLM, func(v string) bool { _, ok := OWASPLLM2025[v]; return ok },
+		"an OWASP Top 10 for LLM Applications 2025 entry (LLM01 to LLM10)"); err != nil {
+		return err
+	}
+	if err := check("atlas_tactics", t.ATLASTactics, atlasTactic.MatchString, "a MITRE ATLAS tactic (AML.TA0000 to AML.TA0015)"); err != nil {
+		return err
+	}
+	nist := make([]string, 0, len(NISTRisks))
+	for k := range NISTRisks {
+		nist = append(nist, k)
+	}
+	slices.Sort(nist)
+	if err := check("nist_ai_600_1", t.NISTRisks, func(v string) bool { _, ok := NISTRisks[v]; return ok },
+		"a NIST AI 600-1 risk ("+strings.Join(nist, ", ")+")"); err != nil {
+		return err
+	}
+	if t.Harm != "" && !slices.Contains(Harms, t.Harm) {
+		return fmt.Errorf("harm: %q is not one of %s", truncateText(t.Harm, 50), strings.Join(Harms, ", "))
+	}
+	if t.PeopleAffected != nil && (*t.PeopleAffected < 0 || *t.PeopleAffected > maxPeopleAffected) {
+		return fmt.Errorf("people_affected: %d is not a count of people", *t.PeopleAffected)
+	}
+	if t.DeploymentBreadth != "" && !slices.Contains(DeploymentBreadths, t.DeploymentBreadth) {
+		return fmt.Errorf("deployment_breadth: %q is not one of %s", truncateText(t.DeploymentBreadth, 50), strings.Join(DeploymentBreadths, ", "))
+	}
+	return nil
+}
+
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// Summary is the classification in a line: "LLM01 Prompt Injection; AML.TA0004; harm: fundamental_rights; ...".
+func (t *Taxonomy) Summary() string {
+	var parts []string
+	for _, c := range t.OWASPLLM {
+		parts = append(parts, c+" "+OWASPLLM2025[c])
+	}
+	parts = append(parts, t.ATLASTactics...)
+	for _, r := range t.NISTRisks {
+		parts = append(parts, NISTRisks[r])
+	}
+	if t.Harm != "" {
+		parts = append(parts, "harm: "+t.Harm)
+	}
+	if t.PeopleAffected != nil {
+		parts = append(parts, fmt.Sprintf("%d people affected", *t.PeopleAffected))
+	}
+	if t.DeploymentBreadth != "" {
+		parts = append(parts, "breadth: "+t.DeploymentBreadth)
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,56 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func FuzzParseFormat(f *testing.F) {
+	for _, s := range []string{"", "json", "JSON", "markdown", "md", " html ", "pdf", "<x>", "\x00", strings.Repeat("a", 300)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseFormat(s)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "format: ") || len(err.Error()) > 300 {
+				t.Fatalf("error %q does not name the field briefly", err)
+			}
+			return
+		}
+		if got != JSON && got != Markdown && got != HTML {
+			t.Fatalf("ParseFormat(%q) = %q", s, got)
+		}
+	})
+}
+
+// Whatever a person or an alert wrote, a field stays one line of Markdown and a table cell stays one cell: no line
+// breaks, no unescaped pipe, no raw HTML.
+func FuzzMarkdownText(f *testing.F) {
+	for _, s := range []string{"plain", "a | b", "line\nbreak\r\n", "<script>alert(1)</script>", "**bold** _it_ `code` [l](u)", `\|`, "# h", "&amp;"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		var b bytes.Buffer
+		d := &Document{Title: "t", Sections: []Section{{Heading: "h", Fields: []Field{{Label: "l", Value: s}},
+			Tables: []Table{{Columns: []string{"c1", "c2"}, Rows: [][]string{{s, "x"}}}}}}}
+		if err := WriteMarkdown(&b, d); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+		if n := len(lines); n != 10 {
+			t.Fatalf("%q made %d lines, want 10:\n%s", s, n, b.String())
+		}
+		row := lines[len(lines)-1]
+		if cells := strings.Count(row, "|") - strings.Count(row, `\|`); cells != 3 {
+			t.Fatalf("%q: the row %q has %d unescaped pipes, want 3", s, row, cells)
+		}
+		if strings.ContainsAny(mdInline(s), "<>") {
+			t.Fatalf("%q: raw < or > in %q", s, mdInline(s))
+		}
+	})
+}

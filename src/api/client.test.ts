@@ -1,0 +1,48 @@
+import { auditExportRequest, euAiActRequest, incidentsCSVRequest, toApiError } from './client';
+
+describe('report downloads', () => {
+  const id = '6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b';
+
+  it('asks for the audit export in the format chosen', () => {
+    expect(auditExportRequest(id, 'markdown')).toEqual({
+      path: `incidents/${id}/export`,
+      params: { format: 'markdown' },
+      fallbackName: `incident-${id}-audit.md`,
+    });
+    expect(auditExportRequest(id, 'html').fallbackName).toBe(`incident-${id}-audit.html`);
+  });
+
+  it('asks for the EU AI Act draft of the type chosen', () => {
+    expect(euAiActRequest(id, 'follow_up', 'json')).toEqual({
+      path: `incidents/${id}/reports/eu-ai-act`,
+      params: { type: 'follow_up', format: 'json' },
+      fallbackName: `incident-${id}-eu-ai-act-follow-up.json`,
+    });
+  });
+
+  it('keeps an id in its path segment', () => {
+    expect(auditExportRequest('a/../../b?x=1', 'json').path).toBe('incidents/a%2F..%2F..%2Fb%3Fx%3D1/export');
+  });
+
+  it('asks for the CSV of the time range, drills only when shown', () => {
+    expect(incidentsCSVRequest('1764547200000', '1765152000000')).toEqual({
+      path: 'incidents/export',
+      params: { from: '1764547200000', to: '1765152000000' },
+      fallbackName: 'incidents.csv',
+    });
+    expect(incidentsCSVRequest('1', '2', true).params).toEqual({ from: '1', to: '2', drills: 'true' });
+  });
+
+  it("shows the backend's message of a refused download, read as text", () => {
+    const err = toApiError({
+      status: 400,
+      statusText: 'Bad Request',
+      data: { error: 'Bad Request', response: '{"error":"format: \\"pdf\\" is not json, markdown or html"}\n' },
+    });
+    expect(err.status).toBe(400);
+    expect(err.message).toBe('format: "pdf" is not json, markdown or html');
+    expect(toApiError({ status: 502, data: { error: 'Bad Gateway', response: 'not json' } }).message).toBe(
+      'Bad Gateway'
+    );
+  });
+});
