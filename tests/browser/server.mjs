@@ -495,7 +495,7 @@ function expandMacros(sql, fromMs, toMs, intervalMs) {
   };
   let out = '';
   for (let m; (m = /\$__(\w+)/.exec(sql));) {
-    const [arity, expand] = macros[m[1]] ?? [];
+    const [arity, expand] = Object.hasOwn(macros, m[1]) ? macros[m[1]] : [];
     if (!expand) {
       throw new Error(`$__${m[1]}: not a macro of the ClickHouse data source`);
     }
