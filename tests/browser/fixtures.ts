@@ -146,13 +146,15 @@ export async function expectAccessible(page: Page) {
 }
 
 // Screenshots of the page in the light and the dark theme (reloaded in each), in tests/browser/screenshots/
-// <name>-light.png and -dark.png; `ready` is what shows that the page has loaded.
-export async function screenshots(page: Page, name: string, ready: Locator) {
+// <name>-light.png and -dark.png; `ready` is what shows that the page has loaded, `settled` (optional) waits for what
+// a locator cannot show (a canvas drawn).
+export async function screenshots(page: Page, name: string, ready: Locator, settled?: (page: Page) => Promise<void>) {
   for (const theme of ['light', 'dark']) {
     await page.context().addCookies([{ name: 'grafana_theme', value: theme, url: env.ui }]);
     await page.reload();
     await expect(ready).toBeVisible();
     await page.waitForLoadState('networkidle');
+    await settled?.(page);
     await page.screenshot({
       path: path.join(__dirname, 'screenshots', `${name}-${theme}.png`),
       fullPage: true,

@@ -8,16 +8,19 @@
 //   /api/datasources, /api/datasources/uid/<uid>     the one Prometheus data source (uid firebreak-prometheus)
 //   /api/datasources/{uid/<uid>/resources,proxy/uid/<uid>}/*   forwarded to that Prometheus
 //   /api/ds/query                                    a TEST DOUBLE of Grafana's server-side Prometheus (see dsQuery)
+//                                                    and of the ClickHouse data source's backend (see clickhouseFrames)
+//   /api/dashboards/uid/<uid>                        the committed dashboards/*.json, for the host's dashboard viewer
 //
 //   node tests/browser/server.mjs --grafana http://127.0.0.1:3001 [--prometheus http://127.0.0.1:9090]
-//     [--listen 127.0.0.1:3000] [--dist dist]
+//     [--clickhouse http://127.0.0.1:8123] [--listen 127.0.0.1:3000] [--dist dist]
 import { build, stop } from 'esbuild';
 import http from 'node:http';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { macroArgs } from './host/macro-args.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -26,6 +29,7 @@ const { values: opt } = parseArgs({
     listen: { type: 'string', default: '127.0.0.1:3000' },
     grafana: { type: 'string' },
     prometheus: { type: 'string' },
+    clickhouse: { type: 'string' },
     dist: { type: 'string', default: path.join(root, 'dist') },
   },
 });
@@ -38,6 +42,7 @@ if (!existsSync(path.join(opt.dist, 'module.js'))) {
 
 const ROLES = ['None', 'Viewer', 'Editor', 'Admin'];
 const PROMETHEUS_UID = 'firebreak-prometheus';
+const CLICKHOUSE_UID = 'firebreak-clickhouse';
 const GRAFANA_VERSION = '13.1.1';
 
 function fail(msg) {
@@ -66,6 +71,7 @@ const bundle = new Map();
     alias: {
       '@grafana/assistant': path.join(here, 'host/assistant-stub.ts'),
       'grafana-runtime-internal/PluginPage': path.join(runtimeEsm, 'components/PluginPage.mjs'),
+      'react-custom-scrollbars-2': path.join(here, 'host/scrollbars.js'),
     },
     logLevel: 'warning',
   });
@@ -120,6 +126,19 @@ const prometheusInstance = prometheus && {
   },
 };
 
+// The ClickHouse data source the dashboards query (grafana-clickhouse-datasource); in the page its frontend is the
+// host's stand-in (host/clickhouse.ts), its queries are answered by clickhouseFrames.
+const clickhouseInstance = opt.clickhouse && {
+  id: 2,
+  uid: CLICKHOUSE_UID,
+  name: 'ClickHouse',
+  type: 'grafana-clickhouse-datasource',
+  access: 'proxy',
+  readOnly: true,
+  jsonData: {},
+  meta: { ...prometheusInstance?.meta, id: 'grafana-clickhouse-datasource', name: 'ClickHouse', module: 'stand-in' },
+};
+
 function cookies(req) {
   const out = {};
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -162,7 +181,7 @@ async function page(req, res) {
       appUrl: `http://${req.headers.host}/`,
       appSubUrl: '',
       buildInfo: { version: GRAFANA_VERSION, edition: 'Open Source', env: 'production', commit: 'stand-in' },
-      datasources: prometheusInstance ? { [prometheusInstance.name]: prometheusInstance } : {},
+      datasources: Object.fromEntries([prometheusInstance, clickhouseInstance].filter(Boolean).map((d) => [d.name, d])),
       defaultDatasource: prometheusInstance?.name ?? '',
       featureToggles: {},
       panels: {},
@@ -304,10 +323,15 @@ async function dsQuery(req, res) {
   await Promise.all(
     queries.map(async (q) => {
       try {
-        if (q.datasource?.uid !== PROMETHEUS_UID || !prometheus) {
-          throw new Error(`the stand-in answers queries of the Prometheus data source ${PROMETHEUS_UID} only`);
+        let frames;
+        if (q.datasource?.uid === PROMETHEUS_UID && prometheus) {
+          frames = await promFrames(q, Number(from), Number(to));
+        } else if (q.datasource?.uid === CLICKHOUSE_UID && opt.clickhouse) {
+          frames = await clickhouseFrames(q, Number(from), Number(to));
+        } else {
+          throw new Error(`the stand-in answers queries of ${PROMETHEUS_UID} and ${CLICKHOUSE_UID} only`);
         }
-        results[q.refId] = { status: 200, frames: await promFrames(q, Number(from), Number(to)) };
+        results[q.refId] = { status: 200, frames };
       } catch (e) {
         failed = true;
         results[q.refId] = { status: 400, error: e.message, errorSource: 'downstream' };
@@ -320,7 +344,17 @@ async function dsQuery(req, res) {
 async function promFrames(q, fromMs, toMs) {
   const instant = q.instant && !q.range;
   const step = Math.max((q.intervalMs || 15000) / 1000, (toMs - fromMs) / 1000 / 11000, 1);
-  const params = new URLSearchParams({ query: q.expr ?? '' });
+  // Grafana's Prometheus fills these in on the server: $__rate_interval is max($__interval + the scrape interval,
+  // 4 x the scrape interval), the scrape interval the data source's (Grafana's default 15s here).
+  const scrape = 15;
+  const vars = {
+    __rate_interval: `${Math.max(step + scrape, 4 * scrape)}s`,
+    __interval: `${step}s`,
+    __interval_ms: String(step * 1000),
+    __range: `${Math.round((toMs - fromMs) / 1000)}s`,
+  };
+  const expr = (q.expr ?? '').replace(/\$\{?(__\w+)\}?/g, (m, name) => vars[name] ?? m);
+  const params = new URLSearchParams({ query: expr });
   if (instant) {
     params.set('time', String(toMs / 1000));
   } else {
@@ -349,7 +383,7 @@ async function promFrames(q, fromMs, toMs) {
         meta: {
           type: instant ? 'numeric-multi' : 'timeseries-multi',
           typeVersion: [0, 1],
-          executedQueryString: `Expr: ${q.expr}\nStep: ${step}s`,
+          executedQueryString: `Expr: ${expr}\nStep: ${step}s`,
         },
         fields: [
           { name: 'Time', type: 'time', typeInfo: { frame: 'time.Time' }, config: { interval: step * 1000 } },
@@ -365,6 +399,130 @@ async function promFrames(q, fromMs, toMs) {
       data: { values: [points.map(([t]) => Math.round(t * 1000)), points.map(([, v]) => value(v))] },
     };
   });
+}
+
+// TEST DOUBLE of the ClickHouse data source's backend (grafana-clickhouse-datasource v4, Go code that Grafana runs):
+// expands its macros in the SQL the frontend sent (template variables are the frontend's, host/clickhouse.ts), runs
+// it on ClickHouse's HTTP interface and answers one data frame: as the columns are for format 1 (table), turned from
+// long to wide for format 0 (time series: the first DateTime column is the time, String columns label the numeric
+// ones), as the data source does. Field types from ClickHouse's: DateTime -> time, numbers -> number, the rest string.
+// Macro forms are those pkg/dashboards/macros.go documents (and its tests compare with ClickHouse); an unknown macro
+// is an error, as there.
+async function clickhouseFrames(q, fromMs, toMs) {
+  const sql = expandMacros(q.rawSql ?? '', fromMs, toMs, q.intervalMs || 1000);
+  // Read-only, as the data source's user should be.
+  const r = await fetch(`${opt.clickhouse}/?readonly=1`, {
+    method: 'POST',
+    body: `${sql.trim().replace(/;$/, '')}\nFORMAT JSONCompact`,
+  });
+  const text = await r.text();
+  if (!r.ok) {
+    throw new Error(text.trim());
+  }
+  const { meta, data } = JSON.parse(text);
+  const kind = (t) => {
+    const base = t
+      .replace(/^(Nullable|LowCardinality)\((.*)\)$/, '$2')
+      .replace(/^(Nullable|LowCardinality)\((.*)\)$/, '$2');
+    return /^DateTime/.test(base) ? 'time' : /^(U?Int|Float|Decimal)/.test(base) ? 'number' : 'string';
+  };
+  const fields = meta.map((m, i) => ({ name: m.name, type: kind(m.type), values: data.map((row) => row[i]) }));
+  for (const f of fields) {
+    f.values = f.values.map((v) =>
+      v === null ? null : f.type === 'time' ? chTime(v) : f.type === 'number' ? Number(v) : String(v)
+    );
+  }
+  const out = q.format === 0 ? longToWide(fields) : fields;
+  return [
+    {
+      schema: {
+        refId: q.refId,
+        meta: { executedQueryString: sql, preferredVisualisationType: q.format === 0 ? 'graph' : 'table' },
+        fields: out.map(({ values, ...f }) => f),
+      },
+      data: { values: out.map((f) => f.values) },
+    },
+  ];
+}
+
+// ClickHouse's JSON writes DateTime in the server's time zone; the stack's ClickHouse runs in UTC.
+function chTime(v) {
+  const t = Date.parse(String(v).replace(' ', 'T') + 'Z');
+  if (Number.isNaN(t)) {
+    throw new Error(`${v}: not a DateTime`);
+  }
+  return t;
+}
+
+// One time field and, per numeric column and set of String column values, a number field with those labels (in the
+// order the rows first show them).
+function longToWide(fields) {
+  const time = fields.find((f) => f.type === 'time');
+  if (!time) {
+    throw new Error('a time series query needs a DateTime column');
+  }
+  const labels = fields.filter((f) => f.type === 'string');
+  const times = [...new Set(time.values)].sort((a, b) => a - b);
+  const at = new Map(times.map((t, i) => [t, i]));
+  const series = new Map();
+  for (const f of fields.filter((f) => f.type === 'number')) {
+    time.values.forEach((t, row) => {
+      const l = Object.fromEntries(labels.map((c) => [c.name, c.values[row]]));
+      const key = f.name + JSON.stringify(l);
+      if (!series.has(key)) {
+        series.set(key, { name: f.name, type: 'number', labels: l, values: times.map(() => null) });
+      }
+      series.get(key).values[at.get(t)] = f.values[row];
+    });
+  }
+  return [{ name: time.name, type: 'time', values: times }, ...series.values()];
+}
+
+// The ClickHouse data source's backend macros (see pkg/dashboards/macros.go, which this mirrors).
+function expandMacros(sql, fromMs, toMs, intervalMs) {
+  const sec = (ms) => `toDateTime(${Math.floor(ms / 1000)})`;
+  const milli = (ms) => `fromUnixTimestamp64Milli(${ms})`;
+  const intervalS = Math.max(Math.floor(intervalMs / 1000), 1);
+  const macros = {
+    fromTime: [0, () => sec(fromMs)],
+    toTime: [0, () => sec(toMs)],
+    fromTime_ms: [0, () => milli(fromMs)],
+    toTime_ms: [0, () => milli(toMs)],
+    interval_s: [0, () => String(intervalS)],
+    timeFilter: [1, (c) => `${c} >= ${sec(fromMs)} AND ${c} <= ${sec(toMs)}`],
+    timeFilter_ms: [1, (c) => `${c} >= ${milli(fromMs)} AND ${c} <= ${milli(toMs)}`],
+    timeInterval: [1, (c) => `toStartOfInterval(toDateTime(${c}), INTERVAL ${intervalS} second)`],
+  };
+  let out = '';
+  for (let m; (m = /\$__(\w+)/.exec(sql));) {
+    const [arity, expand] = Object.hasOwn(macros, m[1]) ? macros[m[1]] : [];
+    if (!expand) {
+      throw new Error(`$__${m[1]}: not a macro of the ClickHouse data source`);
+    }
+    let end = m.index + m[0].length;
+    let args = [];
+    if (sql[end] === '(') {
+      ({ args, end } = macroArgs(sql, end));
+    }
+    if (args.length !== arity) {
+      throw new Error(`$__${m[1]}: want ${arity} argument(s), got ${args.length}`);
+    }
+    out += sql.slice(0, m.index) + expand(...args);
+    sql = sql.slice(end);
+  }
+  return out + sql;
+}
+
+// GET /api/dashboards/uid/<uid>: the committed dashboard of that uid, as Grafana answers ({dashboard, meta}).
+async function dashboard(res, uid) {
+  const dir = path.join(root, 'dashboards');
+  for (const name of await readdir(dir)) {
+    const d = name.endsWith('.json') && JSON.parse(await readFile(path.join(dir, name), 'utf8'));
+    if (d && d.uid === uid) {
+      return sendJSON(res, 200, { dashboard: d, meta: { slug: name.slice(0, -5), canEdit: false } });
+    }
+  }
+  sendJSON(res, 404, { message: 'Dashboard not found' });
 }
 
 async function route(req, res) {
@@ -387,6 +545,10 @@ async function route(req, res) {
   }
   if (p === '/api/ds/query' && req.method === 'POST') {
     return dsQuery(req, res);
+  }
+  const dashboardUid = p.match(/^\/api\/dashboards\/uid\/([\w-]+)$/)?.[1];
+  if (dashboardUid && req.method === 'GET') {
+    return dashboard(res, dashboardUid);
   }
   const dsForward = p.match(/^\/api\/datasources\/(?:uid\/([^/]+)\/resources|proxy\/uid\/([^/]+))(\/.*)$/);
   const dsUid = dsForward ? (dsForward[1] ?? dsForward[2]) : p.match(/^\/api\/datasources\/uid\/([^/]+)$/)?.[1];

@@ -1,6 +1,7 @@
 // The stand-in for Grafana's frontend: loads the plugin's shipped dist/module.js with SystemJS as Grafana does, after
 // giving it what Grafana gives a plugin (shared modules, boot data, @grafana/runtime's services, a router), and renders
-// the app's pages and config page in a small chrome (chrome.tsx). The server (../server.mjs) renders the boot data.
+// the app's pages and config page in a small chrome (chrome.tsx), and, its own page, the dashboards in dashboards/
+// drawn with scenes (dashboards.tsx). The server (../server.mjs) renders the boot data.
 import * as emotionCss from '@emotion/css';
 import * as emotionReact from '@emotion/react';
 import * as grafanaData from '@grafana/data';
@@ -29,6 +30,7 @@ import {
 import { Alert, ErrorBoundaryAlert, GlobalStyles, LoadingPlaceholder, PortalContainer } from '@grafana/ui';
 import { setPluginPage } from 'grafana-runtime-internal/PluginPage';
 import { Chrome, hostUser, StandInPluginPage } from './chrome';
+import { DashboardViewer } from './dashboards';
 import { pluginImportUtils, registerStandardFieldOptions } from './panels';
 import { backendSrv, dataSourceSrv, runRequest, templateSrv } from './services';
 
@@ -167,6 +169,18 @@ function PluginConfig() {
   );
 }
 
+// The stand-in's own page (not Grafana's): a committed dashboard drawn with scenes (dashboards.tsx).
+function DashboardRoute() {
+  const { pathname } = useLocation();
+  return (
+    <Chrome pathname={pathname}>
+      <ErrorBoundaryAlert>
+        <DashboardViewer />
+      </ErrorBoundaryAlert>
+    </Chrome>
+  );
+}
+
 // React Router v6 driven by Grafana's locationService (its history), as Grafana's own router is.
 function LocationRouter({ children }: { children: React.ReactNode }) {
   const history = locationService.getHistory();
@@ -187,6 +201,7 @@ function Host() {
         <Routes>
           <Route path="/a/:pluginId/*" element={<AppRoot />} />
           <Route path="/plugins/:pluginId" element={<PluginConfig />} />
+          <Route path="/dev/dashboards/:uid" element={<DashboardRoute />} />
           <Route path="*" element={<Alert severity="warning" title="The Grafana stand-in has no such page" />} />
         </Routes>
       </LocationRouter>

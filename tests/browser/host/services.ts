@@ -24,6 +24,8 @@ import {
   toDataQueryError,
 } from '@grafana/runtime';
 import { PrometheusDatasource } from '@grafana/prometheus';
+import { sceneGraph, SceneObjectBase } from '@grafana/scenes';
+import { ClickHouseStandIn } from './clickhouse';
 
 // fetch() as Grafana's BackendSrv does it: JSON in and out, errors thrown as FetchError ({status, data: {message}}),
 // and the global toasts (showErrorAlert, showSuccessAlert) published on appEvents, where the chrome shows them.
@@ -134,8 +136,9 @@ export const backendSrv: BackendSrv = {
   },
 };
 
-// The data sources of the boot data (config.datasources); only Prometheus is served, as the real PrometheusDatasource
-// of @grafana/prometheus, whose queries go to /api/ds/query like in Grafana.
+// The data sources of the boot data (config.datasources): Prometheus, as the real PrometheusDatasource of
+// @grafana/prometheus, and ClickHouse, as the host's stand-in for its frontend (clickhouse.ts); the queries of both go
+// to /api/ds/query like in Grafana.
 export function dataSourceSrv(all: DataSourceInstanceSettings[]): DataSourceSrv {
   const instances = new Map<string, DataSourceApi>();
   const find = (ref?: DataSourceRef | string | null) => {
@@ -151,12 +154,17 @@ export function dataSourceSrv(all: DataSourceInstanceSettings[]): DataSourceSrv 
       if (!settings) {
         throw new Error(`Data source ${JSON.stringify(ref)} was not found`);
       }
-      if (settings.type !== 'prometheus') {
-        throw new Error(`The Grafana stand-in serves only Prometheus data sources, not ${settings.type}`);
+      const make = {
+        prometheus: () => new PrometheusDatasource(settings as DataSourceInstanceSettings<never>),
+        'grafana-clickhouse-datasource': () => new ClickHouseStandIn(settings),
+      }[settings.type];
+      if (!make) {
+        throw new Error(
+          `The Grafana stand-in serves only Prometheus and ClickHouse data sources, not ${settings.type}`
+        );
       }
       if (!instances.has(settings.uid)) {
-        const ds = new PrometheusDatasource(settings as DataSourceInstanceSettings<never>);
-        instances.set(settings.uid, ds as unknown as DataSourceApi);
+        instances.set(settings.uid, make() as unknown as DataSourceApi);
       }
       return instances.get(settings.uid)!;
     },
@@ -178,11 +186,17 @@ export function dataSourceSrv(all: DataSourceInstanceSettings[]): DataSourceSrv 
   };
 }
 
-// Template variables: only those a request brings in scopedVars ($__interval, $__rate_interval, ...). Dashboard and
-// scene variables are not interpolated by the stand-in.
+// Template variables: those a request brings in scopedVars ($__interval, $__rate_interval, ...) and, for queries of
+// the host's own scenes (the dashboard viewer, dashboards.tsx), the scene's variables, as Grafana's TemplateSrv hands
+// them to scenes. The plugin's scenes (its own copy of @grafana/scenes) get scopedVars only.
 export const templateSrv: TemplateSrv = {
   getVariables: () => [],
-  replace(target = '', scopedVars?: ScopedVars) {
+  replace(target = '', scopedVars?: ScopedVars, format?: string | Function) {
+    // scenes wraps the object (SafeSerializableSceneObject); valueOf() unwraps it, as Grafana's TemplateSrv does.
+    const scene = scopedVars?.__sceneObject?.value?.valueOf();
+    if (scene instanceof SceneObjectBase) {
+      return sceneGraph.interpolate(scene, target, scopedVars, format as Parameters<typeof sceneGraph.interpolate>[3]);
+    }
     return target.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g, (match, a, b, c) => {
       const v = scopedVars?.[a ?? b ?? c];
       return v === undefined ? match : String(v.value);

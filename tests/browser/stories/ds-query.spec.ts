@@ -34,6 +34,12 @@ test.describe('the /api/ds/query test double', () => {
     expect(times.every((t: number) => t % 5000 === 0)).toBe(true);
     expect(values.at(-1)).toBe(1);
 
+    // $__rate_interval is Grafana's server's to fill in: max(step + scrape interval, 4 x scrape interval (15s)).
+    const rate = await query('rate(up{job="supportbot"}[$__rate_interval])');
+    expect(rate.status()).toBe(200);
+    const [rateFrame] = (await rate.json()).results.A.frames;
+    expect(rateFrame.schema.meta.executedQueryString).toContain('[60s]');
+
     const bad = await query('up{');
     expect(bad.status()).toBe(400);
     expect((await bad.json()).results.A.error).toContain('parse error');

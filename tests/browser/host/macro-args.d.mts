@@ -1,0 +1,1 @@
+export function macroArgs(sql: string, open: number): { args: string[]; end: number };
