@@ -1,4 +1,4 @@
-import React, { useEffect, useMemo, useRef, useState } from 'react';
+import React, { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { GrafanaTheme2 } from '@grafana/data';
@@ -36,6 +36,9 @@ export function Timeline({ detail, user, onChanged }: { detail: IncidentDetail; 
     getScrollElement: () => scroller.current,
     estimateSize: () => 64,
     overscan: 8,
+    // Rows follow the scroll in React's next render rather than in a synchronous one per scroll event: a fast wheel
+    // made one long task of every step's.
+    useFlushSync: false,
   });
   const items = virtual.getVirtualItems();
   const lastShown = items.length ? items[items.length - 1].index : -1;
@@ -45,12 +48,15 @@ export function Timeline({ detail, user, onChanged }: { detail: IncidentDetail; 
       loadMore();
     }
   }, [lastShown, events.length, hasMore, loadMore]);
-  const toggle = (seq: number) =>
-    setOpen((s) => {
-      const n = new Set(s);
-      n.has(seq) ? n.delete(seq) : n.add(seq);
-      return n;
-    });
+  const toggle = useCallback(
+    (seq: number) =>
+      setOpen((s) => {
+        const n = new Set(s);
+        n.has(seq) ? n.delete(seq) : n.add(seq);
+        return n;
+      }),
+    []
+  );
 
   return (
     <Stack direction="column" gap={2}>
@@ -91,7 +97,7 @@ export function Timeline({ detail, user, onChanged }: { detail: IncidentDetail; 
                 style={{ transform: `translateY(${item.start}px)` }}
                 role="listitem"
               >
-                <EventRow event={e} open={open.has(e.seq)} onToggle={() => toggle(e.seq)} />
+                <EventRow event={e} open={open.has(e.seq)} onToggle={toggle} />
               </div>
             );
           })}
@@ -102,7 +108,16 @@ export function Timeline({ detail, user, onChanged }: { detail: IncidentDetail; 
   );
 }
 
-function EventRow({ event, open, onToggle }: { event: TimelineEvent; open: boolean; onToggle: () => void }) {
+// Memoized: while the timeline scrolls, rows already on screen do not render again, only those that come into view.
+const EventRow = memo(function EventRow({
+  event,
+  open,
+  onToggle,
+}: {
+  event: TimelineEvent;
+  open: boolean;
+  onToggle: (seq: number) => void;
+}) {
   const styles = useStyles2(getStyles);
   const alert = alertOf(event);
   return (
@@ -127,7 +142,7 @@ function EventRow({ event, open, onToggle }: { event: TimelineEvent; open: boole
               fill="text"
               variant="secondary"
               icon={open ? 'angle-down' : 'angle-right'}
-              onClick={onToggle}
+              onClick={() => onToggle(event.seq)}
               aria-expanded={open}
             >
               {open ? 'Hide the alert' : 'Show the alert'}
@@ -154,7 +169,7 @@ function EventRow({ event, open, onToggle }: { event: TimelineEvent; open: boole
       </div>
     </div>
   );
-}
+});
 
 function KeyValues({ title, values }: { title: string; values: Record<string, string> }) {
   const styles = useStyles2(getStyles);
