@@ -153,10 +153,11 @@ func Leadership() *dashboard.DashboardBuilder {
 	}
 	return b.
 		WithPanel(statPanel("Open incidents by severity", openBySeveritySQL, "Open (declared, acknowledged or contained) incidents, any declaration time. Drills left out.", at(0, 0, 8, 4))).
-		WithPanel(statPanel("Open SLA breaches", slaBreachesSQL, "Open incidents past their acknowledge or contain target (the SLA variables), not yet there. Drills left out.", at(8, 0, 4, 4))).
-		WithPanel(statPanel("Regulatory reports", regulatorySQL, "Unreported regulatory deadlines: overdue, and due within 72 hours. Drills left out.", at(12, 0, 4, 4))).
-		WithPanel(statPanel("Overdue review action items", overdueActionItemsSQL, "Open action items of reviews past their due date. Drills left out.", at(16, 0, 4, 4))).
-		WithPanel(statPanel("Drills in range", drillsSQL, "Tabletop exercises declared in the time range: counted here, never in the other figures.", at(20, 0, 4, 4))).
+		WithPanel(singleStatPanel("Open SLA breaches", slaBreachesSQL, "Open incidents past their acknowledge or contain target (the SLA variables), not yet there. Drills left out.", at(8, 0, 4, 4))).
+		WithPanel(statPanel("Regulatory reports", regulatorySQL, "Unreported regulatory deadlines: overdue, and due within 72 hours. Drills left out.", at(12, 0, 4, 4)).
+			OverrideByName("due_in_72h", []dashboard.DynamicConfigValue{{Id: "displayName", Value: "due in 72 h"}})).
+		WithPanel(singleStatPanel("Overdue review action items", overdueActionItemsSQL, "Open action items of reviews past their due date. Drills left out.", at(16, 0, 4, 4))).
+		WithPanel(singleStatPanel("Drills in range", drillsSQL, "Tabletop exercises declared in the time range: counted here, never in the other figures.", at(20, 0, 4, 4))).
 		WithPanel(perDayPanel("Incidents declared per day by severity", perDaySQL("toString(severity)"), at(0, 4, 12, 8))).
 		WithPanel(perDayPanel("Incidents declared per day by category", perDaySQL("category"), at(12, 4, 12, 8))).
 		WithPanel(statPanel("Declared in range by status", byStatusSQL, "Incidents declared in the time range, by their status now. Drills left out.", at(0, 12, 12, 4))).
@@ -201,6 +202,11 @@ func statPanel(title, sql, description string, pos dashboard.GridPos) *stat.Pane
 		ColorMode(common.BigValueColorModeNone).
 		Orientation(common.VizOrientationAuto).
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Values(false).Calcs([]string{"lastNotNull"}))
+}
+
+// singleStatPanel is a stat of one figure: the panel's title names it, the value stands alone (not its column's name).
+func singleStatPanel(title, sql, description string, pos dashboard.GridPos) *stat.PanelBuilder {
+	return statPanel(title, sql, description, pos).TextMode(common.BigValueTextModeValue)
 }
 
 // perDaySQL counts the incidents declared each day by a column: a series per value, and drills a series of their
