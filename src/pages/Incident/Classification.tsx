@@ -1,6 +1,6 @@
 import React, { useState } from 'react';
 import { Button, Combobox, Field, Input, MultiCombobox, Stack, Text } from '@grafana/ui';
-import { api, ApiError } from '../../api/client';
+import { api } from '../../api/client';
 import {
   ATLAS_TACTICS,
   DEPLOYMENT_BREADTHS,
@@ -14,6 +14,7 @@ import {
 } from '../../api/types';
 import { ReasonModal } from '../../components/ReasonModal/ReasonModal';
 import { testIds } from '../../components/testIds';
+import { noteAfter } from './notes';
 import { editPermission, User } from './permissions';
 
 // classificationSummary is the incident's classification in a line ("" when it has none).
@@ -90,14 +91,13 @@ function ClassifyDialog({ incident, onDone }: { incident: Incident; onDone: () =
     <ReasonModal
       title="Classify the incident"
       label="Note (optional)"
+      description="Added to the timeline with the classification."
       required={false}
       confirmText="Save classification"
-      onConfirm={async () => {
-        setTouched(true);
-        if (invalid) {
-          throw new ApiError(400, `people_affected: ${invalid}`);
-        }
-        return api.classify(incident.incident_id, {
+      blocked={!!invalid}
+      onTouched={() => setTouched(true)}
+      onConfirm={async (note) => {
+        await api.classify(incident.incident_id, {
           owasp_llm: owasp.length ? owasp : undefined,
           atlas_tactics: atlas.length ? atlas : undefined,
           nist_ai_600_1: nist.length ? nist : undefined,
@@ -105,6 +105,7 @@ function ClassifyDialog({ incident, onDone }: { incident: Incident; onDone: () =
           people_affected: people === '' ? undefined : Number(people),
           deployment_breadth: breadth,
         });
+        await noteAfter(incident.incident_id, 'Classification', note);
       }}
       onDismiss={onDone}
     >

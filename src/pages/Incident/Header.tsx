@@ -22,7 +22,9 @@ import { testIds } from '../../components/testIds';
 import { useAction } from '../../components/useAction';
 import { actorLabel, CATEGORY_LABELS, ROLE_LABELS, SEVERITY_GUIDANCE } from '../../utils/format';
 import {
+  editPermission,
   nextTransitions,
+  type Permission,
   rolePermission,
   severityPermission,
   Transition,
@@ -64,6 +66,9 @@ export function Header({ detail, user, onChanged }: Props) {
     run(() => (t === 'acknowledge' ? api.acknowledge(inc.incident_id) : api.close(inc.incident_id)));
   };
 
+  // Who may change the severity or assign roles depends on the choice made in the dialog; who may open it at all
+  // (not a Viewer, not on a closed incident) does not.
+  const edit = editPermission(user, inc);
   return (
     <div className={styles.header} data-testid={testIds.incident.header}>
       <Stack direction="column" gap={1.5}>
@@ -80,42 +85,40 @@ export function Header({ detail, user, onChanged }: Props) {
         <Stack gap={1} wrap="wrap" data-testid={testIds.incident.transitions}>
           {nextTransitions(inc.status).map((t) => {
             const p = transitionPermission(user, inc, t, detail.review_missing);
-            const button = (
-              <Button
-                key={t}
-                variant={t === 'acknowledge' || t === 'resolve' ? 'primary' : 'secondary'}
-                disabled={!p.allowed || busy}
-                onClick={() => act(t)}
-              >
-                {TRANSITION_LABELS[t]}
-              </Button>
-            );
-            return p.allowed ? (
-              button
-            ) : (
-              <Tooltip key={t} content={p.why ?? ''}>
-                <span>{button}</span>
-              </Tooltip>
+            return (
+              <Gated key={t} permission={p}>
+                <Button
+                  variant={t === 'acknowledge' || t === 'resolve' ? 'primary' : 'secondary'}
+                  disabled={!p.allowed || busy}
+                  onClick={() => act(t)}
+                >
+                  {TRANSITION_LABELS[t]}
+                </Button>
+              </Gated>
             );
           })}
-          <Button
-            variant="secondary"
-            fill="outline"
-            icon="arrow-up"
-            onClick={() => setDialog({ kind: 'severity' })}
-            disabled={inc.status === 'closed'}
-          >
-            Change severity
-          </Button>
-          <Button
-            variant="secondary"
-            fill="outline"
-            icon="user"
-            onClick={() => setDialog({ kind: 'role' })}
-            disabled={inc.status === 'closed'}
-          >
-            Assign role
-          </Button>
+          <Gated permission={edit}>
+            <Button
+              variant="secondary"
+              fill="outline"
+              icon="arrow-up"
+              onClick={() => setDialog({ kind: 'severity' })}
+              disabled={!edit.allowed}
+            >
+              Change severity
+            </Button>
+          </Gated>
+          <Gated permission={edit}>
+            <Button
+              variant="secondary"
+              fill="outline"
+              icon="user"
+              onClick={() => setDialog({ kind: 'role' })}
+              disabled={!edit.allowed}
+            >
+              Assign role
+            </Button>
+          </Gated>
           <ExportForAuditors incident={inc} />
         </Stack>
         {error && <ApiErrorAlert error={error} onRemove={clearError} />}
@@ -274,6 +277,17 @@ function RoleDialog({ detail, user, onDone }: { detail: IncidentDetail; user: Us
       </Field>
       {!p.allowed && p.why && <Text color="warning">{p.why}</Text>}
     </ReasonModal>
+  );
+}
+
+// Gated shows why a control is disabled, on hover and focus of what wraps it (a disabled button takes neither).
+function Gated({ permission, children }: { permission: Permission; children: React.ReactElement }) {
+  return permission.allowed ? (
+    children
+  ) : (
+    <Tooltip content={permission.why ?? ''}>
+      <span>{children}</span>
+    </Tooltip>
   );
 }
 
