@@ -56,7 +56,10 @@ type Event struct {
 // Actors are written "<kind>:<name>": "rule:HallucinationRateHigh", "user:alice". The system itself is "firebreak".
 const SystemActor = "firebreak"
 
-func RuleActor(alertname string) string { return "rule:" + alertname }
+// ruleActorPrefix starts the actor of what an alert rule did (RuleActor).
+const ruleActorPrefix = "rule:"
+
+func RuleActor(alertname string) string { return ruleActorPrefix + alertname }
 func UserActor(login string) string     { return "user:" + login }
 
 // DeclaredBody is the body of a declared event: everything the incident starts with.

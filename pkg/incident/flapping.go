@@ -63,7 +63,7 @@ func (inc *Incident) applyFlapping(e Event) error {
 
 // noteReopen keeps the time of a reopen made by an alert (the actor is its rule).
 func (inc *Incident) noteReopen(e Event) {
-	if !strings.HasPrefix(e.Actor, "rule:") {
+	if !strings.HasPrefix(e.Actor, ruleActorPrefix) {
 		return
 	}
 	inc.reopenTimes = append(inc.reopenTimes, e.At)

@@ -64,7 +64,7 @@ func (t *Taxonomy) Validate() error {
 	check := func(field string, values []string, known func(string) bool, want string) error {
 		for i, v := range values {
 			if !known(v) {
-				return fmt.Errorf("%s[%d]: %q is not %s", field, i, truncateText(v, 50), want)
+				return fmt.Errorf("%s[%d]: %q is not %s", field, i, Truncate(v, 50), want)
 			}
 			if slices.Index(values, v) != i {
 				return fmt.Errorf("%s[%d]: %q is listed twice", field, i, v)
@@ -89,18 +89,19 @@ func (t *Taxonomy) Validate() error {
 		return err
 	}
 	if t.Harm != "" && !slices.Contains(Harms, t.Harm) {
-		return fmt.Errorf("harm: %q is not one of %s", truncateText(t.Harm, 50), strings.Join(Harms, ", "))
+		return fmt.Errorf("harm: %q is not one of %s", Truncate(t.Harm, 50), strings.Join(Harms, ", "))
 	}
 	if t.PeopleAffected != nil && (*t.PeopleAffected < 0 || *t.PeopleAffected > maxPeopleAffected) {
 		return fmt.Errorf("people_affected: %d is not a count of people", *t.PeopleAffected)
 	}
 	if t.DeploymentBreadth != "" && !slices.Contains(DeploymentBreadths, t.DeploymentBreadth) {
-		return fmt.Errorf("deployment_breadth: %q is not one of %s", truncateText(t.DeploymentBreadth, 50), strings.Join(DeploymentBreadths, ", "))
+		return fmt.Errorf("deployment_breadth: %q is not one of %s", Truncate(t.DeploymentBreadth, 50), strings.Join(DeploymentBreadths, ", "))
 	}
 	return nil
 }
 
-func truncateText(s string, n int) string {
+// Truncate cuts s to at most n bytes.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -52,21 +52,22 @@ func (s *State) endQuietFlaps(b *batch) {
 	if len(s.flapping) == 0 {
 		return
 	}
-	ids := make([]string, 0, len(s.flapping))
+	// Only the incidents due now are sorted: on almost every notification none is.
+	var due []string
 	for id := range s.flapping {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
 		inc := s.incident(id)
 		if inc == nil || !inc.Flapping {
 			delete(s.flapping, id)
 			continue
 		}
-		quietSince, until := s.quietUntil(inc)
-		if b.at.Before(until) {
-			continue
+		if _, until := s.quietUntil(inc); !b.at.Before(until) {
+			due = append(due, id)
 		}
+	}
+	slices.Sort(due)
+	for _, id := range due {
+		inc := s.incident(id)
+		quietSince, until := s.quietUntil(inc)
 		b.add(inc, incident.KindFlappingEnded, until, incident.SystemActor,
 			fmt.Sprintf("Stopped flapping: its alerts have been quiet for %s", s.Flap.Quiet),
 			incident.FlappingBody{Since: inc.FlappingSince, Quiet: s.Flap.Quiet.String(), QuietSince: quietSince}, nil)

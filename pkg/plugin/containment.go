@@ -370,7 +370,7 @@ func (a *App) runContainment(w http.ResponseWriter, r *http.Request, actor incid
 	outcome := &incident.Command{ID: fmt.Sprintf("%s/attempt-%d/outcome", req.RequestID, attempt), Kind: incident.CmdContainmentOutcome,
 		IncidentID: inc.ID, Actor: actor, ContainmentOutcome: &incident.ContainmentOutcomeBody{RequestID: req.RequestID,
 			Attempt: attempt, Succeeded: out.Succeeded, HTTPStatus: out.HTTPStatus, LatencyMS: out.Latency.Milliseconds(),
-			Tries: out.Tries, Answer: truncate(out.Answer, 4096), Error: truncate(out.Error, 4096)}}
+			Tries: out.Tries, Answer: incident.Truncate(out.Answer, 4096), Error: incident.Truncate(out.Error, 4096)}}
 	octx, cancelOutcome := context.WithTimeout(base, commandBudget)
 	defer cancelOutcome()
 	ans, ok := a.commandCtx(octx, w, outcome)
@@ -395,13 +395,6 @@ func startedBy(ans *commandAnswer, snapshotID string) bool {
 		}
 	}
 	return false
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // command sends a command to the receiver; on anything but success it passes the receiver's answer on and

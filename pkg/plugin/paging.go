@@ -188,7 +188,7 @@ func timelineKinds(q url.Values) (map[string]bool, error) {
 				continue
 			}
 			if !slices.Contains(timelineGroups, v) {
-				return nil, fmt.Errorf("kind: %q is not one of %s", truncate(v, 50), strings.Join(timelineGroups, ", "))
+				return nil, fmt.Errorf("kind: %q is not one of %s", incident.Truncate(v, 50), strings.Join(timelineGroups, ", "))
 			}
 			groups[v] = true
 		}
@@ -205,6 +205,6 @@ func alertStatus(q url.Values) (string, error) {
 		}
 		return v, nil
 	default:
-		return "", fmt.Errorf("status: %q is not firing or resolved", truncate(v, 50))
+		return "", fmt.Errorf("status: %q is not firing or resolved", incident.Truncate(v, 50))
 	}
 }

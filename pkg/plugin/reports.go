@@ -104,7 +104,7 @@ func (a *App) draftEUAIAct(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "type: missing (initial, follow_up, combined or final)")
 		return
 	case !slices.Contains(incident.ReportTypes, typ):
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("type: %q is not one of %s", truncate(typ, 50), strings.Join(incident.ReportTypes, ", ")))
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("type: %q is not one of %s", incident.Truncate(typ, 50), strings.Join(incident.ReportTypes, ", ")))
 		return
 	}
 	format, err := formatParam(r)
@@ -199,7 +199,7 @@ func (a *App) exportIncidents(w http.ResponseWriter, r *http.Request) {
 	}
 	if v := q.Get("drills"); v != "" {
 		if f.IncludeDrills, err = strconv.ParseBool(v); err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("drills: %q is not true or false", truncate(v, 50)))
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("drills: %q is not true or false", incident.Truncate(v, 50)))
 			return
 		}
 	}

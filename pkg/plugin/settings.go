@@ -171,7 +171,7 @@ func parseAISystems(raw json.RawMessage) (map[string]report.AISystemFacts, error
 	for name, f := range out {
 		field := "jsonData.aiSystems." + name
 		if strings.TrimSpace(name) == "" || len(name) > 200 {
-			errs = append(errs, fmt.Errorf("jsonData.aiSystems: %q is not an AI system name (1 to 200 characters)", truncate(name, 50)))
+			errs = append(errs, fmt.Errorf("jsonData.aiSystems: %q is not an AI system name (1 to 200 characters)", incident.Truncate(name, 50)))
 		}
 		for _, v := range []struct{ name, value string }{{"name", f.Name}, {"provider", f.Provider}, {"registrationId", f.RegistrationID},
 			{"authority", f.Authority}, {"contact", f.Contact}} {
@@ -180,7 +180,7 @@ func parseAISystems(raw json.RawMessage) (map[string]report.AISystemFacts, error
 			}
 		}
 		if f.SubmitterRole != "" && !slices.Contains(report.SubmitterRoles, f.SubmitterRole) {
-			errs = append(errs, fmt.Errorf("%s.submitterRole: %q is not one of %s", field, truncate(f.SubmitterRole, 50), strings.Join(report.SubmitterRoles, ", ")))
+			errs = append(errs, fmt.Errorf("%s.submitterRole: %q is not one of %s", field, incident.Truncate(f.SubmitterRole, 50), strings.Join(report.SubmitterRoles, ", ")))
 		}
 	}
 	return out, errors.Join(errs...)

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -122,11 +121,7 @@ func (a *Audit) Write(w io.Writer, f Format) error {
 	case HTML:
 		return WriteHTML(w, a.Document())
 	}
-	bw := bufio.NewWriter(w)
-	if err := WriteAuditJSON(bw, a); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return WriteAuditJSON(w, a) // one write of the whole document: nothing to buffer
 }
 
 // Document is the readable form of the audit report.

@@ -12,6 +12,8 @@ import (
 	"html/template"
 	"io"
 	"strings"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
 // Format is how a report is written.
@@ -36,7 +38,7 @@ func ParseFormat(v string) (Format, error) {
 	case "md":
 		return Markdown, nil
 	}
-	return "", fmt.Errorf("format: %q is not json, markdown or html", truncate(v, 50))
+	return "", fmt.Errorf("format: %q is not json, markdown or html", incident.Truncate(v, 50))
 }
 
 // ContentType is the media type of the format.
@@ -225,10 +227,3 @@ th { background: #eee; }
 {{end}}</body>
 </html>
 `))
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
-}

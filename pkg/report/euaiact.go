@@ -168,7 +168,7 @@ var ErrNotFlagged = fmt.Errorf("not flagged under the EU AI Act")
 // (ErrNotFlagged).
 func BuildEUAIAct(in EUAIActInput) (*EUAIAct, error) {
 	if !slices.Contains(incident.ReportTypes, in.Type) {
-		return nil, fmt.Errorf("type: %q is not one of %s", truncate(in.Type, 50), strings.Join(incident.ReportTypes, ", "))
+		return nil, fmt.Errorf("type: %q is not one of %s", incident.Truncate(in.Type, 50), strings.Join(incident.ReportTypes, ", "))
 	}
 	inc := in.Incident
 	clock := inc.Clock(incident.EUAIAct)

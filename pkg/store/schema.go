@@ -345,16 +345,16 @@ const stateColumns = `
 	action_items_due Array(DateTime),
 	last_hash String`
 
-// stateSelect6 is stateSelect with the columns added since (migration 6).
-const stateSelect6 = `SELECT incident_id, seq AS version, recorded_at AS updated_at, title, description, ai_system, category,
+// stateSelectColumns are the state columns of an ingest block, as the state tables were created with them.
+const stateSelectColumns = `incident_id, seq AS version, recorded_at AS updated_at, title, description, ai_system, category,
 			severity, status, declared_by, declared_via, group_key, drill, started_at, declared_at, acknowledged_at,
 			contained_at, resolved_at, closed_at, alert_count, firing_alert_count, incident_lead, reported_via,
-			review_complete, regulatory_due_at, action_items_due, hash AS last_hash, flapping
+			review_complete, regulatory_due_at, action_items_due, hash AS last_hash`
+
+// stateSelect6 is stateSelect with the columns added since (migration 6).
+const stateSelect6 = `SELECT ` + stateSelectColumns + `, flapping
 		FROM {db}.ingest WHERE write_state = 1`
 
 // stateSelect makes the state rows out of an ingest block, as incident_state_mv did before migration 6.
-const stateSelect = `SELECT incident_id, seq AS version, recorded_at AS updated_at, title, description, ai_system, category,
-			severity, status, declared_by, declared_via, group_key, drill, started_at, declared_at, acknowledged_at,
-			contained_at, resolved_at, closed_at, alert_count, firing_alert_count, incident_lead, reported_via,
-			review_complete, regulatory_due_at, action_items_due, hash AS last_hash
+const stateSelect = `SELECT ` + stateSelectColumns + `
 		FROM {db}.ingest WHERE write_state = 1`

@@ -16,8 +16,7 @@ import { ReasonModal } from '../../components/ReasonModal/ReasonModal';
 import { TimeAgo } from '../../components/TimeAgo/TimeAgo';
 import { testIds } from '../../components/testIds';
 import { useAction } from '../../components/useAction';
-import { isEditor } from './permissions';
-import { currentUser } from './useUser';
+import { isEditor, User } from './permissions';
 
 const STATE_COLORS: Record<ContainmentState, BadgeColor> = {
   pending_approval: 'orange',
@@ -33,7 +32,16 @@ type Dialog =
   { kind: 'request'; action: ActionView } | { kind: 'approve' | 'reject'; request: RequestView } | undefined;
 
 // Containment: the AI system's kill switches as buttons, the requests with their approvals and attempts.
-export function Containment({ detail, onChanged }: { detail: IncidentDetail; onChanged: () => void }) {
+export function Containment({
+  detail,
+  user,
+  onChanged,
+}: {
+  detail: IncidentDetail;
+  user: User;
+  onChanged: () => void;
+}) {
+  const canDryRun = isEditor(user);
   const styles = useStyles2(getStyles);
   const id = detail.incident.incident_id;
   const [list, setList] = useState<ContainmentList>();
@@ -84,8 +92,8 @@ export function Containment({ detail, onChanged }: { detail: IncidentDetail; onC
               size="sm"
               variant="secondary"
               icon="play"
-              disabled={readiness.busy || !isEditor(currentUser())}
-              tooltip={isEditor(currentUser()) ? undefined : 'The dry runs take an Editor or Admin'}
+              disabled={readiness.busy || !canDryRun}
+              tooltip={canDryRun ? undefined : 'The dry runs take an Editor or Admin'}
               onClick={checkReadiness}
             >
               Check they work (dry runs)

@@ -60,7 +60,7 @@ function Incident() {
             <TabContent>
               {tab === 'timeline' && <Timeline detail={detail} user={user} onChanged={reload} />}
               {tab === 'metrics' && <Metrics detail={detail} />}
-              {tab === 'containment' && <Containment detail={detail} onChanged={reload} />}
+              {tab === 'containment' && <Containment detail={detail} user={user} onChanged={reload} />}
               {tab === 'evidence' && <Evidence detail={detail} />}
               {tab === 'review' && <Review detail={detail} user={user} onChanged={reload} />}
             </TabContent>

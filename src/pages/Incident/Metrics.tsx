@@ -19,12 +19,13 @@ const MOMENT_PAGES = 10;
 
 // useMoments returns the incident's key moments: from the detail's timeline when it holds every event, else from the
 // people's, containment and Firebreak's events (alerts left out), read a page at a time.
-export function useMoments(detail: IncidentDetail): Moment[] {
+// Nothing is read while no panel shows (enabled false).
+export function useMoments(detail: IncidentDetail, enabled = true): Moment[] {
   const complete = detail.timeline_next_cursor === '';
   const [fetched, setFetched] = useState<{ key: string; events: TimelineEvent[] }>();
   const key = `${detail.incident.incident_id}/${detail.incident.last_seq}`;
   useEffect(() => {
-    if (complete) {
+    if (complete || !enabled) {
       return;
     }
     let current = true;
@@ -51,7 +52,7 @@ export function useMoments(detail: IncidentDetail): Moment[] {
     return () => {
       current = false;
     };
-  }, [complete, key, detail.incident.incident_id]);
+  }, [complete, enabled, key, detail.incident.incident_id]);
   return useMemo(
     () => keyMoments(complete ? detail.timeline : fetched?.key === key ? fetched.events : []),
     [complete, detail.timeline, fetched, key]
@@ -79,7 +80,6 @@ export function MetricPanel(props: {
 export function Metrics({ detail }: { detail: IncidentDetail }) {
   const ctx = usePluginContext();
   const uid = (ctx?.meta.jsonData as AppSettings | undefined)?.prometheus?.datasourceUid;
-  const moments = useMoments(detail);
   const exprs = useMemo(() => {
     const seen = new Map<string, IncidentAlert>();
     for (const a of detail.alerts) {
@@ -90,6 +90,7 @@ export function Metrics({ detail }: { detail: IncidentDetail }) {
     }
     return [...seen.entries()];
   }, [detail.alerts]);
+  const moments = useMoments(detail, !!uid && exprs.length > 0);
 
   return (
     <Stack direction="column" gap={2} data-testid={testIds.incident.metrics}>

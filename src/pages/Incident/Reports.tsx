@@ -1,35 +1,18 @@
 import React, { useState } from 'react';
 import { Button, Dropdown, Field, Menu, Modal, RadioButtonGroup, Stack } from '@grafana/ui';
-import {
-  api,
-  ApiError,
-  EU_REPORT_TYPES,
-  type EUReportType,
-  REPORT_FORMATS,
-  type ReportFormat,
-  toApiError,
-} from '../../api/client';
+import { api, EU_REPORT_TYPES, type EUReportType, REPORT_FORMATS, type ReportFormat } from '../../api/client';
 import type { Incident } from '../../api/types';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { testIds } from '../../components/testIds';
+import { useAction } from '../../components/useAction';
 import { saveFile } from '../../utils/saveFile';
 import { draftPermission, User } from './permissions';
 
 // ExportForAuditors downloads the incident report for auditors in the format picked from its menu.
 export function ExportForAuditors({ incident }: { incident: Incident }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
-  const exportAs = async (format: ReportFormat) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      saveFile(await api.exportIncident(incident.incident_id, format));
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { run, busy, error, clearError } = useAction();
+  const exportAs = (format: ReportFormat) =>
+    run(async () => saveFile(await api.exportIncident(incident.incident_id, format)));
   const menu = (
     <Menu>
       {REPORT_FORMATS.map((f) => (
@@ -44,7 +27,7 @@ export function ExportForAuditors({ incident }: { incident: Incident }) {
           Export for auditors
         </Button>
       </Dropdown>
-      {error && <ApiErrorAlert error={error} title="The export failed" onRemove={() => setError(undefined)} />}
+      {error && <ApiErrorAlert error={error} title="The export failed" onRemove={clearError} />}
     </>
   );
 }
@@ -101,18 +84,10 @@ function DraftDialog({
   const reported = incident.regulatory?.find((c) => c.regime === 'eu_ai_act')?.initial_report_at;
   const [type, setType] = useState<EUReportType>(reported ? 'follow_up' : 'initial');
   const [format, setFormat] = useState<ReportFormat>('html');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
+  const { run, busy, error } = useAction();
   const draft = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      saveFile(await api.draftEUAIActReport(incident.incident_id, type, format));
+    if (await run(async () => (saveFile(await api.draftEUAIActReport(incident.incident_id, type, format)), true))) {
       onDrafted();
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
     }
   };
   return (

@@ -46,11 +46,11 @@ export function Review({ detail, user, onChanged }: { detail: IncidentDetail; us
   };
   const ctx = usePluginContext();
   const uid = (ctx?.meta.jsonData as AppSettings | undefined)?.prometheus?.datasourceUid;
-  const moments = useMoments(detail);
   const firstExpr = useMemo(
     () => detail.alerts.map((a) => [promExpr(a.generator_url), a.alertname] as const).find(([e]) => e),
     [detail.alerts]
   );
+  const moments = useMoments(detail, !!uid && !!firstExpr?.[0]);
 
   const save = async (e: React.FormEvent) => {
     e.preventDefault();

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { Page } from '@playwright/test';
 import { testIds } from '../../../src/components/testIds';
 import { env, expect, test } from '../fixtures';
-import { APP, RESOURCES } from '../stories/helpers';
+import { APP, incidentURL, RESOURCES } from '../stories/helpers';
 
 const SAMPLES = Number(process.env.FIREBREAK_BENCH_SAMPLES ?? 20);
 
@@ -148,7 +148,7 @@ test.describe('UI benchmark', () => {
     const sizes: Record<string, { files: number; bytes: number; gzip: number }> = {};
     for (const [route, url, ready] of [
       ['queue', `${APP}/incidents`, testIds.incidents.container],
-      ['incident', `${APP}/incidents/${big}`, testIds.incident.timeline],
+      ['incident', incidentURL(big), testIds.incident.timeline],
     ] as const) {
       const context = await browser.newContext({ baseURL: env.ui });
       await context.addCookies([
