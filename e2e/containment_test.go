@@ -25,7 +25,8 @@ const containmentToken = "e2e-endpoint-token-cdef0123"
 // fire; Alertmanager delivers it; the receiver declares the incident; through the built plugin binary, alice
 // requests a rollback, the Admin approves it; evidence is taken (the system's status and the rule's expression
 // over the incident) and stored; the signed call rolls the demo service back; the metric recovers and the alert
-// resolves by itself; the timeline shows every step in order. The secret is in no answer, log line or event.
+// resolves by itself; the timeline shows every step in order; people take the incident to its end and its reports
+// match the golden files (reportIncident). The secret is in no answer, report, log line or event.
 func TestContainmentStory(t *testing.T) {
 	apiToken := filepath.Join(t.TempDir(), "api-token")
 	require.NoError(t, os.WriteFile(apiToken, []byte("plugin-api-token\n"), 0o600))
@@ -43,6 +44,7 @@ func TestContainmentStory(t *testing.T) {
 			"statusUrl": demoURL + "/containment/status", "requiresApproval": true, "timeout": "5s",
 			"body": `{"incident_id": "{{incident_id}}", "reason": "{{reason}}"}`,
 		}}},
+		"aiSystems": aiSystemFacts,
 	}, map[string]string{"containment.supportbot.rollback.secret": containmentSecret,
 		"containment.supportbot.rollback.headers.Authorization": "Bearer " + containmentToken})
 
@@ -124,6 +126,8 @@ func TestContainmentStory(t *testing.T) {
 	code, v := do("vic", "Viewer", "GET", "incidents/"+id+"/verify", nil)
 	require.Equal(t, 200, code)
 	assert.Equal(t, true, v["intact"])
+
+	answers = append(answers, reportIncident(t, g, id)...)
 
 	// The secrets are nowhere but where they belong.
 	logs := g.logs(t)

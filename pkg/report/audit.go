@@ -258,9 +258,16 @@ func outcome(o *incident.ContainmentOutcomeBody) string {
 	case o == nil:
 		return "no outcome recorded"
 	case o.Succeeded:
-		return fmt.Sprintf("succeeded (HTTP %d, %d ms, %d tries)", o.HTTPStatus, o.LatencyMS, o.Tries)
+		return fmt.Sprintf("succeeded (HTTP %d, %d ms, %s)", o.HTTPStatus, o.LatencyMS, tries(o.Tries))
 	}
-	return fmt.Sprintf("failed (HTTP %d, %d tries): %s", o.HTTPStatus, o.Tries, o.Error)
+	return fmt.Sprintf("failed (HTTP %d, %s): %s", o.HTTPStatus, tries(o.Tries), o.Error)
+}
+
+func tries(n int) string {
+	if n == 1 {
+		return "1 try"
+	}
+	return fmt.Sprintf("%d tries", n)
 }
 
 func (a *Audit) evidenceSection() Section {
