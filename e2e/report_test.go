@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -147,7 +146,7 @@ var volatileKeys = map[string]bool{"latency_ms": true, "bytes": true, "tries": t
 
 // normalizeRun replaces the values of this run in a report by placeholders: the incident's id by <incident>, other
 // ids by <id-N> in the order they first appear (so that the same id stays the same placeholder), times, dates,
-// hashes, percentages and local addresses. A JSON report is first rewritten with sorted keys and its measured
+// hashes, percentages and local addresses. A JSON report is first rewritten with sorted members and its measured
 // members replaced.
 func normalizeRun(t *testing.T, body []byte, incidentID string) []byte {
 	t.Helper()
@@ -183,18 +182,13 @@ func normalizeRun(t *testing.T, body []byte, incidentID string) []byte {
 
 func maskVolatile(v any) any {
 	switch v := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+	case map[string]any: // encoding/json writes the members sorted
+		for k, e := range v {
 			if volatileKeys[k] {
 				v[k] = "<measured>"
 				continue
 			}
-			v[k] = maskVolatile(v[k])
+			v[k] = maskVolatile(e)
 		}
 		return v
 	case []any:
