@@ -337,7 +337,7 @@ func (g *gen) incident(k int, big bool) error {
 	}
 	if hasLead {
 		who := lead[5:]
-		add(ackOff+g.uniform(0, 10*minute), incident.KindRoleAssigned, lead, who+" assigned "+who+" as incident_lead",
+		add(ackOff+g.uniform(0, 10*minute), incident.KindRoleAssigned, lead, who+" assigned "+who+" as incident lead",
 			func(func(time.Duration) time.Time) any {
 				return incident.RoleBody{Role: incident.RoleIncidentLead, User: who}
 			})

@@ -320,9 +320,10 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 			SeverityBody{From: inc.Severity, To: to, Reason: c.Severity.Reason})
 	case CmdAssignRole:
 		body := *c.Role
-		msg := fmt.Sprintf("%s assigned %s as %s", c.Actor.Login, body.User, body.Role)
+		role := strings.ReplaceAll(body.Role, "_", " ") // "incident lead": the message is read by people
+		msg := fmt.Sprintf("%s assigned %s as %s", c.Actor.Login, body.User, role)
 		if body.Previous = inc.Roles[body.Role]; body.Previous != "" {
-			msg = fmt.Sprintf("%s handed the %s role from %s to %s", c.Actor.Login, body.Role, body.Previous, body.User)
+			msg = fmt.Sprintf("%s handed the %s role from %s to %s", c.Actor.Login, role, body.Previous, body.User)
 		}
 		err = add(KindRoleAssigned, now, msg, body)
 	case CmdNote:
@@ -427,7 +428,7 @@ func MayAssign(actor Actor, inc *Incident, role string) error {
 	if role != RoleIncidentLead || lead == "" || actor.Role == Admin || SameLogin(lead, actor.Login) {
 		return nil
 	}
-	return &ErrForbidden{Reason: fmt.Sprintf("only the incident lead (%s) or an Admin may hand on the %s role", lead, RoleIncidentLead)}
+	return &ErrForbidden{Reason: fmt.Sprintf("only the incident lead (%s) or an Admin may hand on the incident lead role", lead)}
 }
 
 // authorize applies the rules: Viewers read only; Editors declare, acknowledge, take notes, assign roles (the

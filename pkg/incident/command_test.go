@@ -3,6 +3,7 @@ package incident
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -239,7 +240,7 @@ func TestLeadHandOverRules(t *testing.T) {
 	}{
 		{"an Editor takes the vacant lead", "", RoleIncidentLead, bob, "bob", ""},
 		{"an Editor gives the vacant lead", "", RoleIncidentLead, bob, "alice", ""},
-		{"another Editor takes the lead", "alice", RoleIncidentLead, bob, "bob", "only the incident lead (alice) or an Admin may hand on the incident_lead role"},
+		{"another Editor takes the lead", "alice", RoleIncidentLead, bob, "bob", "only the incident lead (alice) or an Admin may hand on the incident lead role"},
 		{"another Editor gives the lead away", "alice", RoleIncidentLead, bob, "carol", "only the incident lead (alice)"},
 		{"the lead hands on", "alice", RoleIncidentLead, alice, "bob", ""},
 		{"the lead hands on in capitals", "alice", RoleIncidentLead, Actor{Login: "ALICE", Role: Editor}, "bob", ""},
@@ -274,7 +275,7 @@ func TestLeadHandOverRules(t *testing.T) {
 			require.NoError(t, json.Unmarshal(events[0].Body, &body))
 			assert.Equal(t, RoleBody{Role: tt.role, User: tt.to, Previous: before}, body)
 			if before != "" {
-				assert.Equal(t, fmt.Sprintf("%s handed the %s role from %s to %s", tt.actor.Login, tt.role, before, tt.to), events[0].Message)
+				assert.Equal(t, fmt.Sprintf("%s handed the %s role from %s to %s", tt.actor.Login, strings.ReplaceAll(tt.role, "_", " "), before, tt.to), events[0].Message)
 			}
 		})
 	}

@@ -25,7 +25,7 @@ func TestLeadHandOver(t *testing.T) {
 	require.Equal(t, 200, status, "an Editor takes the vacant lead role: %v", out)
 	status, out = lead(bobUser, "bob")
 	assert.Equal(t, 403, status, out)
-	assert.Contains(t, out["error"], "only the incident lead (alice) or an Admin may hand on the incident_lead role")
+	assert.Contains(t, out["error"], "only the incident lead (alice) or an Admin may hand on the incident lead role")
 	// So bob cannot go on to resolve, lower the severity or close.
 	status, raw := callResource(t, e.a, bobUser, "POST", p+"/status", map[string]string{"status": "resolved"})
 	assert.Equal(t, 403, status, raw)
@@ -53,11 +53,11 @@ func TestLeadHandOver(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{
-		"user:alice: alice assigned alice as incident_lead",
-		"user:bob: bob assigned bob as technical_lead",
-		"user:Alice: Alice handed the incident_lead role from alice to bob",
-		"user:root: root handed the incident_lead role from bob to carol",
-		"user:carol: carol handed the incident_lead role from carol to alice",
+		"user:alice: alice assigned alice as incident lead",
+		"user:bob: bob assigned bob as technical lead",
+		"user:Alice: Alice handed the incident lead role from alice to bob",
+		"user:root: root handed the incident lead role from bob to carol",
+		"user:carol: carol handed the incident lead role from carol to alice",
 	}, handovers)
 	e.waitRows(t, "SELECT incident_lead FROM {db}.incidents WHERE incident_id = '"+id+"'", "alice\n")
 	e.waitRows(t, "SELECT count() FROM {db}.incident_events WHERE incident_id = '"+id+"' AND kind = 'role_assigned'", "5\n")
