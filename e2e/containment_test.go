@@ -119,8 +119,8 @@ func TestContainmentStory(t *testing.T) {
 		return len(timeline) > 0 && strings.HasPrefix(timeline[len(timeline)-1], "alert_resolved"), strings.Join(timeline, "\n")
 	})
 	assert.Equal(t, []string{
-		"declared by rule:AIHallucinationRateHigh", "alert_fired by rule:AIHallucinationRateHigh",
-		"containment_requested by user:alice", "containment_approved by user:root", "containment_started by user:root",
+		"declared by rule:AIHallucinationRateHigh", "taxonomy_updated by rule:AIHallucinationRateHigh",
+		"alert_fired by rule:AIHallucinationRateHigh", "containment_requested by user:alice", "containment_approved by user:root", "containment_started by user:root",
 		"containment_succeeded by user:root", "alert_resolved by rule:AIHallucinationRateHigh",
 	}, timeline)
 	code, v := do("vic", "Viewer", "GET", "incidents/"+id+"/verify", nil)

@@ -104,7 +104,7 @@ func TestTamperingInClickHouseIsDetectedAndNamed(t *testing.T) {
 		var id string
 		testenv.WaitFor(t, 30*time.Second, 100*time.Millisecond, func() (bool, string) {
 			code, out := g.do(t, "alice", "Editor", "POST", "incidents", map[string]any{"title": title, "severity": "SEV2",
-				"category": "hallucination", "ai_system": "supportbot", "reported_via": "support"})
+				"category": "drift", "ai_system": "supportbot", "reported_via": "support"}) // drift: no default classification event
 			if code != 200 {
 				return false, fmt.Sprint(code, out)
 			}

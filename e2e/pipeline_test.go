@@ -51,7 +51,8 @@ func TestRuleFiresIncidentDeclaredAndResolved(t *testing.T) {
 			"other\tSEV3\tsupportbot\tdeclared\t1\trule:AIErrorRateHigh\n")
 	s.waitRows(t, 10*time.Second,
 		"SELECT i.category, e.seq, e.kind, e.actor FROM {db}.incident_events AS e ALL INNER JOIN {db}.incidents AS i USING incident_id ORDER BY i.category, e.seq FORMAT TSV",
-		"hallucination\t1\tdeclared\trule:AIHallucinationRateHigh\nhallucination\t2\talert_fired\trule:AIHallucinationRateHigh\n"+
+		"hallucination\t1\tdeclared\trule:AIHallucinationRateHigh\nhallucination\t2\ttaxonomy_updated\trule:AIHallucinationRateHigh\n"+
+			"hallucination\t3\talert_fired\trule:AIHallucinationRateHigh\n"+
 			"other\t1\tdeclared\trule:AIErrorRateHigh\nother\t2\talert_fired\trule:AIErrorRateHigh\n")
 	title := s.query(t, "SELECT title FROM {db}.incidents WHERE category = 'hallucination'")
 	if !strings.Contains(strings.ToLower(title), "hallucination") {
@@ -63,6 +64,6 @@ func TestRuleFiresIncidentDeclaredAndResolved(t *testing.T) {
 		"SELECT category, status, firing_alert_count, resolved_at IS NULL FROM {db}.incidents ORDER BY category FORMAT TSV",
 		"hallucination\tdeclared\t0\t1\nother\tresolved\t0\t0\n")
 	s.waitRows(t, 10*time.Second,
-		"SELECT i.category, e.kind, e.actor FROM {db}.incident_events AS e ALL INNER JOIN {db}.incidents AS i USING incident_id WHERE e.seq > 2 ORDER BY i.category, e.seq FORMAT TSV",
+		"SELECT i.category, e.kind, e.actor FROM {db}.incident_events AS e ALL INNER JOIN {db}.incidents AS i USING incident_id WHERE e.kind NOT IN ('declared', 'taxonomy_updated', 'alert_fired') ORDER BY i.category, e.seq FORMAT TSV",
 		"hallucination\talert_resolved\trule:AIHallucinationRateHigh\nother\talert_resolved\trule:AIErrorRateHigh\nother\tresolved\tfirebreak\n")
 }

@@ -192,7 +192,7 @@ func TestIncidentLifecycleThroughGrafanaHost(t *testing.T) {
 		e := ev.(map[string]any)
 		timeline = append(timeline, e["kind"].(string)+" by "+e["actor"].(string))
 	}
-	assert.Equal(t, []string{"declared by rule:AIDataExposure", "alert_fired by rule:AIDataExposure",
+	assert.Equal(t, []string{"declared by rule:AIDataExposure", "taxonomy_updated by rule:AIDataExposure", "alert_fired by rule:AIDataExposure",
 		"acknowledged by user:alice", "role_assigned by user:alice", "note by user:alice", "regulatory_flagged by user:alice",
 		"regulatory_reported by user:alice", "contained by user:alice", "resolved by user:bob", "review_updated by user:alice",
 		"closed by user:bob"}, timeline)
@@ -217,12 +217,12 @@ func TestIncidentLifecycleThroughGrafanaHost(t *testing.T) {
 	assert.LessOrEqual(t, mean("mttc_seconds"), mean("mttr_seconds"))
 
 	// Tampering with a stored event is detected, and where.
-	s.query(t, "ALTER TABLE {db}.events UPDATE message = 'nothing happened' WHERE incident_id = '"+id+"' AND seq = 5")
+	s.query(t, "ALTER TABLE {db}.events UPDATE message = 'nothing happened' WHERE incident_id = '"+id+"' AND seq = 6")
 	testenv.WaitFor(t, 10*time.Second, 100*time.Millisecond, func() (bool, string) {
 		_, v = g.do(t, "vic", "Viewer", "GET", p+"/verify", nil)
 		return v["intact"] == false, fmt.Sprint(v)
 	})
-	assert.Equal(t, float64(5), v["break"].(map[string]any)["seq"])
+	assert.Equal(t, float64(6), v["break"].(map[string]any)["seq"])
 }
 
 // Integrity and access through the built plugin binary, as Grafana runs it: reads need a signed-in user with an

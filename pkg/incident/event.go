@@ -60,7 +60,10 @@ const SystemActor = "firebreak"
 const ruleActorPrefix = "rule:"
 
 func RuleActor(alertname string) string { return ruleActorPrefix + alertname }
-func UserActor(login string) string     { return "user:" + login }
+
+// IsRuleActor reports whether actor is an alert rule's (RuleActor).
+func IsRuleActor(actor string) bool { return strings.HasPrefix(actor, ruleActorPrefix) }
+func UserActor(login string) string { return "user:" + login }
 
 // DeclaredBody is the body of a declared event: everything the incident starts with.
 type DeclaredBody struct {

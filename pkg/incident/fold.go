@@ -235,7 +235,7 @@ func (inc *Incident) applyBody(e Event) error {
 		if err := decodeBody(e, &t); err != nil {
 			return err
 		}
-		inc.Taxonomy = &t
+		inc.Taxonomy, inc.TaxonomyBy = &t, e.Actor
 	case KindRegulatoryFlagged:
 		var b RegulatoryFlagBody
 		if err := decodeBody(e, &b); err != nil {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"iter"
 	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,10 +158,11 @@ type Incident struct {
 	// Flapping is set while the incident's alerts keep firing and clearing (see KindFlappingStarted).
 	Flapping      bool                  `json:"flapping"`
 	FlappingSince time.Time             `json:"flapping_since,omitzero"`
-	Roles         map[string]string     `json:"roles"`              // response role -> user
-	Review        *Review               `json:"review"`             // nil until first edited
-	Taxonomy      *Taxonomy             `json:"taxonomy,omitempty"` // nil until first classified
-	Regulatory    []*Clock              `json:"regulatory"`         // one per flagged regime
+	Roles         map[string]string     `json:"roles"`                 // response role -> user
+	Review        *Review               `json:"review"`                // nil until first edited
+	Taxonomy      *Taxonomy             `json:"taxonomy,omitempty"`    // nil until first classified
+	TaxonomyBy    string                `json:"taxonomy_by,omitempty"` // who classified last: "rule:<alertname>", "firebreak" or "user:<login>"
+	Regulatory    []*Clock              `json:"regulatory"`            // one per flagged regime
 	Containment   []*ContainmentRequest `json:"containment,omitempty"`
 	LastSeq       uint32                `json:"last_seq"`
 	LastHash      string                `json:"last_hash"`
@@ -225,8 +225,7 @@ func (inc *Incident) Clone() *Incident {
 		c.Review = &r
 	}
 	if inc.Taxonomy != nil {
-		t := *inc.Taxonomy
-		t.OWASPLLM, t.ATLASTactics, t.NISTRisks = slices.Clone(t.OWASPLLM), slices.Clone(t.ATLASTactics), slices.Clone(t.NISTRisks)
+		t := inc.Taxonomy.clone()
 		c.Taxonomy = &t
 	}
 	c.Regulatory = make([]*Clock, len(inc.Regulatory))

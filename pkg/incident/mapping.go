@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,10 @@ type Mapping struct {
 	AISystemLabels []string            // labels read for the AI system, first present wins
 	ReopenWindow   time.Duration       // a re-fire this soon after its incident resolved reopens it
 	AutoResolve    map[Severity]bool   // resolve when every alert has cleared, per severity
+	// TaxonomyLabels are the labels an alert's classification is read from (see LabelTaxonomy), TaxonomyDefaults the
+	// classification each category's incidents start with.
+	TaxonomyLabels   TaxonomyLabels
+	TaxonomyDefaults map[Category]Taxonomy
 }
 
 // CategoryRule maps alert names matching Pattern to Category.
@@ -56,6 +61,24 @@ ai_system_labels: [ai_system, model, service, job]
 reopen_window: 1h
 # Severities whose incidents resolve by themselves once every alert has cleared. Others wait for a person.
 auto_resolve: [SEV3]
+# Standard classifications an alert gives the incident it declares or joins, until a person classifies it.
+taxonomy:
+  # Labels read for each: a list takes every label named, values comma-separated; a single value the first present.
+  # A value that is not a valid code is ignored (the event's message names it), never the alert.
+  labels:
+    owasp_llm: [owasp_llm]
+    atlas_tactics: [atlas_tactics, atlas_tactic]
+    nist_ai_600_1: [nist_ai_600_1]
+    harm: [harm]
+    people_affected: [people_affected]
+    deployment_breadth: [deployment_breadth]
+  # What a declared incident of each category starts with, added to its alert's labels (categories left out: none).
+  defaults:
+    hallucination: {owasp_llm: [LLM09], nist_ai_600_1: [confabulation]}
+    bias: {nist_ai_600_1: [harmful_bias_homogenization]}
+    prompt_injection: {owasp_llm: [LLM01], atlas_tactics: [AML.TA0005], nist_ai_600_1: [information_security]}
+    data_exposure: {owasp_llm: [LLM02], nist_ai_600_1: [data_privacy]}
+    oversight_failure: {nist_ai_600_1: [human_ai_configuration]}
 `
 
 type mappingFile struct {
@@ -73,6 +96,10 @@ type mappingFile struct {
 	AISystemLabels []string   `yaml:"ai_system_labels"`
 	ReopenWindow   *string    `yaml:"reopen_window"`
 	AutoResolve    []Severity `yaml:"auto_resolve"`
+	Taxonomy       *struct {
+		Labels   *TaxonomyLabels     `yaml:"labels"`
+		Defaults map[string]Taxonomy `yaml:"defaults"`
+	} `yaml:"taxonomy"`
 }
 
 // DefaultMapping returns the built-in mapping.
@@ -163,7 +190,63 @@ func parseOver(base *Mapping, data []byte) (*Mapping, error) {
 			m.AutoResolve[s] = true
 		}
 	}
+	if t := f.Taxonomy; t != nil {
+		if t.Labels != nil {
+			if err := checkTaxonomyLabels(t.Labels); err != nil {
+				return nil, err
+			}
+			m.TaxonomyLabels = *t.Labels
+		}
+		if t.Defaults != nil {
+			defaults, err := taxonomyDefaults(t.Defaults)
+			if err != nil {
+				return nil, err
+			}
+			m.TaxonomyDefaults = defaults
+		}
+	}
 	return &m, nil
+}
+
+func checkTaxonomyLabels(l *TaxonomyLabels) error {
+	for _, f := range []struct {
+		field string
+		names []string
+	}{{"owasp_llm", l.OWASPLLM}, {"atlas_tactics", l.ATLASTactics}, {"nist_ai_600_1", l.NISTRisks}, {"harm", l.Harm},
+		{"people_affected", l.PeopleAffected}, {"deployment_breadth", l.DeploymentBreadth}} {
+		for i, name := range f.names {
+			if strings.TrimSpace(name) == "" || strings.TrimSpace(name) != name {
+				return fmt.Errorf("taxonomy.labels.%s[%d]: %q is not a label name", f.field, i, name)
+			}
+		}
+	}
+	return nil
+}
+
+// taxonomyDefaults checks the file's taxonomy.defaults, in the order of their names so the first error is always
+// the same one.
+func taxonomyDefaults(in map[string]Taxonomy) (map[Category]Taxonomy, error) {
+	names := make([]string, 0, len(in))
+	for name := range in {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	out := make(map[Category]Taxonomy, len(in))
+	for _, name := range names {
+		c, err := ParseCategory(name)
+		if err != nil {
+			return nil, fmt.Errorf("taxonomy.defaults.%s: %w", name, err)
+		}
+		if _, dup := out[c]; dup {
+			return nil, fmt.Errorf("taxonomy.defaults.%s: category %s is given twice", name, c)
+		}
+		t := in[name]
+		if err := t.Validate(); err != nil {
+			return nil, fmt.Errorf("taxonomy.defaults.%s.%w", name, err)
+		}
+		out[c] = Taxonomy{}.Merged(t) // sorted, as classifications made from labels are
+	}
+	return out, nil
 }
 
 // UnmarshalYAML lets severities be map keys and list items in YAML.

@@ -161,3 +161,71 @@ func TestLoadMapping(t *testing.T) {
 	_, err = LoadMapping(path)
 	assert.ErrorContains(t, err, path)
 }
+
+// The built-in classifications per category are valid codes a security or ML reviewer would pick; a file can rename
+// the labels and replace the defaults; a wrong code stops the load, naming its key path.
+func TestMappingTaxonomy(t *testing.T) {
+	m := DefaultMapping()
+	assert.Equal(t, []string{"atlas_tactics", "atlas_tactic"}, m.TaxonomyLabels.ATLASTactics)
+	for _, c := range Categories {
+		d := m.DefaultTaxonomy(c)
+		assert.NoError(t, d.Validate(), c)
+	}
+	assert.Equal(t, Taxonomy{OWASPLLM: []string{"LLM01"}, ATLASTactics: []string{"AML.TA0005"}, NISTRisks: []string{"information_security"}},
+		m.DefaultTaxonomy(PromptInjection))
+	assert.Equal(t, Taxonomy{OWASPLLM: []string{"LLM09"}, NISTRisks: []string{"confabulation"}}, m.DefaultTaxonomy(Hallucination))
+	assert.Equal(t, Taxonomy{OWASPLLM: []string{"LLM02"}, NISTRisks: []string{"data_privacy"}}, m.DefaultTaxonomy(DataExposure))
+	assert.Equal(t, Taxonomy{NISTRisks: []string{"harmful_bias_homogenization"}}, m.DefaultTaxonomy(Bias))
+	assert.Equal(t, Taxonomy{NISTRisks: []string{"human_ai_configuration"}}, m.DefaultTaxonomy(OversightFailure))
+	for _, c := range []Category{Drift, UnauthorizedUse, Other} {
+		assert.True(t, m.DefaultTaxonomy(c).Empty(), "%s: no standard class fits every incident of it", c)
+	}
+	d := m.DefaultTaxonomy(PromptInjection)
+	d.OWASPLLM[0] = "changed"
+	assert.Equal(t, "LLM01", m.DefaultTaxonomy(PromptInjection).OWASPLLM[0], "a copy")
+
+	m, err := ParseMapping([]byte(`
+taxonomy:
+  labels:
+    owasp_llm: [owasp, owasp_2025]
+  defaults:
+    Prompt-Injection: {owasp_llm: [LLM07, LLM01], harm: fundamental_rights, people_affected: 0}
+`))
+	require.NoError(t, err)
+	assert.Equal(t, TaxonomyLabels{OWASPLLM: []string{"owasp", "owasp_2025"}}, m.TaxonomyLabels, "labels left out are not read")
+	zero := int64(0)
+	assert.Equal(t, Taxonomy{OWASPLLM: []string{"LLM01", "LLM07"}, Harm: "fundamental_rights", PeopleAffected: &zero},
+		m.DefaultTaxonomy(PromptInjection), "sorted")
+	assert.True(t, m.DefaultTaxonomy(Hallucination).Empty(), "defaults left out: none")
+	assert.Equal(t, SEV1, m.Severity(map[string]string{"severity": "critical"}), "other keys keep their defaults")
+
+	m, err = ParseMapping([]byte("taxonomy:\n  defaults: {}\n"))
+	require.NoError(t, err)
+	assert.True(t, m.DefaultTaxonomy(PromptInjection).Empty())
+	assert.Equal(t, DefaultMapping().TaxonomyLabels, m.TaxonomyLabels, "labels not given keep their defaults")
+}
+
+func TestParseMappingTaxonomyErrors(t *testing.T) {
+	for _, tt := range []struct{ yaml, wantErr string }{
+		{"taxonomy:\n  defaults:\n    prompt_injection: {owasp_llm: [LLM01, LLM11]}\n",
+			`taxonomy.defaults.prompt_injection.owasp_llm[1]: "LLM11" is not an OWASP Top 10 for LLM Applications 2025 entry`},
+		{"taxonomy:\n  defaults:\n    bias: {atlas_tactics: [AML.T0051]}\n", `taxonomy.defaults.bias.atlas_tactics[0]: "AML.T0051" is not a MITRE ATLAS tactic`},
+		{"taxonomy:\n  defaults:\n    bias: {nist_ai_600_1: [bias]}\n", `taxonomy.defaults.bias.nist_ai_600_1[0]: "bias" is not a NIST AI 600-1 risk`},
+		{"taxonomy:\n  defaults:\n    bias: {owasp_llm: [LLM01, LLM01]}\n", `taxonomy.defaults.bias.owasp_llm[1]: "LLM01" is listed twice`},
+		{"taxonomy:\n  defaults:\n    drift: {harm: bad}\n", `taxonomy.defaults.drift.harm: "bad" is not one of`},
+		{"taxonomy:\n  defaults:\n    drift: {deployment_breadth: world}\n", `taxonomy.defaults.drift.deployment_breadth: "world"`},
+		{"taxonomy:\n  defaults:\n    drift: {people_affected: -1}\n", `taxonomy.defaults.drift.people_affected: -1 is not a count`},
+		{"taxonomy:\n  defaults:\n    drift: {people_affected: many}\n", "line 3"},
+		{"taxonomy:\n  defaults:\n    weather: {harm: other}\n", "taxonomy.defaults.weather: unknown category"},
+		{"taxonomy:\n  defaults:\n    bias: {}\n    Bias: {}\n", "taxonomy.defaults.bias: category bias is given twice"},
+		{"taxonomy:\n  defaults:\n    bias: {owasp: [LLM01]}\n", "field owasp not found"},
+		{"taxonomy:\n  labels:\n    owasp_llm: [owasp, '']\n", `taxonomy.labels.owasp_llm[1]: "" is not a label name`},
+		{"taxonomy:\n  labels:\n    harm: [' harm']\n", `taxonomy.labels.harm[0]: " harm" is not a label name`},
+		{"taxonomy:\n  labels:\n    mitre: [x]\n", "field mitre not found"},
+		{"taxonomy:\n  rules: []\n", "field rules not found"},
+	} {
+		_, err := ParseMapping([]byte(tt.yaml))
+		require.Error(t, err, tt.yaml)
+		assert.Contains(t, err.Error(), tt.wantErr, tt.yaml)
+	}
+}

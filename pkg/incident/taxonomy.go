@@ -7,21 +7,22 @@ import (
 	"strings"
 )
 
-// Taxonomy is an incident's standard classifications, set by responders (each change a taxonomy_updated event whose
-// body is the whole Taxonomy, as the review's). Every part is optional. Fields are only ever added.
+// Taxonomy is an incident's standard classifications, set from its alerts' labels and its category's defaults (see
+// Mapping.Classify) and by responders, each change a taxonomy_updated event whose body is the whole Taxonomy, as the
+// review's. Every part is optional. Fields are only ever added.
 type Taxonomy struct {
 	// OWASPLLM are entries of the OWASP Top 10 for LLM Applications 2025: LLM01 ... LLM10.
-	OWASPLLM []string `json:"owasp_llm,omitempty"`
+	OWASPLLM []string `json:"owasp_llm,omitempty" yaml:"owasp_llm"`
 	// ATLASTactics are MITRE ATLAS tactics: AML.TA0000 ... AML.TA0015.
-	ATLASTactics []string `json:"atlas_tactics,omitempty"`
+	ATLASTactics []string `json:"atlas_tactics,omitempty" yaml:"atlas_tactics"`
 	// NISTRisks are risks of NIST AI 600-1 (the Generative AI Profile), by the slugs of NISTRisks.
-	NISTRisks []string `json:"nist_ai_600_1,omitempty"`
+	NISTRisks []string `json:"nist_ai_600_1,omitempty" yaml:"nist_ai_600_1"`
 	// Harm is the EU classification of the harm: one of Harms.
-	Harm string `json:"harm,omitempty"`
+	Harm string `json:"harm,omitempty" yaml:"harm"`
 	// PeopleAffected is how many people were affected (nil: not known).
-	PeopleAffected *int64 `json:"people_affected,omitempty"`
+	PeopleAffected *int64 `json:"people_affected,omitempty" yaml:"people_affected"`
 	// DeploymentBreadth is how widely the AI system was deployed where it failed: one of DeploymentBreadths.
-	DeploymentBreadth string `json:"deployment_breadth,omitempty"`
+	DeploymentBreadth string `json:"deployment_breadth,omitempty" yaml:"deployment_breadth"`
 }
 
 // OWASPLLM2025 names the entries of the OWASP Top 10 for LLM Applications 2025.
@@ -56,6 +57,9 @@ var DeploymentBreadths = []string{"single_deployment", "multiple_deployments", "
 
 var atlasTactic = regexp.MustCompile(`^AML\.TA00(0[0-9]|1[0-5])$`)
 
+func knownOWASPLLM(v string) bool { _, ok := OWASPLLM2025[v]; return ok }
+func knownNISTRisk(v string) bool { _, ok := NISTRisks[v]; return ok }
+
 // maxPeopleAffected bounds the count of people affected (more than everyone alive is a typo).
 const maxPeopleAffected = 10_000_000_000
 
@@ -72,7 +76,7 @@ func (t *Taxonomy) Validate() error {
 		}
 		return nil
 	}
-	if err := check("owasp_llm", t.OWASPLLM, func(v string) bool { _, ok := OWASPLLM2025[v]; return ok },
+	if err := check("owasp_llm", t.OWASPLLM, knownOWASPLLM,
 		"an OWASP Top 10 for LLM Applications 2025 entry (LLM01 to LLM10)"); err != nil {
 		return err
 	}
@@ -84,14 +88,14 @@ func (t *Taxonomy) Validate() error {
 		nist = append(nist, k)
 	}
 	slices.Sort(nist)
-	if err := check("nist_ai_600_1", t.NISTRisks, func(v string) bool { _, ok := NISTRisks[v]; return ok },
+	if err := check("nist_ai_600_1", t.NISTRisks, knownNISTRisk,
 		"a NIST AI 600-1 risk ("+strings.Join(nist, ", ")+")"); err != nil {
 		return err
 	}
 	if t.Harm != "" && !slices.Contains(Harms, t.Harm) {
 		return fmt.Errorf("harm: %q is not one of %s", Truncate(t.Harm, 50), strings.Join(Harms, ", "))
 	}
-	if t.PeopleAffected != nil && (*t.PeopleAffected < 0 || *t.PeopleAffected > maxPeopleAffected) {
+	if t.PeopleAffected != nil && !validPeopleAffected(*t.PeopleAffected) {
 		return fmt.Errorf("people_affected: %d is not a count of people", *t.PeopleAffected)
 	}
 	if t.DeploymentBreadth != "" && !slices.Contains(DeploymentBreadths, t.DeploymentBreadth) {
@@ -99,6 +103,8 @@ func (t *Taxonomy) Validate() error {
 	}
 	return nil
 }
+
+func validPeopleAffected(n int64) bool { return n >= 0 && n <= maxPeopleAffected }
 
 // Truncate cuts s to at most n bytes.
 func Truncate(s string, n int) string {

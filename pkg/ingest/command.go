@@ -51,8 +51,15 @@ func (s *State) ApplyCommand(env Envelope) ([]store.Record, CommandResult) {
 		if err != nil {
 			return nil, CommandResult{Err: err}
 		}
+		records := []store.Record{{Event: e, State: *inc, WriteState: true}}
+		events := []incident.Event{e}
+		if t, ok := s.defaultTaxonomy(inc, now); ok {
+			records[0].WriteState = false
+			records = append(records, store.Record{Event: t, State: *inc, WriteState: true})
+			events = append(events, t)
+		}
 		s.track(inc)
-		return []store.Record{{Event: e, State: *inc, WriteState: true}}, CommandResult{Incident: inc.Clone(), Events: []incident.Event{e}}
+		return records, CommandResult{Incident: inc.Clone(), Events: events}
 	}
 	inc := s.incident(c.IncidentID)
 	if inc == nil {

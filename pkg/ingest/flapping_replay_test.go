@@ -48,7 +48,7 @@ func TestFlappingEventsSurviveReplayAndRestart(t *testing.T) {
 		k := kinds()
 		return out == "0\tresolved\n" && strings.Contains(k, "'flapping_ended','resolved'"), out + k
 	})
-	assert.Equal(t, "['declared','alert_fired','alert_resolved','resolved','reopened','alert_fired','alert_resolved','resolved',"+
+	assert.Equal(t, "['declared','taxonomy_updated','alert_fired','alert_resolved','resolved','reopened','alert_fired','alert_resolved','resolved',"+
 		"'reopened','alert_fired','alert_resolved','resolved','reopened','flapping_started','alert_fired','alert_resolved',"+
 		"'alert_fired','alert_resolved','flapping_ended','resolved']\n", kinds(),
 		"flapping from the third reopen: no resolve or reopen while it lasts; ended by the processor, then resolved")

@@ -279,12 +279,15 @@ func (s *State) applyAlert(b *batch, n *webhook.Notification, a *webhook.Alert) 
 		return
 	}
 	alert := toAlert(key, n, a)
-	inc, slot := s.target(b, n, &alert)
+	inc, slot, declared := s.target(b, n, &alert)
 	s.attach(slot, keyDigest, incident.DigestOf(a.Fingerprint))
 	fired := alert
 	fired.Status, fired.EndsAt = webhook.StatusFiring, time.Time{}
 	b.add(inc, incident.KindAlertFired, alert.StartsAt, incident.RuleActor(alert.Name),
 		fmt.Sprintf("Alert %s fired", alert.Name), incident.AlertBody{Alert: fired}, &fired)
+	if !declared {
+		s.extendTaxonomy(b, inc, &alert)
+	}
 	if sev := s.mapping.Severity(alert.Labels); sev.MoreUrgent(inc.Severity) {
 		b.add(inc, incident.KindSeverityChanged, b.at, incident.RuleActor(alert.Name),
 			fmt.Sprintf("Severity raised from %s to %s by alert %s", inc.Severity, sev, alert.Name),
@@ -297,13 +300,13 @@ func (s *State) applyAlert(b *batch, n *webhook.Notification, a *webhook.Alert) 
 	}
 }
 
-// target finds the incident a new alert episode belongs to, reopening or declaring one if needed.
-func (s *State) target(b *batch, n *webhook.Notification, a *incident.Alert) (*incident.Incident, int32) {
+// target finds the incident a new alert episode belongs to, reopening or declaring (declared) one if needed.
+func (s *State) target(b *batch, n *webhook.Notification, a *incident.Alert) (inc *incident.Incident, slot int32, declared bool) {
 	if slot, ok := s.byFingerprint[incident.DigestOf(a.Fingerprint)]; ok {
 		inc := s.slots[slot]
 		switch {
 		case inc.Status.Open():
-			return inc, slot
+			return inc, slot, false
 		case inc.Status == incident.Resolved && !a.StartsAt.After(inc.ResolvedAt.Add(s.mapping.ReopenWindow)):
 			b.add(inc, incident.KindReopened, a.StartsAt, incident.RuleActor(a.Name),
 				fmt.Sprintf("Reopened: alert %s fired again within %s of the resolution", a.Name, s.mapping.ReopenWindow),
@@ -312,15 +315,16 @@ func (s *State) target(b *batch, n *webhook.Notification, a *incident.Alert) (*i
 			if _, taken := s.openByGroup[n.GroupKey]; !taken {
 				s.openByGroup[n.GroupKey] = inc.ID
 			}
-			return inc, slot
+			return inc, slot, false
 		}
 	}
 	if id, ok := s.openByGroup[n.GroupKey]; ok {
 		if slot, held := s.slotOf[id]; held && s.slots[slot].Status.Open() {
-			return s.slots[slot], slot
+			return s.slots[slot], slot, false
 		}
 	}
-	return s.declare(b, n, a)
+	inc, slot = s.declare(b, n, a)
+	return inc, slot, true
 }
 
 func (s *State) declare(b *batch, n *webhook.Notification, a *incident.Alert) (*incident.Incident, int32) {
@@ -344,6 +348,7 @@ func (s *State) declare(b *batch, n *webhook.Notification, a *incident.Alert) (*
 	b.add(inc, incident.KindDeclared, b.at, body.DeclaredBy,
 		fmt.Sprintf("Declared %s %s incident on %s by alert rule %s via %s (receiver %q)", body.Severity, body.Category,
 			system, a.Name, n.Source, n.Receiver), body, nil)
+	s.classify(b, inc, a)
 	slot := s.track(inc)
 	s.openByGroup[n.GroupKey] = id
 	b.outcome.Declared = append(b.outcome.Declared, inc)

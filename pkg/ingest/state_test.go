@@ -55,7 +55,8 @@ func TestDeclareAndDeduplicate(t *testing.T) {
 	s := NewState(incident.DefaultMapping())
 	n := note("g1", alertSpec{fp: "f1", name: "AIHallucinationRateHigh", severity: "warning", start: t0})
 	recs := apply(s, env(t0.Add(time.Second), n))
-	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindAlertFired}, kinds(recs))
+	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindTaxonomyUpdated, incident.KindAlertFired}, kinds(recs))
+	recs = append(recs[:1], recs[2:]...) // the classification: see taxonomy_test.go
 	inc := recs[1].State
 	assert.Equal(t, "AIHallucinationRateHigh summary", inc.Title)
 	assert.Equal(t, "supportbot", inc.AISystem)
@@ -176,11 +177,12 @@ func TestResolvedAlertSeenFirstAndMixedNotification(t *testing.T) {
 	n := note("g", alertSpec{fp: "f1", name: "AIPromptInjectionDetected", severity: "critical", start: t0},
 		alertSpec{fp: "f2", name: "AIPromptInjectionDetected", severity: "critical", start: t0.Add(-time.Hour), end: t0.Add(-50 * time.Minute)})
 	recs := apply(s, env(t0, n))
-	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindAlertFired, incident.KindAlertFired, incident.KindAlertResolved}, kinds(recs))
+	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindTaxonomyUpdated, incident.KindAlertFired, incident.KindAlertFired,
+		incident.KindAlertResolved}, kinds(recs))
 	assert.Equal(t, incident.SEV1, recs[0].State.Severity)
 	assert.Equal(t, incident.PromptInjection, recs[0].State.Category)
-	assert.Equal(t, 1, recs[3].State.FiringCount)
-	assert.Equal(t, 2, recs[3].State.AlertCount)
+	assert.Equal(t, 1, recs[4].State.FiringCount)
+	assert.Equal(t, 2, recs[4].State.AlertCount)
 	assert.Empty(t, apply(s, env(t0.Add(time.Second), n)))
 }
 
@@ -398,8 +400,8 @@ func TestGrafanaLinksReachTheAlertEvents(t *testing.T) {
 	resolved.Source, resolved.Version, resolved.OrgID = webhook.Grafana, "1", 1
 	links(&resolved.Alerts[0])
 	recs := append(apply(s, env(t0.Add(time.Second), n)), apply(s, env(t0.Add(2*time.Minute), resolved))...)
-	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindAlertFired, incident.KindAlertResolved}, kinds(recs))
-	for _, r := range recs[1:] {
+	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindTaxonomyUpdated, incident.KindAlertFired, incident.KindAlertResolved}, kinds(recs))
+	for _, r := range recs[2:] {
 		var b incident.AlertBody
 		require.NoError(t, json.Unmarshal(r.Event.Body, &b))
 		assert.Equal(t, "http://grafana/d/x", b.Alert.DashboardURL, r.Event.Kind)

@@ -140,9 +140,10 @@ func TestCommandsAgainstClickHouse(t *testing.T) {
 	st, err := store.Open(ch.DSN(db), nil)
 	require.NoError(t, err)
 	defer st.Close()
-	events := waitEvents(t, st, id, 2)
+	events := waitEvents(t, st, id, 3)
 	assert.Nil(t, incident.VerifyChain(events))
-	assert.Equal(t, incident.KindAcknowledged, events[1].Kind)
+	assert.Equal(t, incident.KindTaxonomyUpdated, events[1].Kind, "the hallucination defaults")
+	assert.Equal(t, incident.KindAcknowledged, events[2].Kind)
 
 	// After a restart the receiver still recognizes a command it applied (the incident is reloaded from its events).
 	r.stop()
@@ -164,7 +165,7 @@ func TestCommandsAgainstClickHouse(t *testing.T) {
 		assert.Equal(t, 422, code, "%+v: %v", c, out)
 		assert.Contains(t, out["error"], "id: already used for another request")
 	}
-	waitEvents(t, st, id, 3)
+	waitEvents(t, st, id, 4)
 	waitQuery(t, ch, "SELECT incident_lead, status FROM "+db+".incidents", "alice\tacknowledged\n")
 }
 
@@ -218,7 +219,7 @@ func TestAlertsAndCommandsShareOneTimeline(t *testing.T) {
 	defer st.Close()
 	testenv.WaitFor(t, 10*time.Second, 50*time.Millisecond, func() (bool, string) {
 		events, err := st.Events(context.Background(), id)
-		return err == nil && len(events) == 42, fmt.Sprintf("%d events", len(events))
+		return err == nil && len(events) == 43, fmt.Sprintf("%d events", len(events))
 	})
 	events, err := st.Events(context.Background(), id)
 	require.NoError(t, err)

@@ -202,7 +202,7 @@ func TestDeclaresIncidentsInClickHouse(t *testing.T) {
 	require.Equal(t, 200, code, body)
 	testenv.WaitFor(t, 20*time.Second, 50*time.Millisecond, func() (bool, string) {
 		n := count(t, ch, "SELECT count() FROM "+db+".incident_events")
-		return n == 2, fmt.Sprintf("%d events", n)
+		return n == 3, fmt.Sprintf("%d events", n)
 	})
 	waitQuery(t, ch, "SELECT severity, category, ai_system, status, alert_count, declared_by, declared_via FROM "+db+".incidents",
 		"SEV1\thallucination\tsupportbot\tdeclared\t1\trule:AIHallucinationRateHigh\talertmanager\n")
@@ -216,12 +216,12 @@ func TestDeclaresIncidentsInClickHouse(t *testing.T) {
 	post(t, r.url, notification(`{}:{alertname="AIHallucinationRateHigh"}`, "resolved", start, "aaaa", "bbbb"))
 	testenv.WaitFor(t, 20*time.Second, 50*time.Millisecond, func() (bool, string) {
 		n := count(t, ch, "SELECT count() FROM "+db+".incident_events")
-		return n == 5, fmt.Sprintf("%d events", n)
+		return n == 6, fmt.Sprintf("%d events", n)
 	})
-	assert.Equal(t, "1\tdeclared\n2\talert_fired\n3\talert_fired\n4\talert_resolved\n5\talert_resolved\n",
+	assert.Equal(t, "1\tdeclared\n2\ttaxonomy_updated\n3\talert_fired\n4\talert_fired\n5\talert_resolved\n6\talert_resolved\n",
 		ch.Query(t, "SELECT seq, kind FROM "+db+".incident_events ORDER BY seq"))
 	assert.Equal(t, start.Add(time.Minute).UTC().Format("2006-01-02 15:04:05")+"\n",
-		ch.Query(t, "SELECT at FROM "+db+".incident_events WHERE seq = 5"), "resolved at endsAt, not on arrival")
+		ch.Query(t, "SELECT at FROM "+db+".incident_events WHERE seq = 6"), "resolved at endsAt, not on arrival")
 	// SEV1 is not resolved automatically.
 	waitQuery(t, ch, "SELECT count(), any(alert_count), any(firing_alert_count), any(status) FROM "+db+".incidents", "1\t2\t0\tdeclared\n")
 }
@@ -258,10 +258,11 @@ func TestClickHouseOutageAndRestartLoseNothing(t *testing.T) {
 	})
 	assert.Equal(t, fmt.Sprintf("%d\t%d\n", sent, sent), ch.Query(t, "SELECT count(), uniqExact(fingerprint) FROM "+db+".incident_alerts"))
 	waitQuery(t, ch, "SELECT count(), sum(alert_count) FROM "+db+".incidents", "7\t400\n")
-	assert.Equal(t, "407\n", ch.Query(t, "SELECT count() FROM "+db+".incident_events"), "7 declared + 400 alert_fired, no duplicates")
+	assert.Equal(t, "414\n", ch.Query(t, "SELECT count() FROM "+db+".incident_events"),
+		"7 declared + 7 taxonomy_updated (the hallucination defaults) + 400 alert_fired, no duplicates")
 	// Raw tables agree once merged: nothing was written twice under a different identity.
 	ch.Query(t, "OPTIMIZE TABLE "+db+".events FINAL")
-	assert.Equal(t, "407\n", ch.Query(t, "SELECT count() FROM "+db+".events"))
+	assert.Equal(t, "414\n", ch.Query(t, "SELECT count() FROM "+db+".events"))
 }
 
 // waitQuery waits until sql returns want. One INSERT feeds events, state and alerts through materialized views one

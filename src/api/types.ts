@@ -155,6 +155,8 @@ export interface Incident {
   roles: Partial<Record<ResponseRole, string>> | null;
   review: Review | null;
   taxonomy?: Taxonomy;
+  // Who set the classification last: "rule:<alertname>", "firebreak" (a category's defaults) or "user:<login>".
+  taxonomy_by?: string;
   regulatory: Clock[] | null;
   containment?: ContainmentRequest[];
   last_seq: number;

@@ -1,4 +1,4 @@
-import { classificationSummary } from './Classification';
+import { classificationSource, classificationSummary } from './Classification';
 
 describe('classificationSummary', () => {
   it('says nothing of an unclassified incident', () => {
@@ -19,5 +19,14 @@ describe('classificationSummary', () => {
     ).toBe(
       'LLM01 · LLM09 · AML.TA0004 · Confabulation · Fundamental-rights infringement · 0 people affected · Across borders'
     );
+  });
+});
+
+describe('classificationSource', () => {
+  it('names the rule or the defaults a classification came from, nothing for a person', () => {
+    expect(classificationSource('rule:AIPromptInjectionDetected')).toBe('from alert rule AIPromptInjectionDetected');
+    expect(classificationSource('firebreak')).toBe("from the category's defaults");
+    expect(classificationSource('user:alice')).toBe('');
+    expect(classificationSource(undefined)).toBe('');
   });
 });

@@ -33,6 +33,15 @@ export function classificationSummary(t?: Taxonomy): string {
   return parts.filter(Boolean).join(' · ');
 }
 
+// classificationSource says where the classification came from ("" when a person set it or there is none): alerts
+// and a category's defaults classify until a person does.
+export function classificationSource(by?: string): string {
+  if (by?.startsWith('rule:')) {
+    return `from alert rule ${by.slice('rule:'.length)}`;
+  }
+  return by === 'firebreak' ? "from the category's defaults" : '';
+}
+
 // Classification shows the incident's standard classifications and lets a responder change them.
 export function Classification({
   incident,
@@ -46,10 +55,12 @@ export function Classification({
   const [open, setOpen] = useState(false);
   const p = editPermission(user, incident);
   const summary = classificationSummary(incident.taxonomy);
+  const source = summary ? classificationSource(incident.taxonomy_by) : '';
   return (
     <Stack gap={1} alignItems="center" wrap="wrap" data-testid={testIds.incident.classification}>
       <Text weight="medium">Classification:</Text>
       <Text color={summary ? undefined : 'secondary'}>{summary || 'none yet'}</Text>
+      {source && <Text color="secondary">({source})</Text>}
       <Button
         size="sm"
         variant="secondary"

@@ -22,16 +22,16 @@ test.describe('reports', () => {
     const header = page.getByTestId(testIds.incident.header);
     await expect(header.getByRole('button', { name: 'Draft EU AI Act report' })).toHaveCount(0);
 
-    // Classified through its dialog first: the reports carry it.
+    // A hallucination starts classified from its category's defaults (the mapping file's taxonomy.defaults).
+    await expect(header.getByTestId(testIds.incident.classification)).toContainText('LLM09 · Confabulation');
+    // Classified further through its dialog: the reports carry it.
     await header.getByRole('button', { name: 'Classify' }).click();
-    await page.getByLabel('OWASP Top 10 for LLM Applications 2025').click();
-    await page.getByRole('option', { name: 'LLM09 Misinformation' }).click();
     await page.getByLabel('Harm (EU classification)').click();
     await page.getByRole('option', { name: 'Fundamental-rights infringement' }).click();
     await page.getByLabel('People affected').fill('40');
     await page.getByRole('button', { name: 'Save classification' }).click();
     await expect(header.getByTestId(testIds.incident.classification)).toContainText(
-      'LLM09 · Fundamental-rights infringement · 40 people affected'
+      'LLM09 · Confabulation · Fundamental-rights infringement · 40 people affected'
     );
 
     // For auditors, as Markdown, then as printable HTML.
