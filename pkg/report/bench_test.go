@@ -10,7 +10,7 @@ import (
 )
 
 // bigAudit is the audit report of an incident with n alert episodes (2n+1 events: each fired and resolved).
-func bigAudit(b *testing.B, n int) *Audit {
+func bigAudit(b testing.TB, n int) *Audit {
 	b.Helper()
 	inc, first, err := incident.Declare("6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b", incident.DeclaredBody{Title: "Inference pods crash-looping",
 		AISystem: "supportbot", Category: incident.Other, Severity: incident.SEV2, DeclaredBy: "rule:PodCrashLooping", DeclaredVia: "alertmanager",

@@ -2,13 +2,14 @@ package report
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
 
 func FuzzParseFormat(f *testing.F) {
-	for _, s := range []string{"", "json", "JSON", "markdown", "md", " html ", "pdf", "<x>", "\x00", strings.Repeat("a", 300)} {
+	for _, s := range []string{"", "json", "JSON", "markdown", "md", " html ", "pdf", "docx", "<x>", "\x00", strings.Repeat("a", 300)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -19,7 +20,7 @@ func FuzzParseFormat(f *testing.F) {
 			}
 			return
 		}
-		if got != JSON && got != Markdown && got != HTML {
+		if !slices.Contains(Formats, got) {
 			t.Fatalf("ParseFormat(%q) = %q", s, got)
 		}
 	})
