@@ -404,7 +404,13 @@ func renderPDF(w io.Writer, d *Document) (err error) {
 	return nil
 }
 
-func (p *pdfDoc) setFont(fc face, size float64) { p.f.SetFont(faces[fc].family, faces[fc].style, size) }
+// setFont sets the font unless it is set: fpdf writes every SetFont into the page.
+func (p *pdfDoc) setFont(fc face, size float64) {
+	if pt, _ := p.f.GetFontSize(); pt == size && p.f.GetFontFamily() == faces[fc].family && p.f.GetFontStyle() == faces[fc].style {
+		return
+	}
+	p.f.SetFont(faces[fc].family, faces[fc].style, size)
+}
 
 func (p *pdfDoc) bottom() float64 { return pageH - marginBottom }
 
@@ -474,7 +480,9 @@ func (p *pdfDoc) textLine(l line, x, y, size float64) {
 			continue
 		}
 		p.setFont(s.face, size)
-		p.f.SetTextColor(s.color[0], s.color[1], s.color[2])
+		if r, g, b := p.f.GetTextColor(); r != s.color[0] || g != s.color[1] || b != s.color[2] {
+			p.f.SetTextColor(s.color[0], s.color[1], s.color[2])
+		}
 		p.f.Text(x, base, s.text)
 		x += textWidth(s.text, s.face, size)
 	}
