@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -344,18 +343,10 @@ type pdfDoc struct {
 // WritePDF writes the document as an A4 PDF: the subject (incident and title) at the top of every page, the
 // document's title and page numbers in the footer, fields as labelled rows, tables that continue on the next page
 // under their header, hashes in a fixed-width font. The same document gives the same bytes: the creation date is
-// the document's own time.
-func WritePDF(w io.Writer, d *Document) error {
-	var buf bytes.Buffer
-	if err := renderPDF(&buf, d); err != nil {
-		return err
-	}
-	_, err := w.Write(buf.Bytes())
-	return err
-}
+// the document's own time. Nothing is written unless the whole PDF is: fpdf builds it in memory.
+func WritePDF(w io.Writer, d *Document) (err error) {
+	defer func() { // fpdf panics on what it does not expect (it indexes tables by character): an error, not a crash
 
-func renderPDF(w io.Writer, d *Document) (err error) {
-	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("writing the PDF: %v", r)
 		}

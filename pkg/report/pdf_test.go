@@ -3,9 +3,6 @@ package report
 import (
 	"bytes"
 	"fmt"
-	"os/exec"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,35 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/testenv"
 )
 
-// pdfToText extracts the text of a PDF with poppler's pdftotext (scripts/install-deps installs poppler-utils), which
-// must read it without complaint.
-func pdfToText(t testing.TB, pdf []byte) string {
-	t.Helper()
-	require.True(t, bytes.HasPrefix(pdf, []byte("%PDF-1.")), "not a PDF: %.40q", pdf)
-	cmd := exec.Command("pdftotext", "-enc", "UTF-8", "-", "-")
-	cmd.Stdin = bytes.NewReader(pdf)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	require.NoError(t, cmd.Run(), "pdftotext (poppler-utils; scripts/install-deps installs it): %s", errOut.String())
-	require.Empty(t, errOut.String(), "pdftotext complained")
-	return out.String()
-}
+func pdfToText(t testing.TB, pdf []byte) string { return testenv.PDFText(t, pdf) }
 
-// pdfPages is the page count pdfinfo reads.
-func pdfPages(t testing.TB, pdf []byte) int {
-	t.Helper()
-	cmd := exec.Command("pdfinfo", "-")
-	cmd.Stdin = bytes.NewReader(pdf)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "pdfinfo: %s", out)
-	m := regexp.MustCompile(`(?m)^Pages:\s+(\d+)$`).FindSubmatch(out)
-	require.NotNil(t, m, "pdfinfo: %s", out)
-	n, err := strconv.Atoi(string(m[1]))
-	require.NoError(t, err)
-	return n
-}
+func pdfPages(t testing.TB, pdf []byte) int { return testenv.PDFPages(t, pdf) }
 
 // goldenReport compares a report with its golden file; a PDF by its extracted text (name.txt), after checking
 // that the same report gives the same bytes.
