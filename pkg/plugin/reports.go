@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,9 +25,12 @@ const (
 	exportFlushRows = 500 // rows between flushes: the adapter sends what is written as one chunk
 )
 
-var maxExportRows = 10000 // a variable for the test of the bound
+var (
+	maxExportRows = 10000   // a variable for the test of the bound
+	pdfChunk      = 1 << 20 // bytes of a PDF per message to Grafana; a variable for the test of the chunks
+)
 
-// exportIncident serves GET incidents/{id}/export?format=json|markdown|html: the incident report for auditors.
+// exportIncident serves GET incidents/{id}/export?format=json|markdown|html|pdf: the incident report for auditors.
 func (a *App) exportIncident(w http.ResponseWriter, r *http.Request) {
 	actor, ok := actorOf(w, r)
 	if !ok {
@@ -168,14 +172,39 @@ func formatParam(r *http.Request) (report.Format, error) {
 }
 
 // writeReport answers a report as a file to download, named name.<extension>. The HTML form runs nothing and loads
-// nothing: the page may open on Grafana's origin.
+// nothing: the page may open on Grafana's origin. A PDF is made whole before the answer starts, so a failure is a
+// 500 saying so rather than a cut-off file.
 func writeReport(w http.ResponseWriter, f report.Format, name string, write func(io.Writer, report.Format) error) {
+	var pdf bytes.Buffer
+	if f == report.PDF {
+		if err := write(&pdf, f); err != nil {
+			log.DefaultLogger.Error("writing a report", "name", name, "error", err.Error())
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+	}
 	h := w.Header()
 	h.Set("Content-Type", f.ContentType())
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, f.Extension()))
 	h.Set("X-Content-Type-Options", "nosniff")
 	if f == report.HTML {
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	}
+	if f == report.PDF {
+		h.Set("Content-Length", strconv.Itoa(pdf.Len()))
+		w.WriteHeader(http.StatusOK)
+		// In chunks: the adapter sends what is written between flushes as one gRPC message, and Grafana's client
+		// takes messages of at most gRPC's default 4 MiB (the PDF of a 20,000-event timeline is larger).
+		flush := http.NewResponseController(w)
+		for b := pdf.Bytes(); len(b) > 0; {
+			n := min(len(b), pdfChunk)
+			if _, err := w.Write(b[:n]); err != nil {
+				return // the client went away
+			}
+			_ = flush.Flush()
+			b = b[n:]
+		}
+		return
 	}
 	w.WriteHeader(http.StatusOK)
 	if err := write(w, f); err != nil {

@@ -135,6 +135,20 @@ func TestExportIncidentForAuditors(t *testing.T) {
 	assert.Contains(t, html, "Legal: &lt;b&gt;notify&lt;/b&gt;")
 	assert.Contains(t, html, "@media print")
 
+	pdfChunk = 4096 // several messages, as a PDF larger than gRPC's 4 MiB would be
+	t.Cleanup(func() { pdfChunk = 1 << 20 })
+	status, hdr, pdf := respond(t, ce.env, p+"/export?format=pdf")
+	require.Equal(t, 200, status, pdf)
+	require.Greater(t, len(pdf), 3*pdfChunk)
+	assert.Equal(t, "application/pdf", hdr["Content-Type"][0])
+	assert.Equal(t, fmt.Sprintf(`attachment; filename="incident-%s-audit.pdf"`, id), hdr["Content-Disposition"][0])
+	assert.Equal(t, fmt.Sprint(len(pdf)), hdr["Content-Length"][0])
+	text := strings.Join(strings.Fields(testenv.PDFText(t, []byte(pdf))), " ")
+	assert.Contains(t, text, "Incident report: Support bot invents a refund policy")
+	for _, want := range []string{"Timeline integrity", "Evidence snapshots", "Post-incident review", "Stale policy documents", "Legal: <b>notify</b> the authority | today"} {
+		assert.Contains(t, text, want)
+	}
+
 	// The stored evidence changed after it was taken: the export says so.
 	ce.ch.Query(t, fmt.Sprintf("ALTER TABLE %s.evidence UPDATE content = concat(content, ' ') WHERE incident_id = '%s'", ce.db, id))
 	testenv.WaitFor(t, 20*time.Second, 100*time.Millisecond, func() (bool, string) {
@@ -157,7 +171,7 @@ func TestExportBadInput(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"unknown format", viewerUser, "GET", p + "/export?format=pdf", 400, `format: "pdf" is not json, markdown or html`},
+		{"unknown format", viewerUser, "GET", p + "/export?format=docx", 400, `format: "docx" is not json, markdown, html or pdf`},
 		{"format twice", viewerUser, "GET", p + "/export?format=json&format=html", 400, "format: give it once"},
 		{"unknown incident", viewerUser, "GET", "incidents/6d3f2c1e-0000-4000-8000-000000000000/export", 404, "not found"},
 		{"bad id", viewerUser, "GET", "incidents/1%27%20OR%201=1/export", 400, "is not a UUID"},
@@ -283,7 +297,7 @@ func TestDraftEUAIActReport(t *testing.T) {
 		{"unknown type", aliceUser, p + "/reports/eu-ai-act?type=preliminary", 400, `type: "preliminary" is not one of initial, follow_up, combined, final`},
 		{"no type", aliceUser, p + "/reports/eu-ai-act", 400, "type: missing"},
 		{"type twice", aliceUser, p + "/reports/eu-ai-act?type=initial&type=final", 400, "type: give it once"},
-		{"unknown format", aliceUser, p + "/reports/eu-ai-act?type=initial&format=pdf", 400, "format:"},
+		{"unknown format", aliceUser, p + "/reports/eu-ai-act?type=initial&format=docx", 400, `format: "docx" is not json, markdown, html or pdf`},
 		{"bad request id", aliceUser, p + "/reports/eu-ai-act?type=initial&request_id=a%20b", 400, "request_id:"},
 		{"viewer", viewerUser, p + "/reports/eu-ai-act?type=initial", 403, "viewers can read incidents but not change them"},
 		{"unknown incident", aliceUser, "incidents/6d3f2c1e-0000-4000-8000-000000000000/reports/eu-ai-act?type=initial", 404, "not found"},
@@ -326,6 +340,19 @@ func TestDraftEUAIActReport(t *testing.T) {
 	status, body = draft(aliceUser, "type=follow_up&format=html", map[string]string{"X-Idempotency-Key": "follow-up-1"})
 	require.Equal(t, 200, status, body)
 	assert.Contains(t, body, "[TO FILL]")
+	status, hdr, pdf := callResourceFull(t, e.a, aliceUser, "GET", p+"/reports/eu-ai-act?type=follow_up&format=pdf", nil,
+		map[string]string{"X-Idempotency-Key": "follow-up-1"})
+	require.Equal(t, 200, status, pdf)
+	assert.Equal(t, "application/pdf", hdr["Content-Type"][0])
+	assert.Equal(t, fmt.Sprintf(`attachment; filename="incident-%s-eu-ai-act-follow-up.pdf"`, id), hdr["Content-Disposition"][0])
+	text := strings.Join(strings.Fields(testenv.PDFText(t, []byte(pdf))), " ")
+	for _, want := range []string{"EU AI Act serious incident report (follow-up report): DRAFT", "1. Administrative information",
+		"EU database registration id", "EU-AI-0000123", "BNetzA-2026-0042", "Member States concerned", "[TO FILL]"} {
+		assert.Contains(t, text, want)
+	}
+	status, body = callResource(t, e.a, viewerUser, "GET", p, nil)
+	require.Equal(t, 200, status, body)
+	assert.Contains(t, text, "Incident "+id+": "+decode(t, body)["incident"].(map[string]any)["title"].(string), "the incident's title at the top of each page")
 	assert.Equal(t, 2, drafts(), "the same key, the same draft: nothing new")
 	status, body = draft(aliceUser, "type=final", map[string]string{"X-Idempotency-Key": "follow-up-1"})
 	assert.Equal(t, 422, status, body)

@@ -115,19 +115,16 @@ func WriteAuditJSON(w io.Writer, a *Audit) error {
 
 // Write writes a in the format.
 func (a *Audit) Write(w io.Writer, f Format) error {
-	switch f {
-	case Markdown:
-		return WriteMarkdown(w, a.Document())
-	case HTML:
-		return WriteHTML(w, a.Document())
+	if f == JSON {
+		return WriteAuditJSON(w, a) // one write of the whole document: nothing to buffer
 	}
-	return WriteAuditJSON(w, a) // one write of the whole document: nothing to buffer
+	return a.Document().Write(w, f)
 }
 
 // Document is the readable form of the audit report.
 func (a *Audit) Document() *Document {
 	inc := a.Incident
-	d := &Document{Title: "Incident report: " + inc.Title, Lines: []string{
+	d := &Document{Title: "Incident report: " + inc.Title, Subject: subject(inc.ID, inc.Title), At: a.GeneratedAt, Lines: []string{
 		"Incident " + inc.ID + drillNote(inc),
 		"Generated " + ts(a.GeneratedAt) + " by " + a.GeneratedBy + " from Firebreak's append-only, hash-chained timeline (" + AuditSchema + ")",
 	}}
@@ -158,6 +155,9 @@ func (a *Audit) Document() *Document {
 		a.evidenceSection(), reviewSection(inc.Review, a.ReviewMissing), a.timelineSection())
 	return d
 }
+
+// subject names the incident at the top of every page of the PDF.
+func subject(id, title string) string { return "Incident " + id + ": " + title }
 
 func drillNote(inc *incident.Incident) string {
 	if inc.Drill {
@@ -217,7 +217,7 @@ func (a *Audit) integritySection() Section {
 	s := Section{Heading: "Timeline integrity", Fields: []Field{
 		{Label: "Intact", Value: yesNo(v.Intact)},
 		{Label: "Events checked", Value: strconv.Itoa(v.Events)},
-		{Label: "Last hash", Value: orNone(v.LastHash)},
+		{Label: "Last hash", Value: orNone(v.LastHash), Mono: v.LastHash != ""},
 		{Label: "Signatures", Value: v.Signature.Status + signatureDetail(v.Signature)},
 	}}
 	problems := Table{Caption: "Problems", Columns: []string{"Event", "Kind", "Detail"}}
@@ -237,7 +237,8 @@ func signatureDetail(c incident.SignatureCheck) string {
 
 func containmentSection(inc *incident.Incident) Section {
 	reqs := Table{Caption: "Requests", Columns: []string{"Request", "Action", "Kind", "Requested", "Reason", "State", "Decision"}}
-	attempts := Table{Caption: "Attempts", Columns: []string{"Request", "Attempt", "Started", "Target", "Dry run", "Outcome", "Finished", "Evidence SHA-256"}}
+	attempts := Table{Caption: "Attempts", Columns: []string{"Request", "Attempt", "Started", "Target", "Dry run", "Outcome", "Finished", "Evidence SHA-256"},
+		Mono: []string{"Evidence SHA-256"}}
 	for _, r := range inc.Containment {
 		decision := ""
 		if r.DecidedBy != "" {
@@ -271,7 +272,8 @@ func tries(n int) string {
 }
 
 func (a *Audit) evidenceSection() Section {
-	t := Table{Columns: []string{"Snapshot", "Request / attempt", "Timeline event", "SHA-256 on the timeline", "SHA-256 stored", "SHA-256 recomputed", "Verified"}}
+	t := Table{Columns: []string{"Snapshot", "Request / attempt", "Timeline event", "SHA-256 on the timeline", "SHA-256 stored", "SHA-256 recomputed", "Verified"},
+		Mono: []string{"SHA-256 on the timeline", "SHA-256 stored", "SHA-256 recomputed"}}
 	for _, e := range a.Evidence {
 		verified := yesNo(e.Verified)
 		if e.Problem != "" {
@@ -321,7 +323,7 @@ func completeness(missing []string) string {
 }
 
 func (a *Audit) timelineSection() Section {
-	t := Table{Columns: []string{"Seq", "At", "Recorded", "Kind", "Actor", "Message", "Hash"}}
+	t := Table{Columns: []string{"Seq", "At", "Recorded", "Kind", "Actor", "Message", "Hash"}, Mono: []string{"Hash"}}
 	t.Rows = make([][]string, 0, len(a.Timeline))
 	for _, e := range a.Timeline {
 		t.Rows = append(t.Rows, []string{strconv.FormatUint(uint64(e.Seq), 10), ts(e.At), ts(e.RecordedAt), string(e.Kind), e.Actor, e.Message, e.Hash})

@@ -32,7 +32,7 @@ func TestAuditGolden(t *testing.T) {
 	for _, f := range Formats {
 		var b bytes.Buffer
 		require.NoError(t, a.Write(&b, f))
-		golden(t, "audit."+f.Extension(), b.Bytes())
+		goldenReport(t, "audit."+f.Extension(), b.Bytes())
 	}
 }
 
@@ -102,8 +102,8 @@ func TestParseFormat(t *testing.T) {
 		want Format
 		err  string
 	}{
-		{"", JSON, ""}, {"json", JSON, ""}, {"Markdown", Markdown, ""}, {"md", Markdown, ""}, {" html ", HTML, ""},
-		{"pdf", "", `format: "pdf" is not json, markdown or html`}, {"<x>", "", "format:"},
+		{"", JSON, ""}, {"json", JSON, ""}, {"Markdown", Markdown, ""}, {"md", Markdown, ""}, {" html ", HTML, ""}, {"PDF", PDF, ""},
+		{"docx", "", `format: "docx" is not json, markdown, html or pdf`}, {"<x>", "", "format:"},
 	} {
 		got, err := ParseFormat(tt.in)
 		if tt.err != "" {

@@ -1,7 +1,7 @@
 // Package report turns what Firebreak knows of an incident into documents for people outside the response: the
 // incident report for auditors (Audit), the EU AI Act serious-incident report draft (EUAIAct) and the CSV of a
 // period's incidents (WriteCSV). Each has a stable JSON form (a Go struct with json tags, documented in the README)
-// and a readable one, Markdown or HTML that prints well, both rendered from one Document.
+// and readable ones, Markdown, HTML that prints well and PDF, all rendered from one Document.
 //
 // Everything here is pure: the plugin reads the incident, its timeline, evidence and verification and passes them in.
 package report
@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
@@ -23,22 +24,23 @@ const (
 	JSON     Format = "json"
 	Markdown Format = "markdown"
 	HTML     Format = "html"
+	PDF      Format = "pdf"
 )
 
 // Formats lists the formats, in the order they are offered.
-var Formats = []Format{JSON, Markdown, HTML}
+var Formats = []Format{JSON, Markdown, HTML, PDF}
 
 // ParseFormat reads a format name; "" is JSON.
 func ParseFormat(v string) (Format, error) {
 	switch f := Format(strings.ToLower(strings.TrimSpace(v))); f {
 	case "":
 		return JSON, nil
-	case JSON, Markdown, HTML:
+	case JSON, Markdown, HTML, PDF:
 		return f, nil
 	case "md":
 		return Markdown, nil
 	}
-	return "", fmt.Errorf("format: %q is not json, markdown or html", incident.Truncate(v, 50))
+	return "", fmt.Errorf("format: %q is not json, markdown, html or pdf", incident.Truncate(v, 50))
 }
 
 // ContentType is the media type of the format.
@@ -48,6 +50,8 @@ func (f Format) ContentType() string {
 		return "text/markdown; charset=utf-8"
 	case HTML:
 		return "text/html; charset=utf-8"
+	case PDF:
+		return "application/pdf"
 	}
 	return "application/json"
 }
@@ -59,6 +63,8 @@ func (f Format) Extension() string {
 		return "md"
 	case HTML:
 		return "html"
+	case PDF:
+		return "pdf"
 	}
 	return "json"
 }
@@ -66,8 +72,23 @@ func (f Format) Extension() string {
 // Document is a report as people read it: a title, lines under it, and sections of fields and tables.
 type Document struct {
 	Title    string
-	Lines    []string // under the title: what it is, when and by whom it was made
+	Subject  string    // the incident, by id and title: at the top of every page of the PDF
+	At       time.Time // when the report was made: the PDF's creation date, so the same report gives the same bytes
+	Lines    []string  // under the title: what it is, when and by whom it was made
 	Sections []Section
+}
+
+// Write writes the document in a readable format (Markdown, HTML or PDF).
+func (d *Document) Write(w io.Writer, f Format) error {
+	switch f {
+	case Markdown:
+		return WriteMarkdown(w, d)
+	case HTML:
+		return WriteHTML(w, d)
+	case PDF:
+		return WritePDF(w, d)
+	}
+	return fmt.Errorf("format: %q is not a readable format", f)
 }
 
 // Section is one part of a document.
@@ -85,6 +106,7 @@ type Field struct {
 	ToFill bool
 	Hint   string
 	Source string // where a pre-filled value came from
+	Mono   bool   // a hash: fixed-width in the PDF
 }
 
 // Table is rows of cells under column names.
@@ -92,6 +114,7 @@ type Table struct {
 	Caption string
 	Columns []string
 	Rows    [][]string
+	Mono    []string // the columns of hashes: fixed-width in the PDF
 }
 
 // WriteMarkdown writes the document as Markdown (CommonMark with pipe tables).

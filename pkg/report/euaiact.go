@@ -67,6 +67,8 @@ type EUAIAct struct {
 	Deadline         *incident.Clock      `json:"deadline"`
 	Alerts           []AlertCitation      `json:"alerts"`
 	Containment      []ContainmentSummary `json:"containment"`
+
+	incidentTitle string // for the top of the PDF's pages; the JSON has it in incident.description
 }
 
 // TimelinePoint names an event of the timeline by seq and hash.
@@ -177,7 +179,7 @@ func BuildEUAIAct(in EUAIActInput) (*EUAIAct, error) {
 	}
 	r := &EUAIAct{Schema: EUAIActSchema, Template: EUAIActTemplate, Draft: true, ReportType: in.Type, IncidentID: inc.ID,
 		GeneratedAt: in.GeneratedAt.UTC(), GeneratedBy: in.GeneratedBy, Deadline: clock, Evidence: []EvidenceCitation{},
-		Alerts: alertCitations(in.Events), Containment: []ContainmentSummary{}}
+		Alerts: alertCitations(in.Events), Containment: []ContainmentSummary{}, incidentTitle: inc.Title}
 	r.BasedOn = basedOn(in.Events)
 	final := in.Type == "final" || in.Type == "combined"
 	sys := in.System
@@ -554,11 +556,8 @@ func (r *EUAIAct) ContentSHA256() string {
 
 // Write writes r in the format.
 func (r *EUAIAct) Write(w io.Writer, f Format) error {
-	switch f {
-	case Markdown:
-		return WriteMarkdown(w, r.Document())
-	case HTML:
-		return WriteHTML(w, r.Document())
+	if f != JSON {
+		return r.Document().Write(w, f)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -567,13 +566,14 @@ func (r *EUAIAct) Write(w io.Writer, f Format) error {
 
 // Document is the readable form of the draft, in the template's sections.
 func (r *EUAIAct) Document() *Document {
-	d := &Document{Title: "EU AI Act serious incident report (" + r.Administrative.ReportType.Value + "): DRAFT", Lines: []string{
-		"Incident " + r.IncidentID,
-		"Drafted " + ts(r.GeneratedAt) + " by " + r.GeneratedBy + " from Firebreak's timeline up to event " +
-			fmt.Sprint(r.BasedOn.Seq) + " (hash " + r.BasedOn.Hash + ")",
-		"Follows the " + r.Template + ". Fields marked [TO FILL] need a person; check every pre-filled value before sending.",
-		"Report due " + ts(r.Deadline.DueAt) + " (aware " + ts(r.Deadline.AwareAt) + ")",
-	}}
+	d := &Document{Title: "EU AI Act serious incident report (" + r.Administrative.ReportType.Value + "): DRAFT",
+		Subject: subject(r.IncidentID, r.incidentTitle), At: r.GeneratedAt, Lines: []string{
+			"Incident " + r.IncidentID,
+			"Drafted " + ts(r.GeneratedAt) + " by " + r.GeneratedBy + " from Firebreak's timeline up to event " +
+				fmt.Sprint(r.BasedOn.Seq) + " (hash " + r.BasedOn.Hash + ")",
+			"Follows the " + r.Template + ". Fields marked [TO FILL] need a person; check every pre-filled value before sending.",
+			"Report due " + ts(r.Deadline.DueAt) + " (aware " + ts(r.Deadline.AwareAt) + ")",
+		}}
 	headings := map[string]string{"administrative": "1. Administrative information", "ai_system": "2. The AI system",
 		"incident": "3. The incident", "provider_analysis": "4. The provider's analysis", "general_comments": "5. General comments"}
 	var cur *Section
@@ -593,7 +593,8 @@ func (r *EUAIAct) Document() *Document {
 		}
 		alerts.Rows = append(alerts.Rows, []string{a.Name, ts(a.FirstAt), fmt.Sprint(a.Episodes), strings.Join(ls, ", ")})
 	}
-	evidence := Table{Caption: "Preserved evidence (SHA-256 recorded on the hash-chained timeline)", Columns: []string{"Snapshot", "Timeline event", "SHA-256", "Stored bytes still match"}}
+	evidence := Table{Caption: "Preserved evidence (SHA-256 recorded on the hash-chained timeline)", Columns: []string{"Snapshot", "Timeline event", "SHA-256", "Stored bytes still match"},
+		Mono: []string{"SHA-256"}}
 	for _, e := range r.Evidence {
 		evidence.Rows = append(evidence.Rows, []string{e.SnapshotID, fmt.Sprint(e.TimelineSeq), e.SHA256, yesNo(e.Verified)})
 	}

@@ -31,7 +31,7 @@ func TestEUAIActGolden(t *testing.T) {
 	for _, f := range Formats {
 		var b bytes.Buffer
 		require.NoError(t, r.Write(&b, f))
-		golden(t, "eu-ai-act."+f.Extension(), b.Bytes())
+		goldenReport(t, "eu-ai-act."+f.Extension(), b.Bytes())
 	}
 	var b bytes.Buffer
 	require.NoError(t, fixtureEUAIAct(t, "initial", AISystemFacts{}).Write(&b, Markdown))

@@ -12,6 +12,21 @@ describe('report downloads', () => {
     expect(auditExportRequest(id, 'html').fallbackName).toBe(`incident-${id}-audit.html`);
   });
 
+  it('reads a PDF as bytes, the other formats as text', () => {
+    expect(auditExportRequest(id, 'pdf')).toEqual({
+      path: `incidents/${id}/export`,
+      params: { format: 'pdf' },
+      fallbackName: `incident-${id}-audit.pdf`,
+      binary: true,
+    });
+    expect(euAiActRequest(id, 'initial', 'pdf')).toMatchObject({
+      params: { type: 'initial', format: 'pdf' },
+      fallbackName: `incident-${id}-eu-ai-act-initial.pdf`,
+      binary: true,
+    });
+    expect(auditExportRequest(id, 'html').binary).toBeUndefined();
+  });
+
   it('asks for the EU AI Act draft of the type chosen', () => {
     expect(euAiActRequest(id, 'follow_up', 'json')).toEqual({
       path: `incidents/${id}/reports/eu-ai-act`,
@@ -37,10 +52,16 @@ describe('report downloads', () => {
     const err = toApiError({
       status: 400,
       statusText: 'Bad Request',
-      data: { error: 'Bad Request', response: '{"error":"format: \\"pdf\\" is not json, markdown or html"}\n' },
+      data: { error: 'Bad Request', response: '{"error":"format: \\"docx\\" is not json, markdown, html or pdf"}\n' },
     });
     expect(err.status).toBe(400);
-    expect(err.message).toBe('format: "pdf" is not json, markdown or html');
+    expect(err.message).toBe('format: "docx" is not json, markdown, html or pdf');
+    const bytes = new TextEncoder().encode('{"error":"incident 1 is not flagged under the EU AI Act"}\n');
+    const asBytes = toApiError({
+      status: 409,
+      data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    });
+    expect(asBytes.message).toBe('incident 1 is not flagged under the EU AI Act');
     expect(toApiError({ status: 502, data: { error: 'Bad Gateway', response: 'not json' } }).message).toBe(
       'Bad Gateway'
     );

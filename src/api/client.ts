@@ -63,33 +63,43 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError(0, String(err));
 }
 
-// innerError is the backend's {"error"} of an answer read as text (a download): Grafana wraps a text body that is
-// not JSON as {error: statusText, response: body}.
+// innerError is the backend's {"error"} of an answer read as text or bytes (a download): Grafana wraps a text body
+// that is not JSON as {error: statusText, response: body}, and keeps bytes asked for as an ArrayBuffer as they are.
 function innerError(data: unknown): string | undefined {
-  const response = (data as { response?: unknown } | undefined)?.response;
-  if (typeof response !== 'string') {
+  let body = isBytes(data) ? data : (data as { response?: unknown } | undefined)?.response;
+  if (isBytes(body)) {
+    body = new TextDecoder().decode(body);
+  }
+  if (typeof body !== 'string') {
     return undefined;
   }
   try {
-    const parsed = JSON.parse(response);
+    const parsed = JSON.parse(body);
     return typeof parsed?.error === 'string' ? parsed.error : undefined;
   } catch {
     return undefined;
   }
 }
 
+// isBytes tells an ArrayBuffer from any realm (a frame's, a test environment's).
+function isBytes(v: unknown): v is ArrayBuffer {
+  return Object.prototype.toString.call(v) === '[object ArrayBuffer]';
+}
+
 type Method = 'GET' | 'POST' | 'PUT';
 
-// A report the backend answered as a file: its name (from Content-Disposition), media type and text.
+// A report the backend answered as a file: its name (from Content-Disposition), media type and content (bytes for a
+// PDF, text otherwise).
 export interface DownloadedFile {
   name: string;
   type: string;
-  content: string;
+  content: string | ArrayBuffer;
 }
 
-export type ReportFormat = 'json' | 'markdown' | 'html';
+export type ReportFormat = 'json' | 'markdown' | 'html' | 'pdf';
 export const REPORT_FORMATS: Array<{ value: ReportFormat; label: string }> = [
-  { value: 'html', label: 'HTML (prints to PDF)' },
+  { value: 'pdf', label: 'PDF' },
+  { value: 'html', label: 'HTML (prints well)' },
   { value: 'markdown', label: 'Markdown' },
   { value: 'json', label: 'JSON' },
 ];
@@ -101,11 +111,12 @@ export const EU_REPORT_TYPES: Array<{ value: EUReportType; label: string }> = [
   { value: 'final', label: 'Final' },
 ];
 
-// A download's resource path and query.
+// A download's resource path and query; binary: read as bytes (a PDF), not text.
 export interface DownloadRequest {
   path: string;
   params: Record<string, string>;
   fallbackName: string;
+  binary?: boolean;
 }
 
 // The incident report for auditors.
@@ -114,6 +125,7 @@ export function auditExportRequest(id: string, format: ReportFormat): DownloadRe
     path: `${incidentPath(id)}/export`,
     params: { format },
     fallbackName: `incident-${id}-audit.${extension(format)}`,
+    ...(format === 'pdf' ? { binary: true } : {}),
   };
 }
 
@@ -123,6 +135,7 @@ export function euAiActRequest(id: string, type: EUReportType, format: ReportFor
     path: `${incidentPath(id)}/reports/eu-ai-act`,
     params: { type, format },
     fallbackName: `incident-${id}-eu-ai-act-${type.replace('_', '-')}.${extension(format)}`,
+    ...(format === 'pdf' ? { binary: true } : {}),
   };
 }
 
@@ -139,15 +152,16 @@ function extension(f: ReportFormat) {
   return f === 'markdown' ? 'md' : f;
 }
 
-// download reads a file the backend answers, as text (Grafana's fetch and its stand-in both keep text as it is).
+// download reads a file the backend answers, as text, or as bytes when it is binary: text would not keep a PDF's
+// bytes (Grafana's fetch and its stand-in both keep text and an ArrayBuffer as they are).
 async function download(r: DownloadRequest): Promise<DownloadedFile> {
   try {
     const res = await lastValueFrom(
-      getBackendSrv().fetch<string>({
+      getBackendSrv().fetch<string | ArrayBuffer>({
         url: `${RESOURCES_URL}/${r.path}`,
         method: 'GET',
         params: r.params,
-        responseType: 'text',
+        responseType: r.binary ? 'arraybuffer' : 'text',
         showErrorAlert: false,
         showSuccessAlert: false,
       })
@@ -156,7 +170,7 @@ async function download(r: DownloadRequest): Promise<DownloadedFile> {
     return {
       name: /filename="([^"]+)"/.exec(disposition)?.[1] ?? r.fallbackName,
       type: res.headers?.get('Content-Type') ?? 'application/octet-stream',
-      content: typeof res.data === 'string' ? res.data : JSON.stringify(res.data),
+      content: typeof res.data === 'string' || isBytes(res.data) ? res.data : JSON.stringify(res.data),
     };
   } catch (err) {
     throw toApiError(err);

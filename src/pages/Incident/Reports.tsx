@@ -83,7 +83,7 @@ function DraftDialog({
 }) {
   const reported = incident.regulatory?.find((c) => c.regime === 'eu_ai_act')?.initial_report_at;
   const [type, setType] = useState<EUReportType>(reported ? 'follow_up' : 'initial');
-  const [format, setFormat] = useState<ReportFormat>('html');
+  const [format, setFormat] = useState<ReportFormat>('pdf');
   const { run, busy, error } = useAction();
   const draft = async () => {
     if (await run(async () => (saveFile(await api.draftEUAIActReport(incident.incident_id, type, format)), true))) {

@@ -60,9 +60,12 @@ async function send<T>(options: BackendSrvRequest, signal: AbortSignal): Promise
     signal: options.abortSignal ?? signal,
     credentials: 'same-origin',
   });
-  const text = await resp.text();
-  let data: unknown = text;
-  if (options.responseType !== 'text' && text !== '') {
+  // Bytes asked for are kept as Grafana keeps them (an ArrayBuffer or a Blob), errors included.
+  const binary = options.responseType === 'arraybuffer' || options.responseType === 'blob';
+  const bytes = binary ? await resp.arrayBuffer() : undefined;
+  const text = bytes ? '' : await resp.text();
+  let data: unknown = bytes ? (options.responseType === 'blob' ? new Blob([bytes]) : bytes) : text;
+  if (!binary && options.responseType !== 'text' && text !== '') {
     try {
       data = JSON.parse(text);
     } catch {

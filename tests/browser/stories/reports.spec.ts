@@ -1,5 +1,6 @@
 // Reports: the incident report for auditors and the EU AI Act draft downloaded from the incident page, the CSV of
 // the queue's time range; each file's content checked, and the draft's record on the timeline.
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Download } from '@playwright/test';
 import { testIds } from '../../../src/components/testIds';
@@ -10,6 +11,18 @@ async function text(d: Download) {
   const file = await d.path();
   expect(file, 'the download finished').toBeTruthy();
   return readFile(file!, 'utf8');
+}
+
+// pdf checks a downloaded PDF arrived as bytes (text would have mangled them) and returns its text, extracted by
+// poppler's pdftotext (scripts/install-deps installs poppler-utils), its whitespace joined.
+async function pdf(d: Download) {
+  const file = await d.path();
+  expect(file, 'the download finished').toBeTruthy();
+  const bytes = await readFile(file!);
+  expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  expect(bytes.length).toBeGreaterThan(10_000);
+  expect(bytes.subarray(-6).toString('latin1')).toContain('%%EOF');
+  return execFileSync('pdftotext', ['-enc', 'UTF-8', file!, '-'], { encoding: 'utf8' }).split(/\s+/).join(' ');
 }
 
 test.describe('reports', () => {
@@ -34,7 +47,7 @@ test.describe('reports', () => {
       'LLM09 · Confabulation · Fundamental-rights infringement · 40 people affected'
     );
 
-    // For auditors, as Markdown, then as printable HTML.
+    // For auditors, as Markdown, then as printable HTML, then as PDF.
     await header.getByRole('button', { name: 'Export for auditors' }).click();
     let [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -49,12 +62,22 @@ test.describe('reports', () => {
     await header.getByRole('button', { name: 'Export for auditors' }).click();
     [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('menuitem', { name: 'HTML (prints to PDF)' }).click(),
+      page.getByRole('menuitem', { name: 'HTML (prints well)' }).click(),
     ]);
     expect(download.suggestedFilename()).toBe(`incident-${id}-audit.html`);
     const html = await text(download);
     expect(html).toContain(`<title>Incident report: ${title}</title>`);
     expect(html).toContain('@media print');
+    await header.getByRole('button', { name: 'Export for auditors' }).click();
+    [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('menuitem', { name: 'PDF', exact: true }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`incident-${id}-audit.pdf`);
+    const auditPDF = await pdf(download);
+    expect(auditPDF).toContain(`Incident report: ${title}`);
+    expect(auditPDF).toContain('OWASP Top 10 for LLM Applications 2025 LLM09 Misinformation');
+    expect(auditPDF).toContain('Timeline integrity Intact yes');
 
     // The EU AI Act draft, once the incident is flagged.
     const flagged = await page.request.post(`${RESOURCES}/incidents/${id}/regulatory`, {
@@ -79,6 +102,21 @@ test.describe('reports', () => {
     expect(draft.to_fill).toContain('incident.member_states');
     expect(draft.administrative.incident_classification.value).toContain('fundamental rights (Art. 3(49)(c))');
     expect(draft.incident.users_affected.value).toBe('40 people.');
+    await expect(dialog).toHaveCount(0);
+
+    // The same draft as PDF, the dialog's first choice: the same content, so no second record.
+    await page.getByRole('button', { name: 'Draft EU AI Act report' }).click();
+    await dialog.getByRole('radio', { name: 'Combined initial and final' }).check({ force: true });
+    await expect(dialog.getByRole('radio', { name: 'PDF', exact: true })).toBeChecked();
+    [download] = await Promise.all([
+      page.waitForEvent('download'),
+      dialog.getByRole('button', { name: 'Download draft' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`incident-${id}-eu-ai-act-combined.pdf`);
+    const draftPDF = await pdf(download);
+    expect(draftPDF).toContain('EU AI Act serious incident report (combined initial and final report): DRAFT');
+    expect(draftPDF).toContain(`Incident ${id}: ${title}`);
+    expect(draftPDF).toContain('Member States concerned [TO FILL]');
     await expect(dialog).toHaveCount(0);
 
     const drafted = (await backend(page, id)).timeline.filter((e: { kind: string }) => e.kind === 'report_drafted');
