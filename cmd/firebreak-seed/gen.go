@@ -231,7 +231,8 @@ func (g *gen) incident(k int, big bool) error {
 	flagged := take((cat == incident.DataExposure && g.chance(0.3)) || (sev == incident.SEV1 && g.chance(0.12)))
 	reported := flagged && take(g.chance(map[bool]float64{true: 0.93, false: 0.5}[ended]))
 	sevChange := take(g.chance(0.05))
-	// A third classified, chosen by the id's bytes (not the generator: the rest of the data stays as it was).
+	// A third of those with room for it classified (about a fifth of all), chosen by the id's bytes (not the
+	// generator: the rest of the data stays as it was).
 	classified := take(idb[0] < 85)
 	fillers := budget
 

@@ -109,9 +109,9 @@ func TestSeed(t *testing.T) {
 	assert.NotEqual(t, "0", q("SELECT countIf(isNotNull(regulatory_due_at)) FROM "+db+".incident_state"))
 	assert.NotEqual(t, "0", q("SELECT countIf(review_complete = 1) FROM "+db+".incident_state"))
 	assert.NotEqual(t, "0", q("SELECT count() FROM "+db+".events WHERE kind = 'severity_changed'"))
-	// About a third classified (those with room for the event), most with their category's OWASP LLM entry.
+	// A third of the incidents with room for the event classified: about a fifth of all.
 	classified, _ := strconv.Atoi(q("SELECT countIf(notEmpty(owasp_llm)) FROM " + db + ".incident_state"))
-	assert.InDelta(t, 0.3*nIncidents, classified, 0.1*nIncidents)
+	assert.InDelta(t, 0.2*nIncidents, classified, 0.08*nIncidents)
 	assert.NotEqual(t, "0", q("SELECT countIf(harm != 'other' AND harm != '' AND isNotNull(people_affected)) FROM "+db+".incident_state"))
 	kinds := dist("SELECT kind, count() FROM " + db + ".events GROUP BY kind")
 	for _, k := range []incident.Kind{incident.KindDeclared, incident.KindAlertFired, incident.KindAlertResolved,
