@@ -343,10 +343,10 @@ func taxonomyAddColumns() []string {
 // taxonomyBackfill gives the incidents classified before migration 9 their classification in a state table: their
 // newest state row again, at the same version, with the taxonomy of their last taxonomy_updated event (its body is
 // the whole incident.Taxonomy, as encoding/json writes it; the codes are validated, so each list's raw JSON holds
-// nothing else their patterns match, and the patterns have no capture group, whose use differs between releases). The engine keeps the row inserted last of equal versions, so FINAL reads the classified one; readers
-// that take the newest version with LIMIT 1 BY prefer it too (stateNewestFirst). Run again (an interrupted
-// migration), it inserts the same rows again, which changes nothing; an incident classified empty ({}) gets the
-// row it had.
+// nothing else their patterns match; the patterns have no capture group, whose use may differ between releases).
+// The engine keeps the row inserted last of equal versions, so FINAL reads the classified one; readers that take
+// the newest version with LIMIT 1 BY prefer it too (stateNewestFirst). Run again (an interrupted migration), it
+// inserts the same rows again, which changes nothing; an incident classified empty ({}) gets the row it had.
 func taxonomyBackfill(table string) string {
 	return `INSERT INTO {db}.` + table + `
 		SELECT ` + stateColumnNames + `, flapping,
