@@ -231,6 +231,9 @@ func (g *gen) incident(k int, big bool) error {
 	flagged := take((cat == incident.DataExposure && g.chance(0.3)) || (sev == incident.SEV1 && g.chance(0.12)))
 	reported := flagged && take(g.chance(map[bool]float64{true: 0.93, false: 0.5}[ended]))
 	sevChange := take(g.chance(0.05))
+	// A third of those with room for it classified (about a fifth of all), chosen by the id's bytes (not the
+	// generator: the rest of the data stays as it was).
+	classified := take(idb[0] < 85)
 	fillers := budget
 
 	// Milestones, as offsets from the declaration, shaped by the default SLA targets (most met, some missed).
@@ -344,6 +347,11 @@ func (g *gen) incident(k int, big bool) error {
 	}
 	if hasContain {
 		status2(containOff, incident.KindContained, incident.Contained, lead, "Contained: traffic moved to the fallback")
+	}
+	if classified {
+		tax := seedTaxonomy(cat, idb)
+		add(ackOff+minute, incident.KindTaxonomyUpdated, lead, "Classification updated by "+lead[5:]+": "+tax.Summary(),
+			func(func(time.Duration) time.Time) any { return tax })
 	}
 	var flagOff time.Duration
 	var regime incident.Regime
@@ -636,7 +644,43 @@ func (w *rowWriter) row(e *incident.Event, st *incident.Incident, writeState boo
 		}
 	}
 	b = append(b, ']')
+	tax := st.Taxonomy
+	if tax == nil {
+		tax = &incident.Taxonomy{}
+	}
+	b = appendStringsField(b, "owasp_llm", tax.OWASPLLM)
+	b = appendStringsField(b, "atlas_tactics", tax.ATLASTactics)
+	b = appendStringsField(b, "nist_ai_600_1", tax.NISTRisks)
+	b = appendStringField(b, "harm", tax.Harm)
+	if tax.PeopleAffected != nil {
+		b = append(b, `,"people_affected":`...)
+		b = strconv.AppendInt(b, *tax.PeopleAffected, 10)
+	}
+	b = appendStringField(b, "deployment_breadth", tax.DeploymentBreadth)
 	w.buf = appendAlert(b, a)
+}
+
+// seedTaxonomy classifies an incident of category cat, from the bytes of its id: the OWASP LLM entry its category
+// is most often (with a second one sometimes), a harm (mostly other), people affected for some.
+func seedTaxonomy(cat incident.Category, id [16]byte) incident.Taxonomy {
+	owasp := map[incident.Category]string{incident.PromptInjection: "LLM01", incident.DataExposure: "LLM02",
+		incident.Hallucination: "LLM09", incident.UnauthorizedUse: "LLM06", incident.OversightFailure: "LLM06"}[cat]
+	if owasp == "" {
+		owasp = fmt.Sprintf("LLM%02d", 1+int(id[1])%10)
+	}
+	t := incident.Taxonomy{OWASPLLM: []string{owasp}, Harm: "other"}
+	if second := fmt.Sprintf("LLM%02d", 1+int(id[2])%10); id[3] < 60 && second != owasp {
+		t.OWASPLLM = append(t.OWASPLLM, second)
+	}
+	if id[4] < 100 {
+		t.Harm = incident.Harms[int(id[5])%(len(incident.Harms)-1)]
+	}
+	if id[7] < 128 {
+		n := int64(id[9]) * 37
+		t.PeopleAffected = &n
+		t.DeploymentBreadth = incident.DeploymentBreadths[int(id[10])%len(incident.DeploymentBreadths)]
+	}
+	return t
 }
 
 // appendAlert ends the row with the alert columns (if any).

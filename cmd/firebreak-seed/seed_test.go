@@ -109,6 +109,10 @@ func TestSeed(t *testing.T) {
 	assert.NotEqual(t, "0", q("SELECT countIf(isNotNull(regulatory_due_at)) FROM "+db+".incident_state"))
 	assert.NotEqual(t, "0", q("SELECT countIf(review_complete = 1) FROM "+db+".incident_state"))
 	assert.NotEqual(t, "0", q("SELECT count() FROM "+db+".events WHERE kind = 'severity_changed'"))
+	// A third of the incidents with room for the event classified: about a fifth of all.
+	classified, _ := strconv.Atoi(q("SELECT countIf(notEmpty(owasp_llm)) FROM " + db + ".incident_state"))
+	assert.InDelta(t, 0.2*nIncidents, classified, 0.08*nIncidents)
+	assert.NotEqual(t, "0", q("SELECT countIf(harm != 'other' AND harm != '' AND isNotNull(people_affected)) FROM "+db+".incident_state"))
 	kinds := dist("SELECT kind, count() FROM " + db + ".events GROUP BY kind")
 	for _, k := range []incident.Kind{incident.KindDeclared, incident.KindAlertFired, incident.KindAlertResolved,
 		incident.KindAcknowledged, incident.KindContained, incident.KindResolved, incident.KindClosed, incident.KindNote,
@@ -231,6 +235,7 @@ func assertFoldIsRow(t *testing.T, inc *incident.Incident, r store.Row) {
 	assert.Equal(t, sec(inc.UpdatedAt), r.UpdatedAt, inc.ID)
 	assert.Equal(t, inc.ReviewComplete(), r.ReviewComplete, inc.ID)
 	assert.Equal(t, sec(inc.NextRegulatoryDue()), r.RegulatoryDueAt, inc.ID)
+	assert.Equal(t, inc.Taxonomy, r.Taxonomy, inc.ID)
 }
 
 // The JSON writer quotes like encoding/json.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
@@ -11,6 +13,8 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
 // The data sources the dashboards use, by the uids Grafana provisioning gives them (provisioning/datasources).
@@ -188,15 +192,35 @@ const aiSystemsSQL = `SELECT DISTINCT ai_system FROM ${database}.incidents ORDER
 
 // listVar is a custom variable offering fixed values, several at once or all.
 func listVar(name, label string, values []string) *dashboard.CustomVariableBuilder {
+	return labelledListVar(name, label, values, values)
+}
+
+// labelledListVar is listVar showing each value by its text (texts[i] for values[i]).
+func labelledListVar(name, label string, texts, values []string) *dashboard.CustomVariableBuilder {
 	options := []dashboard.VariableOption{allOption()}
-	for _, v := range values {
-		options = append(options, dashboard.VariableOption{Text: stringOption(v), Value: stringOption(v)})
+	custom := make([]string, len(values))
+	for i, v := range values {
+		options = append(options, dashboard.VariableOption{Text: stringOption(texts[i]), Value: stringOption(v)})
+		custom[i] = v
+		if texts[i] != v {
+			custom[i] = texts[i] + " : " + v
+		}
 	}
 	return dashboard.NewCustomVariableBuilder(name).Label(label).
-		Values(dashboard.StringOrMap{String: cog.ToPtr(strings.Join(values, ","))}).
+		Values(dashboard.StringOrMap{String: cog.ToPtr(strings.Join(custom, ","))}).
 		Multi(true).IncludeAll(true).
 		Options(options).
 		Current(allOption())
+}
+
+// owaspLLMVar offers the entries of the OWASP Top 10 for LLM Applications 2025 an incident is classified with.
+func owaspLLMVar() *dashboard.CustomVariableBuilder {
+	codes := slices.Sorted(maps.Keys(incident.OWASPLLM2025))
+	texts := make([]string, len(codes))
+	for i, c := range codes {
+		texts[i] = c + " " + incident.OWASPLLM2025[c]
+	}
+	return labelledListVar("owasp_llm", "OWASP LLM entry", texts, codes)
 }
 
 func stringOption(s string) dashboard.StringOrArrayOfString {
@@ -213,10 +237,22 @@ var (
 		"oversight_failure", "other"}
 )
 
-// incidentFilter is the condition of the AI system, category and severity variables on the incidents view.
-const incidentFilter = `$__conditionalAll(ai_system IN (${ai_system}), $ai_system)
+// dimensionFilter is the condition of the AI system, category and severity variables on a view with those columns.
+const dimensionFilter = `$__conditionalAll(ai_system IN (${ai_system}), $ai_system)
 	AND $__conditionalAll(category IN (${category}), $category)
 	AND $__conditionalAll(toString(severity) IN (${severity}), $severity)`
+
+// incidentFilter is the condition of every incident variable on the incidents view: the dimensions and the
+// taxonomy (an incident with any of the OWASP LLM entries chosen; of one of the harms chosen).
+const incidentFilter = dimensionFilter + `
+	AND $__conditionalAll(hasAny(owasp_llm, [${owasp_llm}]), $owasp_llm)
+	AND $__conditionalAll(harm IN (${harm}), $harm)`
+
+// classifiedAs is the taxonomy variables' condition on a view without the taxonomy (regulatory_deadlines,
+// containment_runs): its incidents classified so in the incidents view, which is only read when a variable is not
+// All. The ids are compared as strings: a panel may show incident_id as one under the same name.
+const classifiedAs = `$__conditionalAll(toString(incident_id) IN (SELECT toString(incident_id) FROM ${database}.incidents WHERE hasAny(owasp_llm, [${owasp_llm}])), $owasp_llm)
+	AND $__conditionalAll(toString(incident_id) IN (SELECT toString(incident_id) FROM ${database}.incidents WHERE harm IN (${harm})), $harm)`
 
 // inRange is the dashboard's time range on declared_at, half-open like the plugin's GET stats ($__timeFilter
 // includes its end).

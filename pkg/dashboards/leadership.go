@@ -1,12 +1,18 @@
 package dashboards
 
 import (
+	"maps"
+	"slices"
+	"strings"
+
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/stat"
 	"github.com/grafana/grafana-foundation-sdk/go/table"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
+
+	"github.com/firebreak-dev/firebreak/pkg/incident"
 )
 
 // The leadership dashboard's SQL. Figures over the time range count the incidents declared in it and leave drills
@@ -42,7 +48,8 @@ FROM (
 		AND toInt64(assumeNotNull(regulatory_due_at)) <= toInt64(now()) + 259200) AS due_in_72h
 FROM ${database}.regulatory_deadlines
 WHERE drill = 0 AND isNotNull(regulatory_due_at)
-	AND ` + incidentFilter
+	AND ` + dimensionFilter + `
+	AND ` + classifiedAs
 
 	overdueActionItemsSQL = `SELECT sum(arrayCount(d -> toInt64(d) < toInt64(now()), action_items_due)) AS overdue_action_items
 FROM ${database}.incidents
@@ -112,7 +119,8 @@ LIMIT 10`
 FROM ${database}.regulatory_deadlines
 WHERE drill = 0 AND isNotNull(regulatory_due_at)
 	AND toInt64(assumeNotNull(regulatory_due_at)) <= toInt64(now()) + 259200
-	AND ` + incidentFilter + `
+	AND ` + dimensionFilter + `
+	AND ` + classifiedAs + `
 ORDER BY due_at, incident_id
 LIMIT 200`
 
@@ -124,7 +132,18 @@ LIMIT 200`
 	countIf(drill = 1) AS drill_runs
 FROM ${database}.containment_runs
 WHERE ` + `at >= $__fromTime AND at < $__toTime` + `
-	AND $__conditionalAll(ai_system IN (${ai_system}), $ai_system)`
+	AND $__conditionalAll(ai_system IN (${ai_system}), $ai_system)
+	AND ` + classifiedAs
+
+	// people_affected sums the counts known (NULL when none is).
+	byHarmSQL = `SELECT if(harm = '', 'not classified', harm) AS harm_class, count() AS incidents,
+	sum(people_affected) AS people_affected,
+	countIf(deployment_breadth = 'cross_border') AS cross_border
+FROM ${database}.incidents
+WHERE drill = 0 AND ` + inRange + `
+	AND ` + incidentFilter + `
+GROUP BY harm_class
+ORDER BY incidents DESC, harm_class`
 )
 
 // Leadership is the "AI incidents: leadership" dashboard.
@@ -141,6 +160,8 @@ func Leadership() *dashboard.DashboardBuilder {
 		WithVariable(aiSystemVar()).
 		WithVariable(listVar("category", "Category", categories)).
 		WithVariable(listVar("severity", "Severity", severities)).
+		WithVariable(owaspLLMVar()).
+		WithVariable(listVar("harm", "EU harm", incident.Harms)).
 		WithVariable(dashboard.NewCustomVariableBuilder("drills").Label("Include drills").
 			Values(dashboard.StringOrMap{String: cog.ToPtr("no : 0,yes : 1")}).
 			Options([]dashboard.VariableOption{
@@ -190,8 +211,39 @@ func Leadership() *dashboard.DashboardBuilder {
 			Description("Unreported regulatory deadlines (EU AI Act, GDPR), earliest first; each row opens its incident. Drills left out.").
 			Datasource(clickHouse()).WithTarget(sqlQuery("A", tableFormat, regulatoryDeadlinesSQL)).
 			GridPos(at(12, 24, 12, 8)).
-			OverrideByName("title", incidentLink()))
+			OverrideByName("title", incidentLink())).
+		WithPanel(table.NewPanelBuilder().Title("Incidents by OWASP LLM entry").
+			Description("Incidents declared in the time range by the OWASP Top 10 for LLM Applications 2025 entries they are classified with (an incident counts under each of its entries; unclassified ones are left out). Drills left out.").
+			Datasource(clickHouse()).WithTarget(sqlQuery("A", tableFormat, byOWASPLLMSQL)).
+			GridPos(at(0, 32, 12, 8))).
+		WithPanel(table.NewPanelBuilder().Title("Incidents by EU harm class").
+			Description("Incidents declared in the time range by their EU harm class (AI Act Art. 3(49)), with the people affected where known and how many crossed borders. Drills left out.").
+			Datasource(clickHouse()).WithTarget(sqlQuery("A", tableFormat, byHarmSQL)).
+			GridPos(at(12, 32, 12, 8)))
 }
+
+// byOWASPLLMSQL counts the incidents of the range by OWASP LLM entry.
+var byOWASPLLMSQL = `SELECT concat(code, ' ', transform(code, ` + owaspCodes + `, ` + owaspNames + `, '')) AS entry,
+	count() AS incidents,
+	countIf(severity = 'SEV1') AS SEV1, countIf(severity = 'SEV2') AS SEV2, countIf(severity = 'SEV3') AS SEV3
+FROM (
+	SELECT arrayJoin(owasp_llm) AS code, severity
+	FROM ${database}.incidents
+	WHERE drill = 0 AND ` + inRange + `
+		AND ` + incidentFilter + `)
+GROUP BY entry
+ORDER BY incidents DESC, entry`
+
+// owaspCodes and owaspNames are the OWASP Top 10 for LLM Applications 2025 as ClickHouse array literals, in order.
+var owaspCodes, owaspNames = func() (string, string) {
+	codes := slices.Sorted(maps.Keys(incident.OWASPLLM2025))
+	names := make([]string, len(codes))
+	for i, c := range codes {
+		names[i] = incident.OWASPLLM2025[c]
+	}
+	quoted := func(l []string) string { return "['" + strings.Join(l, "', '") + "']" }
+	return quoted(codes), quoted(names)
+}()
 
 func statPanel(title, sql, description string, pos dashboard.GridPos) *stat.PanelBuilder {
 	return stat.NewPanelBuilder().Title(title).Description(description).

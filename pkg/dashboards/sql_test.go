@@ -46,6 +46,8 @@ var wantColumns = map[string]map[string][]string{
 		`panel "MTTA / MTTC / MTTR per severity against the SLA targets"`: {"severity", "incidents", "mtta", "ack_target",
 			"ack_missed", "mttc", "contain_target", "contain_missed", "mttr"},
 		`panel "Regulatory deadlines: overdue and due within 72 h"`: {"due_at", "state", "severity", "title", "ai_system", "incident_id"},
+		`panel "Incidents by OWASP LLM entry"`:                      {"entry", "incidents", "SEV1", "SEV2", "SEV3"},
+		`panel "Incidents by EU harm class"`:                        {"harm_class", "incidents", "people_affected", "cross_border"},
 	},
 	"firebreak-responders": {
 		`panel "Open incidents"`: {"severity", "title", "status", "drill", "ai_system", "category", "declared_at", "age",
@@ -216,6 +218,8 @@ func TestQueriesRunAndAnswerTheirColumns(t *testing.T) {
 		"category":  {Values: []string{"hallucination", "drift"}, Multi: true},
 		"severity":  {Values: []string{"SEV1"}, Multi: true},
 		"drills":    {Values: []string{"1"}},
+		"owasp_llm": {Values: []string{"LLM09", "LLM02"}, Multi: true},
+		"harm":      {Values: []string{"other", "fundamental_rights"}, Multi: true},
 	}
 	covered := map[string]bool{}
 	for name, raw := range rendered(t) {
@@ -306,6 +310,15 @@ func leadershipQuery(t *testing.T, ch *testenv.ClickHouse, db, panel string, fro
 // receiver to ask for the deadlines, so it computes them in ClickHouse.
 func pluginStats(t *testing.T, ch *testenv.ClickHouse, db string, from, to time.Time) plugin.StatsAnswer {
 	t.Helper()
+	path := "stats?" + url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}.Encode()
+	var st plugin.StatsAnswer
+	require.NoError(t, json.Unmarshal(callApp(t, pluginApp(t, ch, db), "stats", path), &st))
+	return st
+}
+
+// pluginApp is the app plugin reading db, with no receiver.
+func pluginApp(t *testing.T, ch *testenv.ClickHouse, db string) *plugin.App {
+	t.Helper()
 	inst, err := plugin.NewApp(context.Background(), backend.AppInstanceSettings{
 		JSONData: []byte(fmt.Sprintf(`{"clickhouse":{"address":%q,"database":%q},"receiver":{"url":"http://127.0.0.1:1"}}`,
 			ch.TCPAddr(), db)),
@@ -313,19 +326,23 @@ func pluginStats(t *testing.T, ch *testenv.ClickHouse, db string, from, to time.
 	})
 	require.NoError(t, err)
 	app := inst.(*plugin.App)
-	defer app.Dispose()
-	path := "stats?" + url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}.Encode()
+	t.Cleanup(app.Dispose)
+	return app
+}
+
+// callApp GETs a resource of the app (pathAndQuery) as a viewer, through its resource path as Grafana does, and
+// returns the body of its 200 answer.
+func callApp(t *testing.T, app *plugin.App, route, pathAndQuery string) []byte {
+	t.Helper()
 	var sender recordingSender
 	require.NoError(t, app.CallResource(context.Background(), &backend.CallResourceRequest{
 		PluginContext: backend.PluginContext{PluginID: plugin.ID, OrgID: 1, User: &backend.User{Login: "vic", Role: "Viewer"},
 			AppInstanceSettings: &backend.AppInstanceSettings{}},
-		Path: "stats", Method: "GET", URL: "/" + path,
+		Path: route, Method: "GET", URL: "/" + pathAndQuery,
 	}, &sender))
 	require.NotEmpty(t, sender.responses)
 	require.Equal(t, http.StatusOK, sender.responses[0].Status, "%s", sender.responses[0].Body)
-	var st plugin.StatsAnswer
-	require.NoError(t, json.Unmarshal(sender.responses[0].Body, &st))
-	return st
+	return sender.responses[0].Body
 }
 
 type recordingSender struct {
@@ -464,5 +481,72 @@ func TestIncidentAnnotation(t *testing.T) {
 			require.NoError(t, err)
 			assert.InDelta(t, at, float64(ts.Unix()), 2, "%s of %s", col, w[0])
 		}
+	}
+}
+
+// The taxonomy panels count what the plugin's list filtered the same way finds, and the taxonomy variables narrow
+// every panel: the incidents declared in range by status, with an OWASP LLM entry and a harm chosen, are those the
+// list finds with both filters.
+func TestTaxonomyPanelsAgreeWithTheList(t *testing.T) {
+	ch, db := seededDB(t)
+	to := time.Now().UTC().Truncate(time.Second)
+	from := to.Add(-180 * 24 * time.Hour)
+	app := pluginApp(t, ch, db)
+	listed := func(query string) int {
+		n, cursor := 0, ""
+		for {
+			var page struct {
+				Incidents  []json.RawMessage `json:"incidents"`
+				NextCursor string            `json:"next_cursor"`
+			}
+			path := "incidents?limit=500&from=" + from.Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339) + "&" + query
+			if cursor != "" {
+				path += "&cursor=" + cursor
+			}
+			require.NoError(t, json.Unmarshal(callApp(t, app, "incidents", path), &page))
+			n += len(page.Incidents)
+			if cursor = page.NextCursor; cursor == "" {
+				return n
+			}
+		}
+	}
+	byEntry := leadershipQuery(t, ch, db, "Incidents by OWASP LLM entry", from, to)
+	require.NotEmpty(t, byEntry.Data)
+	for i := range byEntry.Data {
+		code := strings.Fields(byEntry.value(i, "entry").(string))[0]
+		assert.Equal(t, listed("owasp_llm="+code), int(number(t, byEntry.value(i, "incidents"))), code)
+	}
+	byHarm := leadershipQuery(t, ch, db, "Incidents by EU harm class", from, to)
+	classes := map[string]bool{}
+	for i := range byHarm.Data {
+		class := byHarm.value(i, "harm_class").(string)
+		classes[class] = true
+		if class != "not classified" {
+			assert.Equal(t, listed("harm="+class), int(number(t, byHarm.value(i, "incidents"))), class)
+		}
+	}
+	assert.True(t, classes["not classified"] && classes["other"] && len(classes) > 3, "%v", classes)
+
+	raw := rendered(t)["leadership.json"]
+	qs, err := Queries(raw)
+	require.NoError(t, err)
+	vars, err := DefaultVars(raw, db)
+	require.NoError(t, err)
+	vars["owasp_llm"] = Var{Values: []string{"LLM02", "LLM09"}, Multi: true}
+	vars["harm"] = Var{Values: []string{"other"}, Multi: true}
+	for _, q := range qs {
+		if q.Where != `panel "Declared in range by status"` {
+			continue
+		}
+		sql, err := Expand(q.Text, Request{From: from, To: to, Interval: time.Hour, Vars: vars})
+		require.NoError(t, err)
+		res, err := query(ch, sql)
+		require.NoError(t, err, sql)
+		total := 0
+		for _, c := range res.columns() {
+			total += int(number(t, res.value(0, c)))
+		}
+		assert.NotZero(t, total)
+		assert.Equal(t, listed("owasp_llm=LLM02,LLM09&harm=other"), total)
 	}
 }

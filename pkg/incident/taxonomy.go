@@ -2,6 +2,7 @@ package incident
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -63,43 +64,57 @@ func knownNISTRisk(v string) bool { _, ok := NISTRisks[v]; return ok }
 // maxPeopleAffected bounds the count of people affected (more than everyone alive is a typo).
 const maxPeopleAffected = 10_000_000_000
 
+// taxonomyCodes say, for each coded field of Taxonomy by its JSON name, which values it takes.
+var taxonomyCodes = map[string]struct {
+	known func(string) bool
+	want  string
+}{
+	"owasp_llm": {knownOWASPLLM,
+		"an OWASP Top 10 for LLM Applications 2025 entry (LLM01 to LLM10)"},
+	"atlas_tactics": {atlasTactic.MatchString, "a MITRE ATLAS tactic (AML.TA0000 to AML.TA0015)"},
+	"nist_ai_600_1": {knownNISTRisk,
+		"a NIST AI 600-1 risk (" + strings.Join(slices.Sorted(maps.Keys(NISTRisks)), ", ") + ")"},
+	"harm":               {func(v string) bool { return slices.Contains(Harms, v) }, "one of " + strings.Join(Harms, ", ")},
+	"deployment_breadth": {func(v string) bool { return slices.Contains(DeploymentBreadths, v) }, "one of " + strings.Join(DeploymentBreadths, ", ")},
+}
+
+// CheckTaxonomyCode checks one value of a coded field of Taxonomy, named by its JSON name (owasp_llm,
+// atlas_tactics, nist_ai_600_1, harm, deployment_breadth); the error says what the field takes.
+func CheckTaxonomyCode(field, v string) error {
+	c, ok := taxonomyCodes[field]
+	if !ok {
+		return fmt.Errorf("%s: not a coded field of the taxonomy", field)
+	}
+	if !c.known(v) {
+		return fmt.Errorf("%q is not %s", Truncate(v, 50), c.want)
+	}
+	return nil
+}
+
 // Validate checks every code and value, naming the field of the first that is wrong.
 func (t *Taxonomy) Validate() error {
-	check := func(field string, values []string, known func(string) bool, want string) error {
-		for i, v := range values {
-			if !known(v) {
-				return fmt.Errorf("%s[%d]: %q is not %s", field, i, Truncate(v, 50), want)
+	for _, f := range []struct {
+		name   string
+		values []string
+	}{{"owasp_llm", t.OWASPLLM}, {"atlas_tactics", t.ATLASTactics}, {"nist_ai_600_1", t.NISTRisks}} {
+		for i, v := range f.values {
+			if err := CheckTaxonomyCode(f.name, v); err != nil {
+				return fmt.Errorf("%s[%d]: %w", f.name, i, err)
 			}
-			if slices.Index(values, v) != i {
-				return fmt.Errorf("%s[%d]: %q is listed twice", field, i, v)
+			if slices.Index(f.values, v) != i {
+				return fmt.Errorf("%s[%d]: %q is listed twice", f.name, i, v)
 			}
 		}
-		return nil
 	}
-	if err := check("owasp_llm", t.OWASPLLM, knownOWASPLLM,
-		"an OWASP Top 10 for LLM Applications 2025 entry (LLM01 to LLM10)"); err != nil {
-		return err
-	}
-	if err := check("atlas_tactics", t.ATLASTactics, atlasTactic.MatchString, "a MITRE ATLAS tactic (AML.TA0000 to AML.TA0015)"); err != nil {
-		return err
-	}
-	nist := make([]string, 0, len(NISTRisks))
-	for k := range NISTRisks {
-		nist = append(nist, k)
-	}
-	slices.Sort(nist)
-	if err := check("nist_ai_600_1", t.NISTRisks, knownNISTRisk,
-		"a NIST AI 600-1 risk ("+strings.Join(nist, ", ")+")"); err != nil {
-		return err
-	}
-	if t.Harm != "" && !slices.Contains(Harms, t.Harm) {
-		return fmt.Errorf("harm: %q is not one of %s", Truncate(t.Harm, 50), strings.Join(Harms, ", "))
+	for _, f := range []struct{ name, value string }{{"harm", t.Harm}, {"deployment_breadth", t.DeploymentBreadth}} {
+		if f.value != "" {
+			if err := CheckTaxonomyCode(f.name, f.value); err != nil {
+				return fmt.Errorf("%s: %w", f.name, err)
+			}
+		}
 	}
 	if t.PeopleAffected != nil && !validPeopleAffected(*t.PeopleAffected) {
 		return fmt.Errorf("people_affected: %d is not a count of people", *t.PeopleAffected)
-	}
-	if t.DeploymentBreadth != "" && !slices.Contains(DeploymentBreadths, t.DeploymentBreadth) {
-		return fmt.Errorf("deployment_breadth: %q is not one of %s", Truncate(t.DeploymentBreadth, 50), strings.Join(DeploymentBreadths, ", "))
 	}
 	return nil
 }

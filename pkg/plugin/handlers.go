@@ -99,6 +99,17 @@ func parseListFilter(q url.Values) (store.ListFilter, error) {
 	if f.AISystems, err = listParam(q, "ai_system", func(v string) (string, error) { return v, nil }); err != nil {
 		return f, err
 	}
+	for _, t := range []struct {
+		name string
+		dest *[]string
+	}{
+		{"owasp_llm", &f.OWASPLLM}, {"atlas_tactics", &f.ATLASTactics}, {"nist_ai_600_1", &f.NISTRisks},
+		{"harm", &f.Harms}, {"deployment_breadth", &f.DeploymentBreadths},
+	} {
+		if *t.dest, err = listParam(q, t.name, func(v string) (string, error) { return v, incident.CheckTaxonomyCode(t.name, v) }); err != nil {
+			return f, err
+		}
+	}
 	if len(f.Q) > 200 {
 		return f, errors.New("q: longer than 200 characters")
 	}

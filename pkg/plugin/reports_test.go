@@ -204,6 +204,9 @@ func TestExportIncidentsCSV(t *testing.T) {
 		"category": "bias", "ai_system": "supportbot", "reported_via": "other", "drill": true})
 	require.Equal(t, 200, status, body)
 	drill := decode(t, body)["incident"].(map[string]any)["incident_id"].(string)
+	status, body = callResource(t, e.a, aliceUser, "PUT", "incidents/"+first+"/taxonomy", map[string]any{"owasp_llm": []string{"LLM09", "LLM02"},
+		"harm": "health", "people_affected": 3})
+	require.Equal(t, 200, status, body)
 
 	from := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
 	to := time.Now().UTC().Add(time.Hour).Format(time.RFC3339)
@@ -227,10 +230,18 @@ func TestExportIncidentsCSV(t *testing.T) {
 	rows := read("from=" + from + "&to=" + to)
 	require.Equal(t, "incident_id", rows[0][0])
 	assert.ElementsMatch(t, []string{first, second}, ids(rows), "drills are left out")
+	col := map[string]int{}
+	for i, c := range rows[0] {
+		col[c] = i
+	}
 	for _, r := range rows[1:] {
 		if r[0] == second {
 			assert.NotEmpty(t, r[12], "acknowledged_at")
 			assert.NotEmpty(t, r[16], "seconds_to_acknowledge")
+			assert.Empty(t, r[col["owasp_llm"]])
+		}
+		if r[0] == first {
+			assert.Equal(t, []string{"LLM09 LLM02", "health", "3"}, []string{r[col["owasp_llm"]], r[col["harm"]], r[col["people_affected"]]})
 		}
 	}
 	rows = read(fmt.Sprintf("from=%d&to=%d&drills=true", time.Now().Add(-time.Hour).UnixMilli(), time.Now().Add(time.Hour).UnixMilli()))

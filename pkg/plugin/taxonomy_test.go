@@ -45,4 +45,27 @@ func TestClassifyIncident(t *testing.T) {
 	last := d["timeline"].([]any)[len(d["timeline"].([]any))-1].(map[string]any)
 	assert.Equal(t, "taxonomy_updated", last["kind"])
 	assert.Contains(t, last["message"], "LLM09 Misinformation; AML.TA0004; Confabulation; harm: fundamental_rights; 40 people affected")
+
+	// The list filters on it and shows it; an unknown code is refused naming the parameter.
+	for _, tt := range []struct {
+		query string
+		found bool
+	}{{"owasp_llm=LLM09", true}, {"owasp_llm=LLM01,LLM09&harm=fundamental_rights", true}, {"owasp_llm=LLM01", false},
+		{"harm=health,other", false}, {"atlas_tactics=AML.TA0004&nist_ai_600_1=confabulation&deployment_breadth=member_state", true}} {
+		status, body = callResource(t, e.a, viewerUser, "GET", "incidents?"+tt.query, nil)
+		require.Equal(t, 200, status, body)
+		rows := decode(t, body)["incidents"].([]any)
+		if !tt.found {
+			assert.Empty(t, rows, tt.query)
+			continue
+		}
+		require.Len(t, rows, 1, tt.query)
+		row := rows[0].(map[string]any)
+		assert.Equal(t, id, row["incident_id"])
+		assert.Equal(t, map[string]any{"owasp_llm": []any{"LLM09"}, "atlas_tactics": []any{"AML.TA0004"}, "nist_ai_600_1": []any{"confabulation"},
+			"harm": "fundamental_rights", "people_affected": float64(40), "deployment_breadth": "member_state"}, row["taxonomy"])
+	}
+	status, body = callResource(t, e.a, viewerUser, "GET", "incidents?owasp_llm=LLM11", nil)
+	assert.Equal(t, 400, status, body)
+	assert.Contains(t, decode(t, body)["error"], `owasp_llm: "LLM11" is not an OWASP Top 10 for LLM Applications 2025 entry`)
 }

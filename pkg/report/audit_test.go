@@ -123,6 +123,10 @@ func TestCSV(t *testing.T) {
 	require.NoError(t, w.Write(inc, inc.ReviewComplete(), time.Time{}))
 	evil := *inc
 	evil.Title, evil.AISystem, evil.ContainedAt, evil.ResolvedAt = `=HYPERLINK("http://x","click")`, "-1+2", time.Time{}, time.Time{}
+	forty := int64(40)
+	evil.Taxonomy = &incident.Taxonomy{OWASPLLM: []string{"LLM01", "LLM06"}, ATLASTactics: []string{"AML.TA0005"},
+		NISTRisks: []string{"information_security", "data_privacy"}, Harm: "fundamental_rights", PeopleAffected: &forty,
+		DeploymentBreadth: "member_state"}
 	require.NoError(t, w.Write(&evil, false, t0.Add(15*24*time.Hour)))
 	require.NoError(t, w.Flush())
 	golden(t, "incidents.csv", b.Bytes())
@@ -138,4 +142,7 @@ func TestCSV(t *testing.T) {
 	assert.Equal(t, `'=HYPERLINK("http://x","click")`, rows[2][col["title"]], "a formula opens as text")
 	assert.Equal(t, "'-1+2", rows[2][col["ai_system"]])
 	assert.Equal(t, "", rows[2][col["seconds_to_contain"]], "closed is not set either")
+	assert.Equal(t, "LLM01 LLM06", rows[2][col["owasp_llm"]])
+	assert.Equal(t, "40", rows[2][col["people_affected"]])
+	assert.Equal(t, "", rows[1][col["people_affected"]], "not classified")
 }

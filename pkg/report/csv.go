@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
@@ -16,6 +17,7 @@ var CSVColumns = []string{
 	"started_at", "declared_at", "acknowledged_at", "contained_at", "resolved_at", "closed_at",
 	"seconds_to_acknowledge", "seconds_to_contain", "seconds_to_resolve",
 	"alert_count", "incident_lead", "review_complete", "regulatory_due_at", "last_seq",
+	"owasp_llm", "atlas_tactics", "nist_ai_600_1", "harm", "people_affected", "deployment_breadth",
 }
 
 // CSVWriter writes incidents as CSV rows, one at a time (the period's rows are streamed from ClickHouse).
@@ -28,13 +30,21 @@ func NewCSVWriter(w io.Writer) (*CSVWriter, error) {
 }
 
 // Write writes one incident. Times are RFC 3339 in UTC, empty when not reached; the seconds to acknowledge, contain
-// (contained, or else resolved or closed, as the statistics count it) and resolve are from the declaration.
+// (contained, or else resolved or closed, as the statistics count it) and resolve are from the declaration. The
+// taxonomy's lists are codes separated by spaces; what is not classified is empty.
 func (c *CSVWriter) Write(inc *incident.Incident, reviewComplete bool, regulatoryDueAt time.Time) error {
 	contained := inc.ContainedAt
 	for _, t := range []time.Time{inc.ResolvedAt, inc.ClosedAt} {
 		if contained.IsZero() {
 			contained = t
 		}
+	}
+	tax, people := inc.Taxonomy, ""
+	if tax == nil {
+		tax = &incident.Taxonomy{}
+	}
+	if tax.PeopleAffected != nil {
+		people = strconv.FormatInt(*tax.PeopleAffected, 10)
 	}
 	return c.w.Write([]string{
 		inc.ID, cell(inc.Title), cell(inc.AISystem), string(inc.Category), inc.Severity.String(), string(inc.Status), strconv.FormatBool(inc.Drill),
@@ -44,6 +54,8 @@ func (c *CSVWriter) Write(inc *incident.Incident, reviewComplete bool, regulator
 		since(inc.DeclaredAt, inc.AcknowledgedAt), since(inc.DeclaredAt, contained), since(inc.DeclaredAt, inc.ResolvedAt),
 		strconv.Itoa(inc.AlertCount), cell(inc.Lead()), strconv.FormatBool(reviewComplete), csvTime(regulatoryDueAt),
 		strconv.FormatUint(uint64(inc.LastSeq), 10),
+		strings.Join(tax.OWASPLLM, " "), strings.Join(tax.ATLASTactics, " "), strings.Join(tax.NISTRisks, " "), tax.Harm,
+		people, tax.DeploymentBreadth,
 	})
 }
 

@@ -28,11 +28,13 @@ var ErrBadCursor = errors.New("invalid cursor")
 // ListFilter selects incidents for ListIncidents. Values are validated by the caller.
 type ListFilter struct {
 	Statuses, Severities, Categories, AISystems []string // empty = any
-	Q                                           string   // case-insensitive substring of title or description
-	From, To                                    time.Time
-	IncludeDrills                               bool   // drills are listed only when asked
-	Limit                                       int    // 1..500; 0 means 50
-	Cursor                                      string // opaque, from Page.NextCursor
+	// The taxonomy (incident.Taxonomy): an incident matches when it has any of the codes given; empty = any.
+	OWASPLLM, ATLASTactics, NISTRisks, Harms, DeploymentBreadths []string
+	Q                                                            string // case-insensitive substring of title or description
+	From, To                                                     time.Time
+	IncludeDrills                                                bool   // drills are listed only when asked
+	Limit                                                        int    // 1..500; 0 means 50
+	Cursor                                                       string // opaque, from Page.NextCursor
 }
 
 // Row is an incident in a list: its current state as stored in incident_state. Roles holds only the incident lead
@@ -96,7 +98,14 @@ func decodeCursor(s string) (cursor, error) {
 const rowColumns = `toString(incident_id), title, description, ai_system, category, toString(severity),
 	toString(status), declared_by, declared_via, group_key, reported_via, drill, started_at, declared_at,
 	acknowledged_at, contained_at, resolved_at, closed_at, alert_count, firing_alert_count, incident_lead,
-	review_complete, regulatory_due_at, version, last_hash, updated_at, flapping`
+	review_complete, regulatory_due_at, version, last_hash, updated_at, flapping, ` + taxonomyColumnNames
+
+// stateNewestFirst orders the state rows of an incident newest first, for LIMIT 1 BY incident_id. Rows of equal
+// version are the same state, except the copy migration 9 made of an incident classified before it
+// (taxonomyBackfill), which has the classification: it comes first, as FINAL would keep it.
+const stateNewestFirst = `incident_id, version DESC,
+	(notEmpty(owasp_llm) OR notEmpty(atlas_tactics) OR notEmpty(nist_ai_600_1) OR harm != '' OR isNotNull(people_affected)
+		OR deployment_breadth != '') DESC`
 
 // ListIncidents lists incidents newest first (declared_at DESC, incident_id DESC), one page at a time.
 func (s *Store) ListIncidents(ctx context.Context, f ListFilter) (Page, error) {
@@ -115,14 +124,17 @@ func (s *Store) ListIncidents(ctx context.Context, f ListFilter) (Page, error) {
 		where = append(where, "drill = 0")
 	}
 	for _, in := range []struct {
-		column string
+		cond   string // true when the row has one of the values (bound to ?)
 		values []string
 	}{
-		{"toString(status)", f.Statuses}, {"toString(severity)", f.Severities},
-		{"category", f.Categories}, {"ai_system", f.AISystems},
+		{"has(?, toString(status))", f.Statuses}, {"has(?, toString(severity))", f.Severities},
+		{"has(?, category)", f.Categories}, {"has(?, ai_system)", f.AISystems},
+		{"hasAny(owasp_llm, ?)", f.OWASPLLM}, {"hasAny(atlas_tactics, ?)", f.ATLASTactics},
+		{"hasAny(nist_ai_600_1, ?)", f.NISTRisks}, {"has(?, harm)", f.Harms},
+		{"has(?, deployment_breadth)", f.DeploymentBreadths},
 	} {
 		if len(in.values) > 0 {
-			where = append(where, "has(?, "+in.column+")")
+			where = append(where, in.cond)
 			args = append(args, in.values)
 		}
 	}
@@ -239,7 +251,7 @@ func (s *Store) ListIncidents(ctx context.Context, f ListFilter) (Page, error) {
 	marks := strings.Repeat(", ?", len(keys)-1)
 	rows, err := s.conn.Query(ctx, s.sql(`SELECT `+rowColumns+` FROM {db}.incident_state_by_time
 		WHERE incident_id IN (?`+marks+`) AND declared_at IN (?`+marks+`)
-		ORDER BY incident_id, version DESC
+		ORDER BY `+stateNewestFirst+`
 		LIMIT 1 BY incident_id`), ids...)
 	if err != nil {
 		return Page{}, fmt.Errorf("list incidents: %w", err)
@@ -271,6 +283,7 @@ func scanRow(scan func(dest ...any) error) (Row, error) {
 		category, sev, status     string
 		drill, reviewComplete     uint8
 		flapping                  uint8
+		tax                       incident.Taxonomy
 		ack, contained, res, clos *time.Time
 		regDue                    *time.Time
 		alerts, firing            uint32
@@ -280,7 +293,8 @@ func scanRow(scan func(dest ...any) error) (Row, error) {
 	if err := scan(&inc.ID, &inc.Title, &inc.Description, &inc.AISystem, &category, &sev, &status, &inc.DeclaredBy,
 		&inc.DeclaredVia, &inc.GroupKey, &inc.ReportedVia, &drill, &inc.StartedAt, &inc.DeclaredAt, &ack, &contained,
 		&res, &clos, &alerts, &firing, &lead, &reviewComplete, &regDue, &inc.LastSeq, &inc.LastHash,
-		&inc.UpdatedAt, &flapping); err != nil {
+		&inc.UpdatedAt, &flapping, &tax.OWASPLLM, &tax.ATLASTactics, &tax.NISTRisks, &tax.Harm, &tax.PeopleAffected,
+		&tax.DeploymentBreadth); err != nil {
 		return r, err
 	}
 	severity, err := incident.ParseSeverity(sev)
@@ -299,7 +313,23 @@ func scanRow(scan func(dest ...any) error) (Row, error) {
 	}
 	r.ReviewComplete = reviewComplete == 1
 	r.RegulatoryDueAt = timeOrZero(regDue)
+	inc.Taxonomy = storedTaxonomy(tax)
 	return r, nil
+}
+
+// storedTaxonomy is the classification read from a state row: nil when it has none (never classified, or
+// classified empty: the columns do not tell them apart), its empty lists nil as incident.Fold leaves them.
+func storedTaxonomy(t incident.Taxonomy) *incident.Taxonomy {
+	for _, l := range []*[]string{&t.OWASPLLM, &t.ATLASTactics, &t.NISTRisks} {
+		if len(*l) == 0 {
+			*l = nil
+		}
+	}
+	if t.OWASPLLM == nil && t.ATLASTactics == nil && t.NISTRisks == nil && t.Harm == "" && t.PeopleAffected == nil &&
+		t.DeploymentBreadth == "" {
+		return nil
+	}
+	return &t
 }
 
 func timeOrZero(t *time.Time) time.Time {

@@ -71,6 +71,10 @@ func (b *tl) review(at time.Time, items ...incident.ActionItem) *tl {
 		PlaybookChanges: "none", RegulatoryFollowUp: "none"}, nil)
 }
 
+func (b *tl) classify(at time.Time, t incident.Taxonomy) *tl {
+	return b.add(incident.KindTaxonomyUpdated, at, t, nil)
+}
+
 func (b *tl) records() []Record {
 	recs := append([]Record(nil), b.recs...)
 	recs[len(recs)-1].WriteState = true
@@ -108,6 +112,7 @@ func expectedRow(inc *incident.Incident) Row {
 	}
 	r.ReviewComplete = inc.ReviewComplete()
 	r.RegulatoryDueAt = sec(inc.NextRegulatoryDue())
+	r.Taxonomy = inc.Taxonomy
 	return r
 }
 
@@ -141,6 +146,14 @@ func TestListIncidentsFilters(t *testing.T) {
 		review(h(5).Add(2*time.Hour), incident.ActionItem{Text: "fix", Owner: "bob", Due: "2026-12-01", Status: "open"}).
 		status(incident.KindClosed, h(5).Add(3*time.Hour))
 	i6 := newTL(t, "Tabletop: model said 'no'", incident.SEV1, incident.Hallucination, h(6), tlOpts{drill: true})
+	forty := int64(40)
+	i1.classify(h(1).Add(2*time.Minute), incident.Taxonomy{OWASPLLM: []string{"LLM09"}, Harm: "health", PeopleAffected: &forty})
+	i2.classify(h(2).Add(3*time.Minute), incident.Taxonomy{OWASPLLM: []string{"LLM01", "LLM02"}, ATLASTactics: []string{"AML.TA0004"},
+		NISTRisks: []string{"data_privacy"}, Harm: "fundamental_rights", DeploymentBreadth: "member_state"})
+	i4.classify(h(4).Add(2*time.Minute), incident.Taxonomy{OWASPLLM: []string{"LLM10"}}).
+		classify(h(4).Add(3*time.Minute), incident.Taxonomy{Harm: "other"}) // the newest classification counts
+	i5.classify(h(5).Add(30*time.Minute), incident.Taxonomy{OWASPLLM: []string{"LLM01"}, NISTRisks: []string{"information_security"}})
+	i6.classify(h(6).Add(time.Minute), incident.Taxonomy{OWASPLLM: []string{"LLM01"}, Harm: "health"})
 	writeTimelines(t, s, i1, i2, i3, i4, i5, i6)
 
 	id := func(b *tl) string { return b.inc.ID }
@@ -175,6 +188,18 @@ func TestListIncidentsFilters(t *testing.T) {
 			Statuses: []string{"declared", "acknowledged", "resolved", "closed"}, Q: "an", From: h(2), To: h(5)}, []*tl{i2}},
 		{"combined 2", ListFilter{Severities: []string{"SEV1"}, Statuses: []string{"closed"}, Categories: []string{"prompt_injection"}, Q: "JAIL"}, []*tl{i5}},
 		{"combined none", ListFilter{Severities: []string{"SEV3"}, Categories: []string{"bias"}}, nil},
+		{"owasp", ListFilter{OWASPLLM: []string{"LLM01"}}, []*tl{i5, i2}},
+		{"owasp any of", ListFilter{OWASPLLM: []string{"LLM09", "LLM02"}}, []*tl{i2, i1}},
+		{"owasp replaced by a newer classification", ListFilter{OWASPLLM: []string{"LLM10"}}, nil},
+		{"owasp with drills", ListFilter{OWASPLLM: []string{"LLM01"}, IncludeDrills: true}, []*tl{i6, i5, i2}},
+		{"atlas", ListFilter{ATLASTactics: []string{"AML.TA0004", "AML.TA0000"}}, []*tl{i2}},
+		{"nist", ListFilter{NISTRisks: []string{"information_security"}}, []*tl{i5}},
+		{"harm", ListFilter{Harms: []string{"health"}}, []*tl{i1}},
+		{"harms", ListFilter{Harms: []string{"other", "fundamental_rights"}}, []*tl{i4, i2}},
+		{"breadth", ListFilter{DeploymentBreadths: []string{"member_state"}}, []*tl{i2}},
+		{"owasp and severity", ListFilter{OWASPLLM: []string{"LLM01"}, Severities: []string{"SEV1"}}, []*tl{i5}},
+		{"owasp and harm", ListFilter{OWASPLLM: []string{"LLM01", "LLM09"}, Harms: []string{"health"}}, []*tl{i1}},
+		{"owasp injection", ListFilter{OWASPLLM: []string{"LLM01') OR 1=1 --"}}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -204,6 +229,9 @@ func TestListIncidentsFilters(t *testing.T) {
 	assert.True(t, byID[i5.inc.ID].ReviewComplete)
 	assert.Equal(t, h(1).Add(72*time.Hour), byID[i1.inc.ID].RegulatoryDueAt)
 	assert.True(t, byID[i6.inc.ID].Drill)
+	assert.Equal(t, &incident.Taxonomy{OWASPLLM: []string{"LLM09"}, Harm: "health", PeopleAffected: &forty}, byID[i1.inc.ID].Taxonomy)
+	assert.Equal(t, &incident.Taxonomy{Harm: "other"}, byID[i4.inc.ID].Taxonomy)
+	assert.Nil(t, byID[i3.inc.ID].Taxonomy)
 }
 
 func TestListIncidentsPagination(t *testing.T) {

@@ -1,5 +1,7 @@
 package store
 
+import "strings"
+
 // The schema, as numbered migrations. Every statement is idempotent and runs on ClickHouse 18.16 and on current
 // releases: no Map, LowCardinality, DateTime64, TTL or CODEC; labels are parallel key/value arrays.
 //
@@ -210,18 +212,11 @@ var migrations = []migration{
 		SELECT incident_id, seq, hash, key_id, signature, signed_at FROM {db}.chain_heads FINAL`,
 	}},
 	{6, "flapping: the flag of incidents whose alerts keep firing and clearing, in incident_state, incident_state_by_time and the incidents view",
-		[]string{
+		append(append([]string{
 			`ALTER TABLE {db}.ingest ADD COLUMN flapping UInt8`,
 			`ALTER TABLE {db}.incident_state ADD COLUMN flapping UInt8`,
 			`ALTER TABLE {db}.incident_state_by_time ADD COLUMN flapping UInt8`,
-			// The views that fill the state tables select the new column from now on. The receiver migrates before it
-			// writes, so nothing is inserted between the drop and the create.
-			`DROP TABLE IF EXISTS {db}.incident_state_mv`,
-			`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.incident_state_mv TO {db}.incident_state AS
-			` + stateSelect6,
-			`DROP TABLE IF EXISTS {db}.incident_state_by_time_mv`,
-			`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.incident_state_by_time_mv TO {db}.incident_state_by_time AS
-			` + stateSelect6,
+		}, stateViews(stateSelect6)...), []string{
 			// The view keeps every column it had, in the same order, and gains flapping at the end.
 			`DROP TABLE IF EXISTS {db}.incidents`,
 			`CREATE VIEW IF NOT EXISTS {db}.incidents AS
@@ -230,16 +225,13 @@ var migrations = []migration{
 				firing_alert_count, incident_lead, reported_via, review_complete, regulatory_due_at,
 				version AS last_seq, updated_at, flapping
 			FROM {db}.incident_state FINAL`,
-		}},
+		}...)},
 	{7, "dashboards: action_items_due on the incidents view; containment outcomes and the containment_runs view", []string{
 		// 18.16 has no CREATE OR REPLACE VIEW: the view is made again with one more column, after those of
 		// migration 6. Between the two statements a query of it fails; nothing is stored in a view.
 		`DROP TABLE IF EXISTS {db}.incidents`,
 		`CREATE VIEW IF NOT EXISTS {db}.incidents AS
-		SELECT incident_id, title, description, ai_system, category, severity, status, declared_by, declared_via,
-			drill, started_at, declared_at, acknowledged_at, contained_at, resolved_at, closed_at, alert_count,
-			firing_alert_count, incident_lead, reported_via, review_complete, regulatory_due_at,
-			version AS last_seq, updated_at, flapping, action_items_due
+		SELECT ` + incidentsColumns7 + `
 		FROM {db}.incident_state FINAL`,
 		// One row per containment outcome (containment_succeeded / containment_failed), with the figures of its
 		// body as columns and the incident's drill flag and AI system, ordered by time: a month of outcomes is a
@@ -299,7 +291,87 @@ var migrations = []migration{
 		SELECT incident_id, declared_at, drill, severity, regulatory_due_at, title, ai_system, category
 		FROM {db}.regulatory_state FINAL`,
 	}},
+	{9, "taxonomy: the incidents' classifications (OWASP LLM, MITRE ATLAS, NIST AI 600-1, EU harm) as columns of the state and the incidents view",
+		append(append(append(taxonomyAddColumns(), stateViews(stateSelect9)...), []string{
+			// The view keeps every column it had, in the same order, and gains the taxonomy at the end.
+			`DROP TABLE IF EXISTS {db}.incidents`,
+			`CREATE VIEW IF NOT EXISTS {db}.incidents AS
+			SELECT ` + incidentsColumns7 + `, ` + taxonomyColumnNames + `
+			FROM {db}.incident_state FINAL`,
+		}...), taxonomyBackfill("incident_state"), taxonomyBackfill("incident_state_by_time"))},
 }
+
+// stateViews drops the materialized views that fill the state tables and makes them again with sel, which selects
+// the columns added to the tables. The receiver migrates before it writes, so nothing is inserted between the drop
+// and the create.
+func stateViews(sel string) []string {
+	return []string{
+		`DROP TABLE IF EXISTS {db}.incident_state_mv`,
+		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.incident_state_mv TO {db}.incident_state AS
+			` + sel,
+		`DROP TABLE IF EXISTS {db}.incident_state_by_time_mv`,
+		`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.incident_state_by_time_mv TO {db}.incident_state_by_time AS
+			` + sel,
+	}
+}
+
+// incidentsColumns7 are the columns of the incidents view as migration 7 made it.
+const incidentsColumns7 = `incident_id, title, description, ai_system, category, severity, status, declared_by,
+			declared_via, drill, started_at, declared_at, acknowledged_at, contained_at, resolved_at, closed_at,
+			alert_count, firing_alert_count, incident_lead, reported_via, review_complete, regulatory_due_at,
+			version AS last_seq, updated_at, flapping, action_items_due`
+
+// taxonomyColumns are the columns of incident.Taxonomy (added by migration 9 to ingest and the state tables, at the
+// end). people_affected is NULL when not known.
+var taxonomyColumns = [][2]string{
+	{"owasp_llm", "Array(String)"}, {"atlas_tactics", "Array(String)"}, {"nist_ai_600_1", "Array(String)"},
+	{"harm", "String"}, {"people_affected", "Nullable(Int64)"}, {"deployment_breadth", "String"},
+}
+
+const taxonomyColumnNames = `owasp_llm, atlas_tactics, nist_ai_600_1, harm, people_affected, deployment_breadth`
+
+func taxonomyAddColumns() []string {
+	var out []string
+	for _, table := range []string{"ingest", "incident_state", "incident_state_by_time"} {
+		for _, c := range taxonomyColumns {
+			out = append(out, "ALTER TABLE {db}."+table+" ADD COLUMN "+c[0]+" "+c[1])
+		}
+	}
+	return out
+}
+
+// taxonomyBackfill gives the incidents classified before migration 9 their classification in a state table: their
+// newest state row again, at the same version, with the taxonomy of their last taxonomy_updated event (its body is
+// the whole incident.Taxonomy, as encoding/json writes it; the codes are validated, so each list's raw JSON holds
+// nothing else their patterns match; the patterns have no capture group, whose use may differ between releases).
+// The engine keeps the row inserted last of equal versions, so FINAL reads the classified one; readers that take
+// the newest version with LIMIT 1 BY prefer it too (stateNewestFirst). Run again (an interrupted migration), it
+// inserts the same rows again, which changes nothing; an incident classified empty ({}) gets the row it had.
+func taxonomyBackfill(table string) string {
+	return `INSERT INTO {db}.` + table + `
+		SELECT ` + stateColumnNames + `, flapping,
+			extractAll(visitParamExtractRaw(taxonomy_body, 'owasp_llm'), 'LLM[0-9][0-9]'),
+			extractAll(visitParamExtractRaw(taxonomy_body, 'atlas_tactics'), 'AML[.]TA[0-9][0-9][0-9][0-9]'),
+			extractAll(visitParamExtractRaw(taxonomy_body, 'nist_ai_600_1'), '[a-z][a-z0-9_]*'),
+			visitParamExtractString(taxonomy_body, 'harm'),
+			if(visitParamHas(taxonomy_body, 'people_affected'), visitParamExtractInt(taxonomy_body, 'people_affected'), NULL),
+			visitParamExtractString(taxonomy_body, 'deployment_breadth')
+		FROM (
+			SELECT ` + stateColumnNames + `, flapping FROM {db}.incident_state FINAL
+			WHERE incident_id IN (SELECT incident_id FROM {db}.events WHERE kind = 'taxonomy_updated'))
+		ANY INNER JOIN (
+			SELECT incident_id, argMax(body, seq) AS taxonomy_body FROM {db}.events
+			WHERE kind = 'taxonomy_updated' GROUP BY incident_id) USING incident_id`
+}
+
+// stateColumnNames are the names of stateColumns, in order.
+var stateColumnNames = func() string {
+	var names []string
+	for _, line := range strings.Split(strings.TrimSpace(stateColumns), "\n") {
+		names = append(names, strings.Fields(line)[0])
+	}
+	return strings.Join(names, ", ")
+}()
 
 // regulatoryStateColumns are regulatory_state's columns after incident_id and version, from a state row.
 const regulatoryStateColumns = `declared_at, drill, severity, regulatory_due_at,
@@ -315,7 +387,7 @@ const containmentOutcomesSelect = `SELECT incident_id, seq, at, toUInt8(kind = '
 			toUInt32(visitParamExtractUInt(body, 'tries')) AS tries, actor, ai_system, drill, declared_at`
 
 // stateColumns are the columns incident_state and incident_state_by_time were created with, in order; later
-// migrations add columns after them (flapping, 6).
+// migrations add columns after them (flapping, 6; the taxonomy, 9).
 const stateColumns = `
 	incident_id UUID,
 	version UInt32,
@@ -353,6 +425,10 @@ const stateSelectColumns = `incident_id, seq AS version, recorded_at AS updated_
 
 // stateSelect6 is stateSelect with the columns added since (migration 6).
 const stateSelect6 = `SELECT ` + stateSelectColumns + `, flapping
+		FROM {db}.ingest WHERE write_state = 1`
+
+// stateSelect9 is stateSelect6 with the taxonomy (migration 9).
+const stateSelect9 = `SELECT ` + stateSelectColumns + `, flapping, ` + taxonomyColumnNames + `
 		FROM {db}.ingest WHERE write_state = 1`
 
 // stateSelect makes the state rows out of an ingest block, as incident_state_mv did before migration 6.

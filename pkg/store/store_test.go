@@ -248,10 +248,14 @@ func storeMigratedTo(t *testing.T, n int) (*Store, *testenv.ClickHouse, string) 
 	err = s.Migrate(context.Background())
 	migrations = all
 	require.NoError(t, err)
-	if n < 6 {
-		// The writer sends the columns added since (flapping, migration 6); the ingest table of this old schema
-		// takes them so that it can write here. Migration 6 then finds the column there and adds it to the others.
-		ch.Query(t, "ALTER TABLE "+db+".ingest ADD COLUMN flapping UInt8")
+	// The writer sends the columns added to ingest since (flapping, 6; the taxonomy, 9); the ingest table of this
+	// old schema takes them so that it can write here. The migrations then find them there and add them to the others.
+	for _, m := range all[n:] {
+		for _, stmt := range m.statements {
+			if c := addColumn.FindStringSubmatch(stmt); c != nil && c[1] == "ingest" {
+				require.NoError(t, s.migrate(context.Background(), stmt))
+			}
+		}
 	}
 	return s, ch, db
 }
@@ -466,4 +470,101 @@ func TestMigrationRegulatoryDeadlines(t *testing.T) {
 	assert.Equal(t, "after\t\\N\t\t\t\nbefore\t"+due+"\tbefore\tsupportbot\thallucination\nplain\t\\N\t\t\t\n", ch.Query(t,
 		"SELECT i.title, r.regulatory_due_at, r.title, r.ai_system, r.category FROM `"+db+"`.regulatory_deadlines AS r "+
 			"ALL INNER JOIN `"+db+"`.incidents AS i USING incident_id ORDER BY i.title FORMAT TSV"))
+}
+
+// Migration 9 adds the taxonomy to the state tables and the incidents view (after every column the view had, in
+// order) and gives the incidents classified before it their newest classification. Run again after an interruption,
+// or with the timelines written again (a replayed spool), it changes nothing.
+func TestMigrationTaxonomy(t *testing.T) {
+	s, ch, db := storeMigratedTo(t, 8)
+	ctx := context.Background()
+	tb := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	forty := int64(40)
+	full := newTL(t, "full", incident.SEV1, incident.PromptInjection, tb, tlOpts{}).
+		classify(tb.Add(time.Minute), incident.Taxonomy{OWASPLLM: []string{"LLM02"}}).
+		classify(tb.Add(2*time.Minute), incident.Taxonomy{OWASPLLM: []string{"LLM01", "LLM06"}, ATLASTactics: []string{"AML.TA0005", "AML.TA0011"},
+			NISTRisks: []string{"information_security"}, Harm: "fundamental_rights", PeopleAffected: &forty, DeploymentBreadth: "cross_border"}).
+		status(incident.KindAcknowledged, tb.Add(3*time.Minute))
+	harmOnly := newTL(t, "harm only", incident.SEV2, incident.Hallucination, tb.Add(time.Hour), tlOpts{}).
+		classify(tb.Add(time.Hour+time.Minute), incident.Taxonomy{Harm: "other"})
+	cleared := newTL(t, "cleared", incident.SEV2, incident.Hallucination, tb.Add(2*time.Hour), tlOpts{}).
+		classify(tb.Add(2*time.Hour+time.Minute), incident.Taxonomy{OWASPLLM: []string{"LLM09"}}).
+		classify(tb.Add(2*time.Hour+2*time.Minute), incident.Taxonomy{})
+	plain := newTL(t, "plain", incident.SEV3, incident.Drift, tb.Add(3*time.Hour), tlOpts{})
+	before := []*tl{full, harmOnly, cleared, plain}
+	writeTimelines(t, s, before...)
+	// Before migration 9 the state has no taxonomy (the ingest of this test takes it, the state views drop it).
+	assert.Equal(t, "0\n", ch.Query(t, "SELECT count() FROM system.columns WHERE database = '"+db+"' AND table = 'incident_state' AND name = 'harm'"))
+
+	viewColumns := func() string { // in order (18.16's system.columns has no position)
+		var names strings.Builder
+		for _, line := range strings.Split(strings.TrimSpace(ch.Query(t, "DESCRIBE TABLE `"+db+"`.incidents FORMAT TSV")), "\n") {
+			name, _, _ := strings.Cut(line, "\t")
+			names.WriteString(name + "\n")
+		}
+		return names.String()
+	}
+	columnsBefore := viewColumns()
+	require.NoError(t, s.Migrate(ctx))
+	assert.Equal(t, columnsBefore+"owasp_llm\natlas_tactics\nnist_ai_600_1\nharm\npeople_affected\ndeployment_breadth\n", viewColumns())
+
+	const want = "cleared\t[]\t[]\t[]\t\t\\N\t\t3\n" +
+		"full\t['LLM01','LLM06']\t['AML.TA0005','AML.TA0011']\t['information_security']\tfundamental_rights\t40\tcross_border\t4\n" +
+		"harm only\t[]\t[]\t[]\tother\t\\N\t\t2\n" +
+		"plain\t[]\t[]\t[]\t\t\\N\t\t1\n"
+	view := func() string {
+		return ch.Query(t, "SELECT title, owasp_llm, atlas_tactics, nist_ai_600_1, harm, people_affected, deployment_breadth, last_seq FROM `"+
+			db+"`.incidents ORDER BY title FORMAT TSV")
+	}
+	list := func() map[string]*incident.Taxonomy {
+		p, err := s.ListIncidents(ctx, ListFilter{From: tb, To: tb.Add(24 * time.Hour)})
+		require.NoError(t, err)
+		out := map[string]*incident.Taxonomy{}
+		for _, r := range p.Incidents {
+			out[r.Title] = r.Taxonomy
+		}
+		return out
+	}
+	filtered := func(f ListFilter) []string {
+		p, err := s.ListIncidents(ctx, f)
+		require.NoError(t, err)
+		var titles []string
+		for _, r := range p.Incidents {
+			titles = append(titles, r.Title)
+		}
+		return titles
+	}
+	wantList := map[string]*incident.Taxonomy{"full": full.inc.Taxonomy, "harm only": harmOnly.inc.Taxonomy, "cleared": nil, "plain": nil}
+	check := func(when string) {
+		t.Helper()
+		assert.Equal(t, want, view(), when)
+		assert.Equal(t, wantList, list(), when)
+		assert.Equal(t, []string{"full"}, filtered(ListFilter{OWASPLLM: []string{"LLM06"}}), when)
+		assert.Equal(t, []string{"harm only"}, filtered(ListFilter{Harms: []string{"other"}}), when)
+		assert.Empty(t, filtered(ListFilter{OWASPLLM: []string{"LLM02", "LLM09"}}), when)
+		for _, table := range []string{"incident_state", "incident_state_by_time"} {
+			assert.Equal(t, "1\t40\n", ch.Query(t, "SELECT count(), any(people_affected) FROM `"+db+"`."+table+" FINAL WHERE has(owasp_llm, 'LLM01') FORMAT TSV"), when+": "+table)
+		}
+	}
+	check("after the migration")
+
+	// Written again after the migration (a replayed spool): the rows carry the same classification.
+	writeTimelines(t, s, before...)
+	check("after a replay")
+
+	// Interrupted before it was recorded: it runs again from the start, and nothing changes.
+	ch.Query(t, "ALTER TABLE `"+db+"`.schema_migrations DELETE WHERE version = 9")
+	testenv.WaitFor(t, 10*time.Second, 50*time.Millisecond, func() (bool, string) {
+		n := ch.Query(t, "SELECT count() FROM `"+db+"`.schema_migrations WHERE version = 9")
+		return n == "0\n", n
+	})
+	require.NoError(t, s.Migrate(ctx))
+	check("after the migration ran again")
+
+	// Classified after the migration: the state views write the columns.
+	after := newTL(t, "after", incident.SEV1, incident.DataExposure, tb.Add(4*time.Hour), tlOpts{}).
+		classify(tb.Add(4*time.Hour+time.Minute), incident.Taxonomy{OWASPLLM: []string{"LLM06"}, Harm: "health"})
+	writeTimelines(t, s, after)
+	assert.Equal(t, []string{"after", "full"}, filtered(ListFilter{OWASPLLM: []string{"LLM06"}}))
+	assert.Equal(t, "after\t['LLM06']\thealth\n", ch.Query(t, "SELECT title, owasp_llm, harm FROM `"+db+"`.incidents WHERE title = 'after' FORMAT TSV"))
 }

@@ -140,8 +140,9 @@ func (in *Insert) Commit() error {
 // Abort drops the INSERT's connection (see Insert for what ClickHouse keeps).
 func (in *Insert) Abort() { _ = in.batch.Abort() }
 
-// ingestBlock holds records column by column, in the order of ingestColumns: the driver takes a column as one
-// slice, where a row of boxed values would cost an allocation per value.
+// ingestBlock holds records column by column, in the order of ingest's columns (ingestColumns, then those later
+// migrations added): the driver takes a column as one slice, where a row of boxed values would cost an allocation
+// per value.
 type ingestBlock struct {
 	incidentID                                               []uuid.UUID
 	seq                                                      []uint32
@@ -169,14 +170,19 @@ type ingestBlock struct {
 	values                                                   [][]float64
 	source                                                   []string
 	flapping                                                 []uint8 // added by migration 6, at the end
+	owaspLLM, atlasTactics, nistRisks                        [][]string
+	harm                                                     []string
+	peopleAffected                                           []*int64
+	deploymentBreadth                                        []string // the taxonomy: added by migration 9, at the end
 }
 
 // The state columns only count on rows with write_state = 1 (incident_state_mv and incident_state_by_time_mv
 // select those); the others carry zero values, which keeps the block small. declared_at is on every row: events,
 // alerts and incident_index are partitioned or keyed by it.
 var (
-	noState incident.Incident
-	noAlert incident.Alert
+	noState    incident.Incident
+	noAlert    incident.Alert
+	noTaxonomy incident.Taxonomy
 )
 
 func newIngestBlock(records []Record) *ingestBlock {
@@ -227,6 +233,16 @@ func newIngestBlock(records []Record) *ingestBlock {
 		b.regulatoryDue = append(b.regulatoryDue, nullableTime(d.regulatoryDue))
 		b.actionItemsDue = append(b.actionItemsDue, d.actionItemsDue)
 		b.flapping = append(b.flapping, boolToUInt8(st.Flapping))
+		tax := st.Taxonomy
+		if tax == nil {
+			tax = &noTaxonomy
+		}
+		b.owaspLLM = append(b.owaspLLM, nonNil(tax.OWASPLLM))
+		b.atlasTactics = append(b.atlasTactics, nonNil(tax.ATLASTactics))
+		b.nistRisks = append(b.nistRisks, nonNil(tax.NISTRisks))
+		b.harm = append(b.harm, tax.Harm)
+		b.peopleAffected = append(b.peopleAffected, tax.PeopleAffected)
+		b.deploymentBreadth = append(b.deploymentBreadth, tax.DeploymentBreadth)
 
 		a := r.Alert
 		if a == nil {
@@ -259,8 +275,17 @@ func (b *ingestBlock) columns() []any {
 		b.resolvedAt, b.closedAt, b.alertCount, b.firingCount, b.lead, b.reportedVia, b.reviewComplete,
 		b.regulatoryDue, b.actionItemsDue, b.alertKey, b.fingerprint, b.alertName, b.alertStatus, b.alertStartsAt,
 		b.alertEndsAt, b.labelKeys, b.labelValues, b.annotationKeys, b.annotationValues, b.generatorURL,
-		b.valueKeys, b.values, b.source, b.flapping,
+		b.valueKeys, b.values, b.source, b.flapping, b.owaspLLM, b.atlasTactics, b.nistRisks, b.harm,
+		b.peopleAffected, b.deploymentBreadth,
 	}
+}
+
+// nonNil is s, or an empty slice for nil: an array column is empty, never NULL.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func boolToUInt8(b bool) uint8 {

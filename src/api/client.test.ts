@@ -1,4 +1,4 @@
-import { auditExportRequest, euAiActRequest, incidentsCSVRequest, toApiError } from './client';
+import { auditExportRequest, euAiActRequest, incidentsCSVRequest, listParams, toApiError } from './client';
 
 describe('report downloads', () => {
   const id = '6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b';
@@ -65,5 +65,19 @@ describe('report downloads', () => {
     expect(toApiError({ status: 502, data: { error: 'Bad Gateway', response: 'not json' } }).message).toBe(
       'Bad Gateway'
     );
+  });
+});
+
+describe('the list query', () => {
+  it('sends the taxonomy filters comma-separated under the API names, and leaves out the empty ones', () => {
+    expect(
+      listParams({
+        owasp_llm: ['LLM01', 'LLM09'],
+        harm: ['health'],
+        atlas_tactics: [],
+        nist_ai_600_1: ['confabulation'],
+      })
+    ).toEqual({ owasp_llm: 'LLM01,LLM09', harm: 'health', nist_ai_600_1: 'confabulation' });
+    expect(listParams({ deployment_breadth: ['cross_border'] })).toEqual({ deployment_breadth: 'cross_border' });
   });
 });

@@ -214,6 +214,11 @@ export function listParams(f: ListFilter): Record<string, string> {
   put('severity', f.severity?.join(','));
   put('category', f.category?.join(','));
   put('ai_system', f.ai_system?.join(','));
+  put('owasp_llm', f.owasp_llm?.join(','));
+  put('atlas_tactics', f.atlas_tactics?.join(','));
+  put('nist_ai_600_1', f.nist_ai_600_1?.join(','));
+  put('harm', f.harm?.join(','));
+  put('deployment_breadth', f.deployment_breadth?.join(','));
   put('q', f.q?.trim());
   put('from', f.from);
   put('to', f.to);

@@ -386,6 +386,12 @@ export interface ListFilter {
   severity?: Severity[];
   category?: Category[];
   ai_system?: string[];
+  // The taxonomy (Taxonomy's codes): incidents with any of the codes given.
+  owasp_llm?: string[];
+  atlas_tactics?: string[];
+  nist_ai_600_1?: string[];
+  harm?: Harm[];
+  deployment_breadth?: DeploymentBreadth[];
   q?: string;
   from?: string; // RFC 3339 or Unix ms
   to?: string;

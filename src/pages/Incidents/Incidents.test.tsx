@@ -15,6 +15,8 @@ describe('queue filters in the URL', () => {
     ['category=bias,nonsense', { category: ['bias'] }],
     ['ai_system=supportbot&q=refund&drills=true', { aiSystem: ['supportbot'], q: 'refund', drills: true }],
     ['from=1700000000000&to=now&cursor=abc', { from: '1700000000000', to: 'now', cursor: 'abc' }],
+    ['owasp_llm=LLM01,LLM09&harm=health', { owaspLLM: ['LLM01', 'LLM09'], harm: ['health'] }],
+    ['owasp_llm=LLM11,llm01,LLM02&harm=mild,other', { owaspLLM: ['LLM02'], harm: ['other'] }],
   ])('%s reads and writes back', (query, want) => {
     const f = readFilters(new URLSearchParams(query));
     expect(f).toMatchObject(want);
@@ -23,6 +25,12 @@ describe('queue filters in the URL', () => {
 
   test('unknown values are dropped, not sent', () => {
     expect(readFilters(new URLSearchParams('severity=SEV9&status=open')).severity).toEqual([]);
+  });
+
+  test('toListFilter sends the taxonomy filters as the API names them', () => {
+    const f = readFilters(new URLSearchParams('owasp_llm=LLM06&harm=fundamental_rights,death'));
+    expect(toListFilter(f, 1, 2, 50)).toMatchObject({ owasp_llm: ['LLM06'], harm: ['fundamental_rights', 'death'] });
+    expect(writeFilters(f).toString()).toBe('owasp_llm=LLM06&harm=fundamental_rights%2Cdeath');
   });
 
   test('toListFilter sends resolved times and no status for "any"', () => {

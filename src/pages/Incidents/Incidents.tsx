@@ -21,7 +21,16 @@ import {
   useStyles2,
 } from '@grafana/ui';
 import { api, ApiError, toApiError } from '../../api/client';
-import { CATEGORY_LIST, type IncidentPage, type IncidentRow, SEVERITY_LIST, STATUS_LIST } from '../../api/types';
+import {
+  CATEGORY_LIST,
+  type Harm,
+  HARMS,
+  type IncidentPage,
+  type IncidentRow,
+  OWASP_LLM_2025,
+  SEVERITY_LIST,
+  STATUS_LIST,
+} from '../../api/types';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { SeverityBadge } from '../../components/SeverityBadge/SeverityBadge';
 import { SlaCountdown } from '../../components/SlaCountdown/SlaCountdown';
@@ -43,6 +52,8 @@ const REFRESH_INTERVALS = ['10s', '30s', '1m', '5m'];
 const DEFAULT_REFRESH = '30s';
 
 const option = <T extends string>(value: T, label: string): ComboboxOption<T> => ({ value, label });
+const OWASP_OPTIONS = Object.entries(OWASP_LLM_2025).map(([code, name]) => option(code, `${code} ${name}`));
+const HARM_OPTIONS = (Object.entries(HARMS) as Array<[Harm, string]>).map(([harm, label]) => option(harm, label));
 
 type Load =
   { state: 'loading' } | { state: 'done'; rows: IncidentRow[]; next: string } | { state: 'error'; error: ApiError };
@@ -182,6 +193,20 @@ function Incidents() {
                   )}
                   value={filters.aiSystem}
                   onChange={(aiSystem) => update({ aiSystem })}
+                />
+                <FilterSelect
+                  label="OWASP LLM entry"
+                  placeholder="Any OWASP LLM entry"
+                  options={OWASP_OPTIONS}
+                  value={filters.owaspLLM}
+                  onChange={(owaspLLM) => update({ owaspLLM })}
+                />
+                <FilterSelect
+                  label="EU harm"
+                  placeholder="Any harm"
+                  options={HARM_OPTIONS}
+                  value={filters.harm}
+                  onChange={(harm) => update({ harm })}
                 />
                 <Field label="Search" className={styles.search}>
                   <Input
@@ -350,13 +375,16 @@ function FilterSelect<T extends string>(props: {
   value: T[];
   onChange: (v: T[]) => void;
   allowCustomValue?: boolean;
+  placeholder?: string;
 }) {
   const styles = useStyles2(getStyles);
   return (
     <Field label={props.label} className={styles.filter}>
       <MultiCombobox<T>
         id={`queue-filter-${props.label.toLowerCase().replace(/\W+/g, '-')}`}
-        placeholder={`Any ${props.label === 'AI system' ? props.label : props.label.toLowerCase()}`}
+        placeholder={
+          props.placeholder ?? `Any ${props.label === 'AI system' ? props.label : props.label.toLowerCase()}`
+        }
         createCustomValue={props.allowCustomValue}
         isClearable
         options={props.options}

@@ -2,10 +2,13 @@
 import {
   type Category,
   CATEGORY_LIST,
+  type Harm,
+  HARMS,
   type ListFilter,
   OPEN_STATUSES,
   type Severity,
   SEVERITY_LIST,
+  OWASP_LLM_2025,
   type Status,
   STATUS_LIST,
 } from '../../api/types';
@@ -15,6 +18,8 @@ export interface QueueFilters {
   severity: Severity[];
   category: Category[];
   aiSystem: string[];
+  owaspLLM: string[]; // OWASP Top 10 for LLM entries (LLM01...)
+  harm: Harm[];
   q: string;
   from: string; // Grafana time expressions (now-90d) or Unix ms
   to: string;
@@ -24,6 +29,9 @@ export interface QueueFilters {
 
 export const DEFAULT_FROM = 'now-90d';
 export const DEFAULT_TO = 'now';
+
+const OWASP_LLM_LIST = Object.keys(OWASP_LLM_2025);
+const HARM_LIST = Object.keys(HARMS) as Harm[];
 
 const pick = <T extends string>(values: string[], allowed: readonly T[]): T[] =>
   values.filter((v): v is T => (allowed as readonly string[]).includes(v));
@@ -43,6 +51,8 @@ export function readFilters(p: URLSearchParams): QueueFilters {
     severity: pick(list(p, 'severity'), SEVERITY_LIST),
     category: pick(list(p, 'category'), CATEGORY_LIST),
     aiSystem: list(p, 'ai_system'),
+    owaspLLM: pick(list(p, 'owasp_llm'), OWASP_LLM_LIST),
+    harm: pick(list(p, 'harm'), HARM_LIST),
     q: p.get('q') ?? '',
     from: p.get('from') || DEFAULT_FROM,
     to: p.get('to') || DEFAULT_TO,
@@ -69,6 +79,12 @@ export function writeFilters(f: QueueFilters): URLSearchParams {
   if (f.aiSystem.length) {
     p.set('ai_system', f.aiSystem.join(','));
   }
+  if (f.owaspLLM.length) {
+    p.set('owasp_llm', f.owaspLLM.join(','));
+  }
+  if (f.harm.length) {
+    p.set('harm', f.harm.join(','));
+  }
   if (f.q.trim()) {
     p.set('q', f.q.trim());
   }
@@ -94,6 +110,8 @@ export function toListFilter(f: QueueFilters, fromMs: number, toMs: number, limi
     severity: f.severity,
     category: f.category,
     ai_system: f.aiSystem,
+    owasp_llm: f.owaspLLM,
+    harm: f.harm,
     q: f.q,
     from: String(fromMs),
     to: String(toMs),

@@ -2,7 +2,7 @@
 // the URL, the back button.
 import { testIds } from '../../../src/components/testIds';
 import { expect, expectAccessible, test } from '../fixtures';
-import { APP } from './helpers';
+import { APP, declare, RESOURCES, unique } from './helpers';
 
 test.describe('the queue', () => {
   test.use({ user: { login: 'alice', role: 'Editor' } });
@@ -55,5 +55,40 @@ test.describe('the queue', () => {
     for (const status of await rows.locator('td:nth-child(3)').allTextContents()) {
       expect(['Declared', 'Acknowledged', 'Contained'].some((s) => status.startsWith(s))).toBe(true);
     }
+  });
+
+  test('filters by OWASP LLM entry and EU harm, kept in the URL', async ({ page }) => {
+    const prefix = unique('Classified queue');
+    const classified = await declare(page.request, { title: `${prefix} injected`, severity: 'SEV2' });
+    await declare(page.request, { title: `${prefix} plain`, severity: 'SEV2' });
+    const put = await page.request.put(`${RESOURCES}/incidents/${classified}/taxonomy`, {
+      data: { owasp_llm: ['LLM01', 'LLM06'], harm: 'health' },
+    });
+    expect(put.status(), await put.text()).toBe(200);
+
+    await page.goto(`${APP}/incidents?status=any&q=${encodeURIComponent(prefix)}`);
+    const rows = page.getByTestId(testIds.incidents.table).locator('tbody tr');
+    await expect(rows).toHaveCount(2);
+
+    await page.getByLabel('OWASP LLM entry').click();
+    await page.getByRole('option', { name: 'LLM01 Prompt Injection' }).click();
+    await page.keyboard.press('Escape');
+    await expect(page).toHaveURL(/owasp_llm=LLM01/);
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText(`${prefix} injected`);
+
+    await page.getByLabel('EU harm').click();
+    await page.getByRole('option', { name: "Serious harm to a person's health" }).click();
+    await page.keyboard.press('Escape');
+    await expect(page).toHaveURL(/harm=health/);
+    await expect(rows).toHaveCount(1);
+    await page.reload();
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText(`${prefix} injected`);
+
+    // An entry no incident of the search has: nothing listed.
+    await page.goto(`${APP}/incidents?status=any&q=${encodeURIComponent(prefix)}&owasp_llm=LLM10`);
+    await expect(page.getByText('No incidents match these filters')).toBeVisible();
+    await expectAccessible(page);
   });
 });
