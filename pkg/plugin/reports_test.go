@@ -238,7 +238,8 @@ func TestExportIncidentsCSV(t *testing.T) {
 		if r[0] == second {
 			assert.NotEmpty(t, r[12], "acknowledged_at")
 			assert.NotEmpty(t, r[16], "seconds_to_acknowledge")
-			assert.Empty(t, r[col["owasp_llm"]])
+			assert.Equal(t, "LLM09", r[col["owasp_llm"]], "the hallucination category's default classification")
+			assert.Empty(t, r[col["harm"]])
 		}
 		if r[0] == first {
 			assert.Equal(t, []string{"LLM09 LLM02", "health", "3"}, []string{r[col["owasp_llm"]], r[col["harm"]], r[col["people_affected"]]})
