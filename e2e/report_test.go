@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/firebreak-dev/firebreak/pkg/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -78,6 +80,24 @@ func reportIncident(t *testing.T, g *grafana, id string) []string {
 			require.NoError(t, json.Unmarshal(body, &draft))
 			assert.Positive(t, checkTemplateFields(t, "", draft), "the draft has template fields")
 		}
+	}
+
+	// The PDFs: the same documents, paginated; what pdftotext reads of them holds the incident's title and the
+	// review's root cause, and the EU draft's fields to fill.
+	_, detail := g.do(t, "vic", "Viewer", "GET", p, nil)
+	title := detail["incident"].(map[string]any)["title"].(string)
+	for _, r := range []struct{ login, role, path string }{
+		{"vic", "Viewer", p + "/export?format=pdf"},
+		{"alice", "Editor", p + "/reports/eu-ai-act?type=final&format=pdf"},
+	} {
+		code, header, body := g.download(t, r.login, r.role, r.path)
+		require.Equal(t, 200, code, "%s: %.500s", r.path, body)
+		assert.Equal(t, "application/pdf", header.Get("Content-Type"), r.path)
+		text := strings.Join(strings.Fields(testenv.PDFText(t, body)), " ")
+		assert.Contains(t, text, title, r.path)
+		assert.Contains(t, text, "Model v2 answers from memory when retrieval returns nothing", r.path)
+		assert.GreaterOrEqual(t, testenv.PDFPages(t, body), 2, r.path)
+		bodies = append(bodies, string(body))
 	}
 	return bodies
 }
