@@ -28,7 +28,14 @@ const (
 var (
 	maxExportRows = 10000   // a variable for the test of the bound
 	pdfChunk      = 1 << 20 // bytes of a PDF per message to Grafana; a variable for the test of the chunks
+	// maxPDFEvents bounds the timeline a PDF holds: 20,000 events make about 950 pages and a heap peak of about
+	// 180 MB while it is made (BENCHMARKS.md), in a process that shares Grafana's machine. A variable for its test.
+	maxPDFEvents = 20000
 )
+
+// pdfRenders lets one PDF be made at a time in the plugin process, so that exports at once do not add up their
+// peaks; the others wait for it (as long as their request lasts).
+var pdfRenders = make(chan struct{}, 1)
 
 // exportIncident serves GET incidents/{id}/export?format=json|markdown|html|pdf: the incident report for auditors.
 func (a *App) exportIncident(w http.ResponseWriter, r *http.Request) {
@@ -45,7 +52,12 @@ func (a *App) exportIncident(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeReport(w, format, "incident-"+audit.Incident.ID+"-audit", audit.Write)
+	if format == report.PDF && len(audit.Timeline) > maxPDFEvents {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("format: a PDF holds a timeline of at most %d events and this one has %d; "+
+			"choose html (it prints well), markdown or json", maxPDFEvents, len(audit.Timeline)))
+		return
+	}
+	writeReport(r.Context(), w, format, "incident-"+audit.Incident.ID+"-audit", audit.Write)
 }
 
 // audit gathers the audit report of the request's incident; it writes the error answer and returns false when it
@@ -159,7 +171,7 @@ func (a *App) draftEUAIAct(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.command(w, r, c); !ok {
 		return
 	}
-	writeReport(w, format, "incident-"+inc.ID+"-eu-ai-act-"+strings.ReplaceAll(typ, "_", "-"), rep.Write)
+	writeReport(r.Context(), w, format, "incident-"+inc.ID+"-eu-ai-act-"+strings.ReplaceAll(typ, "_", "-"), rep.Write)
 }
 
 // formatParam reads ?format= (json when absent).
@@ -174,10 +186,10 @@ func formatParam(r *http.Request) (report.Format, error) {
 // writeReport answers a report as a file to download, named name.<extension>. The HTML form runs nothing and loads
 // nothing: the page may open on Grafana's origin. A PDF is made whole before the answer starts, so a failure is a
 // 500 saying so rather than a cut-off file.
-func writeReport(w http.ResponseWriter, f report.Format, name string, write func(io.Writer, report.Format) error) {
+func writeReport(ctx context.Context, w http.ResponseWriter, f report.Format, name string, write func(io.Writer, report.Format) error) {
 	var pdf bytes.Buffer
 	if f == report.PDF {
-		if err := write(&pdf, f); err != nil {
+		if err := renderPDF(ctx, &pdf, write); err != nil {
 			log.DefaultLogger.Error("writing a report", "name", name, "error", err.Error())
 			writeError(w, http.StatusInternalServerError, err.Error())
 			return
@@ -210,6 +222,17 @@ func writeReport(w http.ResponseWriter, f report.Format, name string, write func
 	if err := write(w, f); err != nil {
 		log.DefaultLogger.Warn("writing a report", "name", name, "error", err.Error())
 	}
+}
+
+// renderPDF makes a PDF into buf once no other PDF is being made (pdfRenders), or fails when ctx ends first.
+func renderPDF(ctx context.Context, buf *bytes.Buffer, write func(io.Writer, report.Format) error) error {
+	select {
+	case pdfRenders <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("the PDF was not made: the request ended while waiting for another PDF to be made (%w)", ctx.Err())
+	}
+	defer func() { <-pdfRenders }()
+	return write(buf, report.PDF)
 }
 
 // exportIncidents serves GET incidents/export?from=&to=&drills=: a CSV of the incidents declared in [from, to)

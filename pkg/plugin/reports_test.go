@@ -1,9 +1,13 @@
 package plugin
 
 import (
+	"bytes"
+	"context"
 	"encoding/csv"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/firebreak-dev/firebreak/pkg/report"
 	"github.com/firebreak-dev/firebreak/pkg/testenv"
 )
 
@@ -149,6 +154,16 @@ func TestExportIncidentForAuditors(t *testing.T) {
 		assert.Contains(t, text, want)
 	}
 
+	// A timeline longer than a PDF holds: refused, naming the format and the ones that hold it; the others still answer.
+	maxPDFEvents = 5
+	t.Cleanup(func() { maxPDFEvents = 20000 })
+	status, _, body = respond(t, ce.env, p+"/export?format=pdf")
+	assert.Equal(t, 400, status, body)
+	assert.Contains(t, decode(t, body)["error"], "format: a PDF holds a timeline of at most 5 events and this one has ")
+	status, _, _ = respond(t, ce.env, p+"/export?format=markdown")
+	assert.Equal(t, 200, status)
+	maxPDFEvents = 20000
+
 	// The stored evidence changed after it was taken: the export says so.
 	ce.ch.Query(t, fmt.Sprintf("ALTER TABLE %s.evidence UPDATE content = concat(content, ' ') WHERE incident_id = '%s'", ce.db, id))
 	testenv.WaitFor(t, 20*time.Second, 100*time.Millisecond, func() (bool, string) {
@@ -259,6 +274,30 @@ func TestExportIncidentsCSV(t *testing.T) {
 	status, body = callResource(t, e.a, viewerUser, "GET", "incidents/export?drills=true&from="+from+"&to="+to, nil)
 	assert.Equal(t, 400, status, body)
 	assert.Contains(t, decode(t, body)["error"], "from: the period holds 3 incidents, more than the 2 an export takes")
+}
+
+// PDFs are made one at a time: while one is being made, another waits, and gives up (without writing) when its
+// request ends first; the slot is free again after each.
+func TestPDFsAreMadeOneAtATime(t *testing.T) {
+	write := func(w io.Writer, _ report.Format) error { _, err := io.WriteString(w, "%PDF-1.4 made"); return err }
+	var buf bytes.Buffer
+	require.NoError(t, renderPDF(context.Background(), &buf, write))
+	assert.Equal(t, "%PDF-1.4 made", buf.String())
+	assert.Empty(t, pdfRenders, "the slot is free after a PDF")
+
+	pdfRenders <- struct{}{} // another PDF is being made
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	buf.Reset()
+	err := renderPDF(ctx, &buf, write)
+	<-pdfRenders
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "waiting for another PDF")
+	assert.Zero(t, buf.Len(), "nothing was written")
+
+	failing := func(io.Writer, report.Format) error { return errors.New("broken font") }
+	require.EqualError(t, renderPDF(context.Background(), &buf, failing), "broken font")
+	assert.Empty(t, pdfRenders, "the slot is free after a failed PDF")
 }
 
 // The EU AI Act report is drafted from an incident made end to end (an alert with its model_version, the flag, a
