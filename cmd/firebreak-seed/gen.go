@@ -661,7 +661,7 @@ func (w *rowWriter) row(e *incident.Event, st *incident.Incident, writeState boo
 }
 
 // seedTaxonomy classifies an incident of category cat, from the bytes of its id: the OWASP LLM entry its category
-// is most often (with a second one sometimes), a harm (mostly other), people affected for some.
+// is most often (with a second one sometimes), a harm (mostly other, rarely a death), people affected for some.
 func seedTaxonomy(cat incident.Category, id [16]byte) incident.Taxonomy {
 	owasp := map[incident.Category]string{incident.PromptInjection: "LLM01", incident.DataExposure: "LLM02",
 		incident.Hallucination: "LLM09", incident.UnauthorizedUse: "LLM06", incident.OversightFailure: "LLM06"}[cat]
@@ -672,8 +672,18 @@ func seedTaxonomy(cat incident.Category, id [16]byte) incident.Taxonomy {
 	if second := fmt.Sprintf("LLM%02d", 1+int(id[2])%10); id[3] < 60 && second != owasp {
 		t.OWASPLLM = append(t.OWASPLLM, second)
 	}
-	if id[4] < 100 {
-		t.Harm = incident.Harms[int(id[5])%(len(incident.Harms)-1)]
+	// Mostly other; a death is rare (about one classified incident in 250), as in a real team's history.
+	switch b := id[4]; {
+	case b >= 255:
+		t.Harm = "death"
+	case b >= 252:
+		t.Harm = "critical_infrastructure"
+	case b >= 242:
+		t.Harm = "property_environment"
+	case b >= 225:
+		t.Harm = "health"
+	case b >= 195:
+		t.Harm = "fundamental_rights"
 	}
 	if id[7] < 128 {
 		n := int64(id[9]) * 37
