@@ -27,14 +27,11 @@ const (
 
 var (
 	maxExportRows = 10000   // a variable for the test of the bound
-	pdfChunk      = 1 << 20 // bytes of a PDF per message to Grafana; a variable for the test of the chunks
-	// maxPDFEvents bounds the timeline a PDF holds: 20,000 events make about 950 pages and a heap peak of about
-	// 180 MB while it is made (BENCHMARKS.md), in a process that shares Grafana's machine. A variable for its test.
-	maxPDFEvents = 20000
+	pdfChunk      = 1 << 20 // bytes of a report made whole per message to Grafana; a variable for the test of the chunks
 )
 
 // pdfRenders lets one PDF be made at a time in the plugin process, so that exports at once do not add up their
-// peaks; the others wait for it (as long as their request lasts).
+// peaks (report.MaxPDFPages bounds each); the others wait for it (as long as their request lasts).
 var pdfRenders = make(chan struct{}, 1)
 
 // exportIncident serves GET incidents/{id}/export?format=json|markdown|html|pdf: the incident report for auditors.
@@ -50,11 +47,6 @@ func (a *App) exportIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	audit, ok := a.audit(w, r, actor)
 	if !ok {
-		return
-	}
-	if format == report.PDF && len(audit.Timeline) > maxPDFEvents {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("format: a PDF holds a timeline of at most %d events and this one has %d; "+
-			"choose html (it prints well), markdown or json", maxPDFEvents, len(audit.Timeline)))
 		return
 	}
 	writeReport(r.Context(), w, format, "incident-"+audit.Incident.ID+"-audit", audit.Write)
@@ -153,6 +145,11 @@ func (a *App) draftEUAIAct(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	// Made before drafting is recorded: the timeline never says a draft was made that its user did not get.
+	body, ok := renderReport(r.Context(), w, format, rep.Write)
+	if !ok {
+		return
+	}
 	sum := rep.ContentSHA256()
 	var cmdID string
 	switch {
@@ -171,7 +168,7 @@ func (a *App) draftEUAIAct(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.command(w, r, c); !ok {
 		return
 	}
-	writeReport(r.Context(), w, format, "incident-"+inc.ID+"-eu-ai-act-"+strings.ReplaceAll(typ, "_", "-"), rep.Write)
+	sendReport(w, format, "incident-"+inc.ID+"-eu-ai-act-"+strings.ReplaceAll(typ, "_", "-"), body)
 }
 
 // formatParam reads ?format= (json when absent).
@@ -183,18 +180,73 @@ func formatParam(r *http.Request) (report.Format, error) {
 	return report.ParseFormat(q.Get("format"))
 }
 
-// writeReport answers a report as a file to download, named name.<extension>. The HTML form runs nothing and loads
-// nothing: the page may open on Grafana's origin. A PDF is made whole before the answer starts, so a failure is a
-// 500 saying so rather than a cut-off file.
+// writeReport answers a report as a file to download, named name.<extension>: a PDF made whole first
+// (renderReport), the other formats streamed as they are written.
 func writeReport(ctx context.Context, w http.ResponseWriter, f report.Format, name string, write func(io.Writer, report.Format) error) {
-	var pdf bytes.Buffer
 	if f == report.PDF {
-		if err := renderPDF(ctx, &pdf, write); err != nil {
-			log.DefaultLogger.Error("writing a report", "name", name, "error", err.Error())
-			writeError(w, http.StatusInternalServerError, err.Error())
-			return
+		if body, ok := renderReport(ctx, w, f, write); ok {
+			sendReport(w, f, name, body)
 		}
+		return
 	}
+	reportHeaders(w, f, name)
+	w.WriteHeader(http.StatusOK)
+	if err := write(w, f); err != nil {
+		log.DefaultLogger.Warn("writing a report", "name", name, "error", err.Error())
+	}
+}
+
+// renderReport makes a report whole in memory, a PDF once no other PDF is being made (pdfRenders); it answers the
+// error and returns false when it cannot: a PDF longer than report.MaxPDFPages is a 400 naming format (the others
+// hold any length), anything else a 500, never a cut-off file.
+func renderReport(ctx context.Context, w http.ResponseWriter, f report.Format, write func(io.Writer, report.Format) error) ([]byte, bool) {
+	var buf bytes.Buffer
+	err := func() error {
+		if f != report.PDF {
+			return write(&buf, f)
+		}
+		select {
+		case pdfRenders <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("the PDF was not made: the request ended while waiting for another PDF to be made (%w)", ctx.Err())
+		}
+		defer func() { <-pdfRenders }()
+		return write(&buf, f)
+	}()
+	var tooLong *report.ErrPDFTooLong
+	switch {
+	case errors.As(err, &tooLong):
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("format: %s; choose html (it prints well), markdown or json, which hold any length", err))
+		return nil, false
+	case err != nil:
+		log.DefaultLogger.Error("writing a report", "format", string(f), "error", err.Error())
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
+// sendReport answers a report made whole as a file to download, named name.<extension>.
+func sendReport(w http.ResponseWriter, f report.Format, name string, body []byte) {
+	reportHeaders(w, f, name)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	// In chunks: the adapter sends what is written between flushes as one gRPC message, and Grafana's client takes
+	// messages of at most gRPC's default 4 MiB (the PDF of a 20,000-event timeline is larger).
+	flush := http.NewResponseController(w)
+	for len(body) > 0 {
+		n := min(len(body), pdfChunk)
+		if _, err := w.Write(body[:n]); err != nil {
+			return // the client went away
+		}
+		_ = flush.Flush()
+		body = body[n:]
+	}
+}
+
+// reportHeaders sets the headers of a report to download. The HTML form runs nothing and loads nothing: the page
+// may open on Grafana's origin.
+func reportHeaders(w http.ResponseWriter, f report.Format, name string) {
 	h := w.Header()
 	h.Set("Content-Type", f.ContentType())
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, f.Extension()))
@@ -202,37 +254,6 @@ func writeReport(ctx context.Context, w http.ResponseWriter, f report.Format, na
 	if f == report.HTML {
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	}
-	if f == report.PDF {
-		h.Set("Content-Length", strconv.Itoa(pdf.Len()))
-		w.WriteHeader(http.StatusOK)
-		// In chunks: the adapter sends what is written between flushes as one gRPC message, and Grafana's client
-		// takes messages of at most gRPC's default 4 MiB (the PDF of a 20,000-event timeline is larger).
-		flush := http.NewResponseController(w)
-		for b := pdf.Bytes(); len(b) > 0; {
-			n := min(len(b), pdfChunk)
-			if _, err := w.Write(b[:n]); err != nil {
-				return // the client went away
-			}
-			_ = flush.Flush()
-			b = b[n:]
-		}
-		return
-	}
-	w.WriteHeader(http.StatusOK)
-	if err := write(w, f); err != nil {
-		log.DefaultLogger.Warn("writing a report", "name", name, "error", err.Error())
-	}
-}
-
-// renderPDF makes a PDF into buf once no other PDF is being made (pdfRenders), or fails when ctx ends first.
-func renderPDF(ctx context.Context, buf *bytes.Buffer, write func(io.Writer, report.Format) error) error {
-	select {
-	case pdfRenders <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("the PDF was not made: the request ended while waiting for another PDF to be made (%w)", ctx.Err())
-	}
-	defer func() { <-pdfRenders }()
-	return write(buf, report.PDF)
 }
 
 // exportIncidents serves GET incidents/export?from=&to=&drills=: a CSV of the incidents declared in [from, to)

@@ -1,13 +1,13 @@
 package plugin
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -154,15 +154,17 @@ func TestExportIncidentForAuditors(t *testing.T) {
 		assert.Contains(t, text, want)
 	}
 
-	// A timeline longer than a PDF holds: refused, naming the format and the ones that hold it; the others still answer.
-	maxPDFEvents = 5
-	t.Cleanup(func() { maxPDFEvents = 20000 })
+	// A report longer than a PDF holds: refused, naming the format and the ones that hold it; the others still answer.
+	pages := testenv.PDFPages(t, []byte(pdf))
+	report.MaxPDFPages = pages - 1
+	t.Cleanup(func() { report.MaxPDFPages = 1000 })
 	status, _, body = respond(t, ce.env, p+"/export?format=pdf")
 	assert.Equal(t, 400, status, body)
-	assert.Contains(t, decode(t, body)["error"], "format: a PDF holds a timeline of at most 5 events and this one has ")
+	assert.Equal(t, fmt.Sprintf("format: the PDF would have more than %d pages; choose html (it prints well), markdown or json, which hold any length",
+		pages-1), decode(t, body)["error"])
 	status, _, _ = respond(t, ce.env, p+"/export?format=markdown")
 	assert.Equal(t, 200, status)
-	maxPDFEvents = 20000
+	report.MaxPDFPages = 1000
 
 	// The stored evidence changed after it was taken: the export says so.
 	ce.ch.Query(t, fmt.Sprintf("ALTER TABLE %s.evidence UPDATE content = concat(content, ' ') WHERE incident_id = '%s'", ce.db, id))
@@ -276,27 +278,30 @@ func TestExportIncidentsCSV(t *testing.T) {
 	assert.Contains(t, decode(t, body)["error"], "from: the period holds 3 incidents, more than the 2 an export takes")
 }
 
-// PDFs are made one at a time: while one is being made, another waits, and gives up (without writing) when its
-// request ends first; the slot is free again after each.
+// PDFs are made one at a time: while one is being made, another waits, and gives up (answering 500, nothing of the
+// report written) when its request ends first; the slot is free again after each, made or failed.
 func TestPDFsAreMadeOneAtATime(t *testing.T) {
 	write := func(w io.Writer, _ report.Format) error { _, err := io.WriteString(w, "%PDF-1.4 made"); return err }
-	var buf bytes.Buffer
-	require.NoError(t, renderPDF(context.Background(), &buf, write))
-	assert.Equal(t, "%PDF-1.4 made", buf.String())
+	rec := httptest.NewRecorder()
+	body, ok := renderReport(context.Background(), rec, report.PDF, write)
+	require.True(t, ok)
+	assert.Equal(t, "%PDF-1.4 made", string(body))
 	assert.Empty(t, pdfRenders, "the slot is free after a PDF")
 
 	pdfRenders <- struct{}{} // another PDF is being made
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	buf.Reset()
-	err := renderPDF(ctx, &buf, write)
+	_, ok = renderReport(ctx, rec, report.PDF, write)
 	<-pdfRenders
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "waiting for another PDF")
-	assert.Zero(t, buf.Len(), "nothing was written")
+	require.False(t, ok)
+	assert.Equal(t, 500, rec.Code)
+	assert.Contains(t, rec.Body.String(), "waiting for another PDF")
+	assert.NotContains(t, rec.Body.String(), "%PDF")
 
-	failing := func(io.Writer, report.Format) error { return errors.New("broken font") }
-	require.EqualError(t, renderPDF(context.Background(), &buf, failing), "broken font")
+	rec = httptest.NewRecorder()
+	_, ok = renderReport(context.Background(), rec, report.PDF, func(io.Writer, report.Format) error { return errors.New("broken font") })
+	require.False(t, ok)
+	assert.Equal(t, 500, rec.Code)
 	assert.Empty(t, pdfRenders, "the slot is free after a failed PDF")
 }
 
@@ -405,6 +410,16 @@ func TestDraftEUAIActReport(t *testing.T) {
 	require.Equal(t, 200, status, body)
 	assert.Contains(t, text, "Incident "+id+": "+decode(t, body)["incident"].(map[string]any)["title"].(string), "the incident's title at the top of each page")
 	assert.Equal(t, 2, drafts(), "the same key, the same draft: nothing new")
+
+	// A draft that could not be made is not recorded as made.
+	report.MaxPDFPages = 0
+	t.Cleanup(func() { report.MaxPDFPages = 1000 })
+	status, body = draft(aliceUser, "type=final&format=pdf", nil)
+	assert.Equal(t, 400, status, body)
+	assert.Contains(t, decode(t, body)["error"], "format: the PDF would have more than 0 pages")
+	assert.Equal(t, 2, drafts(), "no report_drafted for a draft nobody got")
+	report.MaxPDFPages = 1000
+
 	status, body = draft(aliceUser, "type=final", map[string]string{"X-Idempotency-Key": "follow-up-1"})
 	assert.Equal(t, 422, status, body)
 	assert.Contains(t, decode(t, body)["error"], "X-Idempotency-Key")

@@ -149,7 +149,7 @@ func (a *Audit) Document() *Document {
 		{Label: "Contain due", Value: due(a.SLA.ContainDueAt, a.SLA.ContainBreached)},
 	}, Tables: []Table{rolesTable(inc.Roles)}})
 	if inc.Taxonomy != nil {
-		d.Sections = append(d.Sections, taxonomySection(inc.Taxonomy))
+		d.Sections = append(d.Sections, taxonomySection(inc))
 	}
 	d.Sections = append(d.Sections, regulatorySection(inc), a.integritySection(), containmentSection(inc),
 		a.evidenceSection(), reviewSection(inc.Review, a.ReviewMissing), a.timelineSection())
@@ -176,7 +176,8 @@ func rolesTable(roles map[string]string) Table {
 	return t
 }
 
-func taxonomySection(t *incident.Taxonomy) Section {
+func taxonomySection(inc *incident.Incident) Section {
+	t := inc.Taxonomy
 	var owasp, nist []string
 	for _, c := range t.OWASPLLM {
 		owasp = append(owasp, c+" "+incident.OWASPLLM2025[c])
@@ -189,6 +190,7 @@ func taxonomySection(t *incident.Taxonomy) Section {
 		people = strconv.FormatInt(*t.PeopleAffected, 10)
 	}
 	return Section{Heading: "Classification", Fields: []Field{
+		{Label: "Classified by", Value: strings.TrimPrefix(ClassifiedBy(inc), "classified by ")},
 		{Label: "OWASP Top 10 for LLM Applications 2025", Value: orNone(strings.Join(owasp, ", "))},
 		{Label: "MITRE ATLAS tactics", Value: orNone(strings.Join(t.ATLASTactics, ", "))},
 		{Label: "NIST AI 600-1 risks", Value: orNone(strings.Join(nist, ", "))},

@@ -202,7 +202,7 @@ func BuildEUAIAct(in EUAIActInput) (*EUAIAct, error) {
 	a.ReportDate = Value{Value: r.GeneratedAt.Format(time.DateOnly), ToFill: true, Hint: "the date the report is sent", Source: "the day it was drafted"}
 	a.ReportType = Value{Value: map[string]string{"initial": "initial report", "follow_up": "follow-up report",
 		"combined": "combined initial and final report", "final": "final report"}[in.Type], Source: "the type asked for"}
-	a.IncidentClassification = classification(clock, inc.Taxonomy)
+	a.IncidentClassification = confirmClassification(inc, classification(clock, inc.Taxonomy))
 	a.SubmitterRole = fromOr(sys.SubmitterRole, "settings: jsonData.aiSystems."+inc.AISystem+".submitterRole", "", "",
 		"provider, deployer or authorised representative")
 	a.SubmitterContact = fromOr(sys.Contact, "settings: jsonData.aiSystems."+inc.AISystem+".contact", "", "",
@@ -251,8 +251,8 @@ func BuildEUAIAct(in EUAIActInput) (*EUAIAct, error) {
 		i.UsersAffected.Hint = "confirm the number of people affected"
 	}
 	if t := inc.Taxonomy; t != nil && t.PeopleAffected != nil {
-		i.UsersAffected = Value{Value: strings.TrimSpace(fmt.Sprintf("%d people. %s", *t.PeopleAffected, review.Affected)),
-			Source: "the incident's classification (people_affected)" + map[bool]string{true: " and the review's affected", false: ""}[review.Affected != ""]}
+		i.UsersAffected = confirmClassification(inc, Value{Value: strings.TrimSpace(fmt.Sprintf("%d people. %s", *t.PeopleAffected, review.Affected)),
+			Source: "the incident's classification (people_affected)" + map[bool]string{true: " and the review's affected", false: ""}[review.Affected != ""]})
 	}
 	i.MemberStates = Value{ToFill: true, Hint: "the Member States where the incident occurred or had effects"}
 	var actions []string
@@ -326,6 +326,35 @@ func lastReport(c *incident.Clock, field func(incident.RegulatoryReportBody) str
 		}
 	}
 	return ""
+}
+
+// confirmClassification marks a value taken from the incident's classification for a person to confirm when no
+// person made that classification: an alert's labels and a category's defaults are a rule's guess, not a finding to
+// send an authority.
+func confirmClassification(inc *incident.Incident, v Value) Value {
+	if inc.Taxonomy == nil || inc.ClassifiedByPerson() || v.Source == "" || !strings.Contains(v.Source, "classification") {
+		return v
+	}
+	v.ToFill = true
+	v.Hint = ClassifiedBy(inc) + ", not by a person: confirm it" + map[bool]string{true: "; " + v.Hint, false: ""}[v.Hint != ""]
+	return v
+}
+
+// ClassifiedBy says who last set the incident's classification, for people: "classified by alert rule X",
+// "classified by Firebreak from the category's defaults", "classified by alice".
+func ClassifiedBy(inc *incident.Incident) string {
+	switch by := inc.TaxonomyBy; {
+	case incident.IsRuleActor(by):
+		return "classified by alert rule " + strings.TrimPrefix(by, "rule:")
+	case by == incident.SystemActor:
+		return "classified by Firebreak from the category's defaults"
+	case inc.Taxonomy == nil:
+		return "not classified"
+	case by == "":
+		return "classified by someone not recorded"
+	default:
+		return "classified by " + strings.TrimPrefix(by, "user:")
+	}
 }
 
 // harmClasses describe the incident's harm classification (Taxonomy.Harm) as Art. 3(49) does.

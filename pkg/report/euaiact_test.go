@@ -156,16 +156,37 @@ func TestReportsUseTheClassification(t *testing.T) {
 	assert.False(t, r.Incident.UsersAffected.ToFill)
 	assert.NotContains(t, r.ToFill, "administrative.incident_classification")
 
+	// Classified by an alert's labels or the category's defaults: the values stay, for a person to confirm.
+	for by, want := range map[string]string{"rule:AIHallucinationRateHigh": "classified by alert rule AIHallucinationRateHigh, not by a person: confirm it",
+		incident.SystemActor: "classified by Firebreak from the category's defaults, not by a person: confirm it"} {
+		inc.TaxonomyBy = by
+		r := build()
+		for _, v := range []Value{r.Administrative.IncidentClassification, r.Incident.UsersAffected} {
+			assert.True(t, v.ToFill, by)
+			assert.Equal(t, want, v.Hint, by)
+			assert.NotEmpty(t, v.Value, by)
+		}
+		assert.Contains(t, r.ToFill, "administrative.incident_classification", by)
+	}
+	inc.TaxonomyBy = "user:alice"
+	assert.False(t, build().Administrative.IncidentClassification.ToFill, "a person's classification")
+
 	inc.Taxonomy.Harm = "death" // the flag's tier is standard (15 days); a death is due in 10
 	c := build().Administrative.IncidentClassification
 	assert.True(t, c.ToFill)
 	assert.Contains(t, c.Hint, "does not match this harm")
+	inc.TaxonomyBy = "rule:AIHallucinationRateHigh"
+	c = build().Administrative.IncidentClassification
+	assert.Equal(t, "classified by alert rule AIHallucinationRateHigh, not by a person: confirm it; the EU AI Act flag's tier (standard) "+
+		"does not match this harm, whose report is due sooner: check the tier", c.Hint)
+	inc.TaxonomyBy = "user:alice"
 
 	var b bytes.Buffer
 	a := fixtureAudit(t)
-	a.Incident.Taxonomy = inc.Taxonomy
+	a.Incident.Taxonomy, a.Incident.TaxonomyBy = inc.Taxonomy, "user:alice"
 	require.NoError(t, a.Write(&b, Markdown))
 	assert.Contains(t, b.String(), "## Classification")
+	assert.Contains(t, b.String(), "- **Classified by:** alice")
 	assert.Contains(t, b.String(), "- **OWASP Top 10 for LLM Applications 2025:** LLM09 Misinformation")
 	assert.Contains(t, b.String(), "- **MITRE ATLAS tactics:** AML.TA0004")
 }

@@ -340,14 +340,30 @@ type pdfDoc struct {
 	repeat func()  // draws the header of the table being drawn on a new page
 }
 
+// MaxPDFPages bounds a PDF: fpdf holds every page in memory until the end, about 190 KB of heap per page of a
+// timeline (BENCHMARKS.md, "Report formats"), so 1,000 pages peak near 200 MB. The 10,000-alert incident's 20,001
+// events take 954. A variable for the tests.
+var MaxPDFPages = 1000
+
+// ErrPDFTooLong says a document does not fit in MaxPDFPages pages; nothing was written.
+type ErrPDFTooLong struct{ Pages int }
+
+func (e *ErrPDFTooLong) Error() string {
+	return fmt.Sprintf("the PDF would have more than %d pages", e.Pages)
+}
+
 // WritePDF writes the document as an A4 PDF: the subject (incident and title) at the top of every page, the
 // document's title and page numbers in the footer, fields as labelled rows, tables that continue on the next page
 // under their header, hashes in a fixed-width font. The same document gives the same bytes: the creation date is
-// the document's own time. Nothing is written unless the whole PDF is: fpdf builds it in memory.
+// the document's own time. Nothing is written unless the whole PDF is: fpdf builds it in memory. A document of more
+// than MaxPDFPages pages is an *ErrPDFTooLong.
 func WritePDF(w io.Writer, d *Document) (err error) {
 	defer func() { // fpdf panics on what it does not expect (it indexes tables by character): an error, not a crash
-
-		if r := recover(); r != nil {
+		switch r := recover().(type) {
+		case nil:
+		case *ErrPDFTooLong:
+			err = r
+		default:
 			err = fmt.Errorf("writing the PDF: %v", r)
 		}
 	}()
@@ -406,6 +422,9 @@ func (p *pdfDoc) setFont(fc face, size float64) {
 func (p *pdfDoc) bottom() float64 { return pageH - marginBottom }
 
 func (p *pdfDoc) newPage() {
+	if p.f.PageNo() >= MaxPDFPages {
+		panic(&ErrPDFTooLong{Pages: MaxPDFPages}) // stops the layout at once; WritePDF returns it
+	}
 	p.f.AddPage()
 	p.f.SetY(marginTop)
 	p.top = marginTop

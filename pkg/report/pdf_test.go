@@ -260,3 +260,28 @@ func TestPDFText(t *testing.T) {
 		assert.Equal(t, want, pdfText(in), "%q", in)
 	}
 }
+
+// A PDF has at most MaxPDFPages pages: a longer document is an *ErrPDFTooLong with nothing written, found as the
+// page past the budget would start. The reference large incident, 10,000 alert episodes (20,001 events), fits.
+func TestPDFPageBudget(t *testing.T) {
+	a := bigAudit(t, 500)
+	var b bytes.Buffer
+	require.NoError(t, a.Write(&b, PDF))
+	pages := pdfPages(t, b.Bytes())
+
+	MaxPDFPages = pages - 1
+	t.Cleanup(func() { MaxPDFPages = 1000 })
+	var out bytes.Buffer
+	err := a.Write(&out, PDF)
+	var tooLong *ErrPDFTooLong
+	require.ErrorAs(t, err, &tooLong)
+	assert.Equal(t, pages-1, tooLong.Pages)
+	assert.Zero(t, out.Len(), "nothing written")
+	MaxPDFPages = pages
+	require.NoError(t, a.Write(&out, PDF), "exactly the budget")
+	MaxPDFPages = 1000
+
+	out.Reset()
+	require.NoError(t, bigAudit(t, 10000).Write(&out, PDF), "the 10,000-alert incident fits in %d pages", MaxPDFPages)
+	assert.LessOrEqual(t, pdfPages(t, out.Bytes()), MaxPDFPages)
+}
