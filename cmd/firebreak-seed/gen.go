@@ -368,7 +368,7 @@ func (g *gen) incident(k int, big bool) error {
 		}
 		flagOff = g.uniform(10*minute, 12*hour)
 		rg, tr := regime, tier
-		add(flagOff, incident.KindRegulatoryFlagged, userFor(), "Flagged under "+string(regime),
+		add(flagOff, incident.KindRegulatoryFlagged, userFor(), "Flagged under "+regime.Name(),
 			func(at func(time.Duration) time.Time) any {
 				return incident.RegulatoryFlagBody{Regime: rg, Tier: tr, AwareAt: at(flagOff).Truncate(time.Second)}
 			})

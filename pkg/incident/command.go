@@ -356,14 +356,14 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 	case CmdRegulatoryFlag:
 		f := *c.RegulatoryFlag
 		d, _ := ReportDeadline(f.Regime, f.Tier)
-		err = add(KindRegulatoryFlagged, now, fmt.Sprintf("Flagged under %s by %s; report due %s", f.Regime, c.Actor.Login,
+		err = add(KindRegulatoryFlagged, now, fmt.Sprintf("Flagged under %s by %s; report due %s", f.Regime.Name(), c.Actor.Login,
 			f.AwareAt.Add(d).UTC().Format(time.RFC3339)), f)
 	case CmdRegulatoryReport:
 		r := *c.RegulatoryReport
 		if inc.Clock(r.Regime) == nil {
 			return nil, invalid("regulatory_report.regime: the incident is not flagged under %s", r.Regime)
 		}
-		err = add(KindRegulatoryReported, now, fmt.Sprintf("%s report under %s sent to %s", r.Report, r.Regime, r.Authority), r)
+		err = add(KindRegulatoryReported, now, fmt.Sprintf("%s report under %s sent to %s", r.Report, r.Regime.Name(), r.Authority), r)
 	case CmdTaxonomy:
 		if inc.Status == Closed {
 			return nil, &ErrTransition{Kind: KindTaxonomyUpdated, From: Closed, Detail: "the classification of a closed incident cannot change"}
@@ -374,7 +374,7 @@ func Execute(c *Command, inc *Incident, now time.Time) ([]Event, error) {
 		if inc.Clock(d.Regime) == nil {
 			return nil, invalid("report_draft.regime: the incident is not flagged under %s", d.Regime)
 		}
-		err = add(KindReportDrafted, now, fmt.Sprintf("%s %s report drafted by %s (sha256 %s)", d.Regime, strings.ReplaceAll(d.ReportType, "_", "-"),
+		err = add(KindReportDrafted, now, fmt.Sprintf("%s %s report drafted by %s (sha256 %s)", d.Regime.Name(), strings.ReplaceAll(d.ReportType, "_", "-"),
 			c.Actor.Login, d.SHA256), d)
 	case CmdContainmentRequest, CmdContainmentApprove, CmdContainmentReject, CmdContainmentStart, CmdContainmentOutcome:
 		err = executeContainment(c, inc, now, add)

@@ -52,7 +52,7 @@ func TestReportDraft(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, events, 1)
 	assert.Equal(t, KindReportDrafted, events[0].Kind)
-	assert.Equal(t, "eu_ai_act follow-up report drafted by alice (sha256 "+sum+")", events[0].Message)
+	assert.Equal(t, "EU AI Act follow-up report drafted by alice (sha256 "+sum+")", events[0].Message)
 	var body ReportDraftBody
 	require.NoError(t, json.Unmarshal(events[0].Body, &body))
 	assert.Equal(t, *c.ReportDraft, body)

@@ -45,6 +45,17 @@ const (
 	GDPR    Regime = "gdpr"      // Art. 33 personal-data breach
 )
 
+// Name is the regime as people write it: "EU AI Act", "GDPR" (the id for one Firebreak does not know).
+func (r Regime) Name() string {
+	switch r {
+	case EUAIAct:
+		return "EU AI Act"
+	case GDPR:
+		return "GDPR"
+	}
+	return string(r)
+}
+
 // EU AI Act Art. 73 tiers.
 const (
 	TierStandard   = "standard"   // 15 days

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Download } from '@playwright/test';
 import { testIds } from '../../../src/components/testIds';
-import { expect, test } from '../fixtures';
+import { expect, expectAccessible, screenshots, test } from '../fixtures';
 import { APP, backend, declare, incidentURL, RESOURCES, unique } from './helpers';
 
 async function text(d: Download) {
@@ -121,7 +121,21 @@ test.describe('reports', () => {
 
     const drafted = (await backend(page, id)).timeline.filter((e: { kind: string }) => e.kind === 'report_drafted');
     expect(drafted).toHaveLength(1);
-    expect(drafted[0].message).toContain('eu_ai_act combined report drafted by alice');
+    expect(drafted[0].message).toContain('EU AI Act combined report drafted by alice');
+
+    // The two dialogs as a compliance person sees them, accessible in both themes.
+    const classifyDialog = page.getByRole('dialog', { name: 'Classify the incident' });
+    await screenshots(page, 'classify-dialog', header, async (p) => {
+      await header.getByRole('button', { name: 'Classify' }).click();
+      await expect(classifyDialog).toBeVisible();
+      await expectAccessible(p);
+    });
+    await page.keyboard.press('Escape');
+    await screenshots(page, 'eu-report-dialog', header, async (p) => {
+      await p.getByRole('button', { name: 'Draft EU AI Act report' }).click();
+      await expect(dialog).toBeVisible();
+      await expectAccessible(p);
+    });
   });
 
   test('the queue exports its time range as CSV', async ({ page }) => {
