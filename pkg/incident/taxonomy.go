@@ -34,6 +34,15 @@ var OWASPLLM2025 = map[string]string{
 	"LLM10": "Unbounded Consumption",
 }
 
+// ATLASTactics names the MITRE ATLAS tactics AML.TA0000 to AML.TA0015 (src/api/types.ts has the same list).
+var ATLASTactics = map[string]string{
+	"AML.TA0000": "AI Model Access", "AML.TA0001": "AI Attack Staging", "AML.TA0002": "Reconnaissance",
+	"AML.TA0003": "Resource Development", "AML.TA0004": "Initial Access", "AML.TA0005": "Execution",
+	"AML.TA0006": "Persistence", "AML.TA0007": "Defense Evasion", "AML.TA0008": "Discovery", "AML.TA0009": "Collection",
+	"AML.TA0010": "Exfiltration", "AML.TA0011": "Impact", "AML.TA0012": "Privilege Escalation",
+	"AML.TA0013": "Credential Access", "AML.TA0014": "Command and Control", "AML.TA0015": "Lateral Movement",
+}
+
 // NISTRisks are the twelve risks of NIST AI 600-1, by slug.
 var NISTRisks = map[string]string{
 	"cbrn_information":                  "CBRN Information or Capabilities",
@@ -135,7 +144,9 @@ func (t *Taxonomy) Summary() string {
 	for _, c := range t.OWASPLLM {
 		parts = append(parts, c+" "+OWASPLLM2025[c])
 	}
-	parts = append(parts, t.ATLASTactics...)
+	for _, a := range t.ATLASTactics {
+		parts = append(parts, a+" "+ATLASTactics[a])
+	}
 	for _, r := range t.NISTRisks {
 		parts = append(parts, NISTRisks[r])
 	}

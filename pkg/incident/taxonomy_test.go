@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -77,4 +78,14 @@ func TestTaxonomyCommand(t *testing.T) {
 	require.NoError(t, run(t, inc, res))
 	require.NoError(t, run(t, inc, cmd(CmdClose, root)))
 	assert.ErrorContains(t, run(t, inc, classify(alice, Taxonomy{Harm: "death"})), "cannot update the classification: the classification of a closed incident cannot change")
+}
+
+// Every ATLAS tactic the validation takes has a name, and no other.
+func TestATLASTacticsNamed(t *testing.T) {
+	for i := range 20 {
+		id := fmt.Sprintf("AML.TA%04d", i)
+		_, named := ATLASTactics[id]
+		assert.Equal(t, atlasTactic.MatchString(id), named, id)
+	}
+	assert.Len(t, ATLASTactics, 16)
 }

@@ -51,11 +51,11 @@ func TestTaxonomyWrittenOnceAcrossReplayAndRestart(t *testing.T) {
 	kinds := ch.Query(t, "SELECT groupArray(kind) FROM (SELECT kind FROM "+db+".incident_events ORDER BY seq)")
 	assert.Equal(t, "['declared','taxonomy_updated','alert_fired','alert_fired','taxonomy_updated']\n", kinds)
 	assert.Equal(t, "rule:PromptInjectionDetected\tClassified by alert PromptInjectionDetected from its labels and the prompt_injection defaults: "+
-		"LLM01 Prompt Injection; LLM07 System Prompt Leakage; AML.TA0005; Information Security; harm: other; "+
+		"LLM01 Prompt Injection; LLM07 System Prompt Leakage; AML.TA0005 Execution; Information Security; harm: other; "+
 		`ignored label values that are not valid codes: owasp_llm="LLM99"`+"\t"+
 		`{"owasp_llm":["LLM01","LLM07"],"atlas_tactics":["AML.TA0005"],"nist_ai_600_1":["information_security"],"harm":"other"}`+"\n"+
 		"rule:PromptInjectionDetected\tClassification extended by alert PromptInjectionDetected from its labels: "+
-		"LLM01 Prompt Injection; LLM07 System Prompt Leakage; AML.TA0005; AML.TA0010; Information Security; harm: other\t"+
+		"LLM01 Prompt Injection; LLM07 System Prompt Leakage; AML.TA0005 Execution; AML.TA0010 Exfiltration; Information Security; harm: other\t"+
 		`{"owasp_llm":["LLM01","LLM07"],"atlas_tactics":["AML.TA0005","AML.TA0010"],"nist_ai_600_1":["information_security"],"harm":"other"}`+"\n",
 		taxonomyEvents())
 

@@ -39,11 +39,11 @@ func TestTaxonomyAtDeclaration(t *testing.T) {
 				"harm": "Fundamental-Rights", "people_affected": " 1200 ", "deployment_breadth": "member_state"},
 			want: &incident.Taxonomy{OWASPLLM: []string{"LLM06", "LLM10"}, ATLASTactics: []string{"AML.TA0011"},
 				NISTRisks: []string{"information_integrity"}, Harm: "fundamental_rights", PeopleAffected: people(1200), DeploymentBreadth: "member_state"},
-			message: "Classified by alert ModelOutputOdd from its labels: LLM06 Excessive Agency; LLM10 Unbounded Consumption; AML.TA0011; " +
+			message: "Classified by alert ModelOutputOdd from its labels: LLM06 Excessive Agency; LLM10 Unbounded Consumption; AML.TA0011 Impact; " +
 				"Information Integrity; harm: fundamental_rights; 1200 people affected; breadth: member_state"},
 		{name: "category defaults only", alertname: "AIPromptInjectionDetected",
 			want:    &incident.Taxonomy{OWASPLLM: []string{"LLM01"}, ATLASTactics: []string{"AML.TA0005"}, NISTRisks: []string{"information_security"}},
-			message: "Classified by alert AIPromptInjectionDetected from the prompt_injection defaults: LLM01 Prompt Injection; AML.TA0005; Information Security"},
+			message: "Classified by alert AIPromptInjectionDetected from the prompt_injection defaults: LLM01 Prompt Injection; AML.TA0005 Execution; Information Security"},
 		{name: "labels and defaults: codes of both, each once", alertname: "AIPromptInjectionDetected",
 			labels: map[string]string{"owasp_llm": "LLM07,LLM01", "atlas_tactics": "AML.TA0010", "atlas_tactic": "AML.TA0005", "harm": "other"},
 			want: &incident.Taxonomy{OWASPLLM: []string{"LLM01", "LLM07"}, ATLASTactics: []string{"AML.TA0005", "AML.TA0010"},

@@ -44,7 +44,7 @@ func TestClassifyIncident(t *testing.T) {
 	assert.Equal(t, float64(40), tax["people_affected"])
 	last := d["timeline"].([]any)[len(d["timeline"].([]any))-1].(map[string]any)
 	assert.Equal(t, "taxonomy_updated", last["kind"])
-	assert.Contains(t, last["message"], "LLM09 Misinformation; AML.TA0004; Confabulation; harm: fundamental_rights; 40 people affected")
+	assert.Contains(t, last["message"], "LLM09 Misinformation; AML.TA0004 Initial Access; Confabulation; harm: fundamental_rights; 40 people affected")
 
 	// The list filters on it and shows it; an unknown code is refused naming the parameter.
 	for _, tt := range []struct {

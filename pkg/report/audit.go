@@ -185,6 +185,10 @@ func taxonomySection(inc *incident.Incident) Section {
 	for _, r := range t.NISTRisks {
 		nist = append(nist, incident.NISTRisks[r])
 	}
+	var atlas []string
+	for _, a := range t.ATLASTactics {
+		atlas = append(atlas, a+" "+incident.ATLASTactics[a])
+	}
 	people := "—"
 	if t.PeopleAffected != nil {
 		people = strconv.FormatInt(*t.PeopleAffected, 10)
@@ -192,7 +196,7 @@ func taxonomySection(inc *incident.Incident) Section {
 	return Section{Heading: "Classification", Fields: []Field{
 		{Label: "Classified by", Value: strings.TrimPrefix(ClassifiedBy(inc), "classified by ")},
 		{Label: "OWASP Top 10 for LLM Applications 2025", Value: orNone(strings.Join(owasp, ", "))},
-		{Label: "MITRE ATLAS tactics", Value: orNone(strings.Join(t.ATLASTactics, ", "))},
+		{Label: "MITRE ATLAS tactics", Value: orNone(strings.Join(atlas, ", "))},
 		{Label: "NIST AI 600-1 risks", Value: orNone(strings.Join(nist, ", "))},
 		{Label: "Harm (EU)", Value: orNone(t.Harm)},
 		{Label: "People affected", Value: people},

@@ -188,5 +188,5 @@ func TestReportsUseTheClassification(t *testing.T) {
 	assert.Contains(t, b.String(), "## Classification")
 	assert.Contains(t, b.String(), "- **Classified by:** alice")
 	assert.Contains(t, b.String(), "- **OWASP Top 10 for LLM Applications 2025:** LLM09 Misinformation")
-	assert.Contains(t, b.String(), "- **MITRE ATLAS tactics:** AML.TA0004")
+	assert.Contains(t, b.String(), "- **MITRE ATLAS tactics:** AML.TA0004 Initial Access")
 }

@@ -423,8 +423,25 @@ export const OWASP_LLM_2025: Record<string, string> = {
   LLM10: 'Unbounded Consumption',
 };
 
-// MITRE ATLAS tactics AML.TA0000 to AML.TA0015, by id.
-export const ATLAS_TACTICS = Array.from({ length: 16 }, (_, i) => `AML.TA${String(i).padStart(4, '0')}`);
+// MITRE ATLAS tactics AML.TA0000 to AML.TA0015, by id, with their names (the same as incident.ATLASTactics).
+export const ATLAS_TACTICS: Record<string, string> = {
+  'AML.TA0000': 'AI Model Access',
+  'AML.TA0001': 'AI Attack Staging',
+  'AML.TA0002': 'Reconnaissance',
+  'AML.TA0003': 'Resource Development',
+  'AML.TA0004': 'Initial Access',
+  'AML.TA0005': 'Execution',
+  'AML.TA0006': 'Persistence',
+  'AML.TA0007': 'Defense Evasion',
+  'AML.TA0008': 'Discovery',
+  'AML.TA0009': 'Collection',
+  'AML.TA0010': 'Exfiltration',
+  'AML.TA0011': 'Impact',
+  'AML.TA0012': 'Privilege Escalation',
+  'AML.TA0013': 'Credential Access',
+  'AML.TA0014': 'Command and Control',
+  'AML.TA0015': 'Lateral Movement',
+};
 
 export const NIST_AI_600_1: Record<string, string> = {
   cbrn_information: 'CBRN Information or Capabilities',

@@ -17,7 +17,7 @@ describe('classificationSummary', () => {
         deployment_breadth: 'cross_border',
       })
     ).toBe(
-      'LLM01 · LLM09 · AML.TA0004 · Confabulation · Fundamental-rights infringement · 0 people affected · Across borders'
+      'LLM01 · LLM09 · AML.TA0004 Initial Access · Confabulation · Fundamental-rights infringement · 0 people affected · Across borders'
     );
   });
 });

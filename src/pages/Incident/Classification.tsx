@@ -24,7 +24,7 @@ export function classificationSummary(t?: Taxonomy): string {
   }
   const parts = [
     ...(t.owasp_llm ?? []),
-    ...(t.atlas_tactics ?? []),
+    ...(t.atlas_tactics ?? []).map((a) => (ATLAS_TACTICS[a] ? `${a} ${ATLAS_TACTICS[a]}` : a)),
     ...(t.nist_ai_600_1 ?? []).map((r) => NIST_AI_600_1[r] ?? r),
     t.harm ? HARMS[t.harm] : '',
     t.people_affected !== undefined ? `${t.people_affected} people affected` : '',
@@ -131,7 +131,7 @@ function ClassifyDialog({ incident, onDone }: { incident: Incident; onDone: () =
       <Field label="MITRE ATLAS tactics">
         <MultiCombobox
           id="classify-atlas"
-          options={ATLAS_TACTICS.map((v) => ({ value: v, label: v }))}
+          options={options(ATLAS_TACTICS, true)}
           value={atlas}
           onChange={(v) => setAtlas(v.map((x) => x.value))}
         />
