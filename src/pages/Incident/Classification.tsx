@@ -1,5 +1,5 @@
 import React, { useState } from 'react';
-import { Button, Combobox, Field, Input, MultiCombobox, Stack, Text } from '@grafana/ui';
+import { Button, Combobox, Field, Grid, Input, MultiCombobox, Stack, Text } from '@grafana/ui';
 import { api } from '../../api/client';
 import {
   ATLAS_TACTICS,
@@ -128,14 +128,6 @@ function ClassifyDialog({ incident, onDone }: { incident: Incident; onDone: () =
           onChange={(v) => setOwasp(v.map((x) => x.value))}
         />
       </Field>
-      <Field label="MITRE ATLAS tactics">
-        <MultiCombobox
-          id="classify-atlas"
-          options={options(ATLAS_TACTICS, true)}
-          value={atlas}
-          onChange={(v) => setAtlas(v.map((x) => x.value))}
-        />
-      </Field>
       <Field label="NIST AI 600-1 risks">
         <MultiCombobox
           id="classify-nist"
@@ -144,32 +136,42 @@ function ClassifyDialog({ incident, onDone }: { incident: Incident; onDone: () =
           onChange={(v) => setNist(v.map((x) => x.value))}
         />
       </Field>
-      <Field label="Harm (EU classification)">
-        <Combobox<Harm>
-          id="classify-harm"
-          isClearable
-          options={options(HARMS, false) as Array<{ value: Harm; label: string }>}
-          value={harm ?? null}
-          onChange={(v) => setHarm(v?.value)}
+      <Field label="MITRE ATLAS tactics">
+        <MultiCombobox
+          id="classify-atlas"
+          options={options(ATLAS_TACTICS, true)}
+          value={atlas}
+          onChange={(v) => setAtlas(v.map((x) => x.value))}
         />
       </Field>
-      <Field label="People affected" invalid={touched && !!invalid} error={touched ? invalid : undefined}>
-        <Input
-          aria-label="People affected"
-          inputMode="numeric"
-          value={people}
-          onChange={(e) => setPeople(e.currentTarget.value.trim())}
-        />
-      </Field>
-      <Field label="Deployment breadth">
-        <Combobox<DeploymentBreadth>
-          id="classify-breadth"
-          isClearable
-          options={options(DEPLOYMENT_BREADTHS, false) as Array<{ value: DeploymentBreadth; label: string }>}
-          value={breadth ?? null}
-          onChange={(v) => setBreadth(v?.value)}
-        />
-      </Field>
+      <Grid gap={2} columns={2}>
+        <Field label="Harm (EU classification)">
+          <Combobox<Harm>
+            id="classify-harm"
+            isClearable
+            options={options(HARMS, false) as Array<{ value: Harm; label: string }>}
+            value={harm ?? null}
+            onChange={(v) => setHarm(v?.value)}
+          />
+        </Field>
+        <Field label="People affected" invalid={touched && !!invalid} error={touched ? invalid : undefined}>
+          <Input
+            aria-label="People affected"
+            inputMode="numeric"
+            value={people}
+            onChange={(e) => setPeople(e.currentTarget.value.trim())}
+          />
+        </Field>
+        <Field label="Deployment breadth">
+          <Combobox<DeploymentBreadth>
+            id="classify-breadth"
+            isClearable
+            options={options(DEPLOYMENT_BREADTHS, false) as Array<{ value: DeploymentBreadth; label: string }>}
+            value={breadth ?? null}
+            onChange={(v) => setBreadth(v?.value)}
+          />
+        </Field>
+      </Grid>
     </ReasonModal>
   );
 }
