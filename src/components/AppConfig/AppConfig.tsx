@@ -98,7 +98,8 @@ function RowList<T extends object>(props: {
 }
 
 const RemoveRow = ({ label, testId, onClick }: { label: string; testId: string; onClick: () => void }) => (
-  <IconButton name="trash-alt" aria-label={label} tooltip="Remove" data-testid={testId} onClick={onClick} />
+  // The tooltip is also its accessible name (IconButton's aria-label gives way to it).
+  <IconButton name="trash-alt" tooltip={label} data-testid={testId} onClick={onClick} />
 );
 
 // The app's settings: where ClickHouse and the Firebreak receiver are, SLA targets and escalation contacts per
@@ -445,14 +446,17 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
                   </Stack>
                   {row.unknown.length > 0 && (
                     <Field noMargin {...fieldProps(fieldKey.aiSystem(index, 'unknown'))}>
-                      <Button
-                        variant="secondary"
-                        size="sm"
-                        onClick={() => setAISystem(row.key, { unknown: [] })}
-                        aria-label={`Drop ${name}'s unknown fields`}
-                      >
-                        Drop unknown fields
-                      </Button>
+                      {/* In a fragment: Field passes invalid to its child, which a Button would put in the DOM. */}
+                      <>
+                        <Button
+                          variant="secondary"
+                          size="sm"
+                          onClick={() => setAISystem(row.key, { unknown: [] })}
+                          aria-label={`Drop ${name}'s unknown fields`}
+                        >
+                          Drop unknown fields
+                        </Button>
+                      </>
                     </Field>
                   )}
                 </Box>

@@ -49,7 +49,14 @@ export type Row<T> = T & { key: number };
 export type ContactRow = Row<EscalationContact>;
 
 // The facts of an AI system the page edits, in the order of the form (pkg/report AISystemFacts).
-export const AI_SYSTEM_FIELDS = ['name', 'provider', 'registrationId', 'authority', 'submitterRole', 'contact'] as const;
+export const AI_SYSTEM_FIELDS = [
+  'name',
+  'provider',
+  'registrationId',
+  'authority',
+  'submitterRole',
+  'contact',
+] as const;
 export type AISystemField = (typeof AI_SYSTEM_FIELDS)[number];
 
 // The backend's limits (pkg/plugin parseAISystems), in bytes of UTF-8 as Go's len counts them.
@@ -116,7 +123,11 @@ export function newContactRow(contact: Partial<EscalationContact> = {}): Contact
   return newRow({ name: contact.name ?? '', role: contact.role ?? '' });
 }
 
-export function newAISystemRow(system = '', facts: Partial<Record<AISystemField, string>> = {}, unknown: string[] = []) {
+export function newAISystemRow(
+  system = '',
+  facts: Partial<Record<AISystemField, string>> = {},
+  unknown: string[] = []
+) {
   const values = Object.fromEntries(AI_SYSTEM_FIELDS.map((f) => [f, facts[f] ?? ''])) as Record<AISystemField, string>;
   return newRow({ system, ...values, unknown });
 }
