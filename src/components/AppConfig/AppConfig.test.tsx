@@ -532,7 +532,7 @@ describe('Components/AppConfig', () => {
         'supportbot: Saved fields the backend refuses: version. Drop them to save'
       );
       expect(saveButton()).toBeDisabled();
-      fireEvent.click(screen.getByRole('button', { name: "Drop supportbot's unknown fields" }));
+      fireEvent.click(screen.getByRole('button', { name: 'Drop unknown fields of supportbot' }));
       fireEvent.click(saveButton());
 
       await waitFor(() => expect(saveCalls()).toHaveLength(1));

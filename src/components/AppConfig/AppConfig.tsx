@@ -7,6 +7,7 @@ import {
   Combobox,
   Field,
   FieldSet,
+  Grid,
   IconButton,
   Input,
   SecretInput,
@@ -54,13 +55,13 @@ const WIDTH = 60;
 
 const SLA_LABELS: Record<SLAField, string> = { acknowledge: 'acknowledge within', contain: 'contain within' };
 
-const AI_SYSTEM_LABELS: Record<AISystemField, { label: string; placeholder: string; width: number }> = {
-  name: { label: 'Display name', placeholder: 'As registered, e.g. Acme Support Assistant', width: 30 },
-  provider: { label: 'Provider', placeholder: 'Name and address', width: 40 },
-  registrationId: { label: 'EU database registration id', placeholder: 'e.g. EU-AI-0000123', width: 30 },
-  authority: { label: 'Market surveillance authority', placeholder: 'Where reports go', width: 30 },
-  submitterRole: { label: 'Submitter role', placeholder: 'None: to fill in the report', width: 30 },
-  contact: { label: 'Contact', placeholder: 'Name, email, phone', width: 40 },
+const AI_SYSTEM_LABELS: Record<AISystemField, { label: string; placeholder: string }> = {
+  name: { label: 'Display name', placeholder: 'As registered, e.g. Acme Support Assistant' },
+  provider: { label: 'Provider', placeholder: 'Name and address' },
+  registrationId: { label: 'EU database registration id', placeholder: 'e.g. EU-AI-0000123' },
+  authority: { label: 'Market surveillance authority', placeholder: 'Where reports go' },
+  submitterRole: { label: 'Submitter role', placeholder: 'None: to fill in the report' },
+  contact: { label: 'Contact', placeholder: 'Name, email, phone' },
 };
 
 const ROLE_OPTIONS: Array<{ value: SubmitterRole; label: string }> = SUBMITTER_ROLES.map((value) => ({
@@ -359,7 +360,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           The facts the EU AI Act serious-incident report draft cites for each AI system, by the incidents&apos;
           ai_system label value. Fields left blank are marked in the report for a person to fill.
         </Text>
-        <Stack direction="column" gap={1}>
+        <Stack direction="column" gap={2}>
           <RowList
             rows={form.aiSystems}
             none="No AI systems"
@@ -376,7 +377,6 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
                   {...fieldProps(fieldKey.aiSystem(index, field))}
                 >
                   <Input
-                    width={AI_SYSTEM_LABELS[field].width}
                     id={`config-ai-system-${row.key}-${field}`}
                     aria-label={`${name} ${AI_SYSTEM_INPUT_NAMES[field]}`}
                     data-testid={testIds.appConfig.aiSystemField(index, field)}
@@ -387,7 +387,29 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
                 </Field>
               );
               const roleNameId = `config-ai-system-${row.key}-submitterRole-name`;
-              const role = AI_SYSTEM_LABELS.submitterRole;
+              const role = (
+                <React.Fragment key="submitterRole">
+                  {/* Combobox takes no aria-label: its name, after the system, is this hidden text. */}
+                  <span hidden id={roleNameId}>
+                    {`${name} ${AI_SYSTEM_INPUT_NAMES.submitterRole}`}
+                  </span>
+                  <Field
+                    label={AI_SYSTEM_LABELS.submitterRole.label}
+                    {...fieldProps(fieldKey.aiSystem(index, 'submitterRole'))}
+                  >
+                    <Combobox<string>
+                      id={`config-ai-system-${row.key}-submitterRole`}
+                      aria-labelledby={roleNameId}
+                      data-testid={testIds.appConfig.aiSystemField(index, 'submitterRole')}
+                      options={ROLE_OPTIONS}
+                      value={row.submitterRole || null}
+                      placeholder={AI_SYSTEM_LABELS.submitterRole.placeholder}
+                      isClearable
+                      onChange={(option) => setAISystem(row.key, { submitterRole: option?.value ?? '' })}
+                    />
+                  </Field>
+                </React.Fragment>
+              );
               return (
                 <Box
                   borderStyle="solid"
@@ -396,54 +418,31 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
                   padding={2}
                   data-testid={testIds.appConfig.aiSystem(index)}
                 >
-                  <Stack direction="row" gap={2} wrap="wrap" alignItems="flex-start">
+                  <Stack direction="row" justifyContent="space-between" alignItems="flex-start">
                     <Field
-                      label="AI system"
-                      description="Its ai_system label value"
+                      label="AI system (ai_system label value)"
                       required
                       {...fieldProps(fieldKey.aiSystem(index, 'system'))}
                     >
                       <Input
-                        width={25}
+                        width={40}
                         id={`config-ai-system-${row.key}-system`}
                         aria-label={`AI system ${index + 1} ai_system`}
                         data-testid={testIds.appConfig.aiSystemField(index, 'system')}
                         value={row.system}
-                        placeholder="e.g. supportbot"
+                        placeholder="Its ai_system label value, e.g. supportbot"
                         onChange={(event) => setAISystem(row.key, { system: event.currentTarget.value })}
                       />
                     </Field>
-                    {AI_SYSTEM_FIELDS.map((field) =>
-                      field !== 'submitterRole' ? (
-                        input(field)
-                      ) : (
-                        <React.Fragment key={field}>
-                          {/* Combobox takes no aria-label: its name, after the system, is this hidden text. */}
-                          <span hidden id={roleNameId}>
-                            {`${name} ${AI_SYSTEM_INPUT_NAMES.submitterRole}`}
-                          </span>
-                          <Field label={role.label} {...fieldProps(fieldKey.aiSystem(index, field))}>
-                            <Combobox<string>
-                              width={role.width}
-                              id={`config-ai-system-${row.key}-submitterRole`}
-                              aria-labelledby={roleNameId}
-                              data-testid={testIds.appConfig.aiSystemField(index, field)}
-                              options={ROLE_OPTIONS}
-                              value={row.submitterRole || null}
-                              placeholder={role.placeholder}
-                              isClearable
-                              onChange={(option) => setAISystem(row.key, { submitterRole: option?.value ?? '' })}
-                            />
-                          </Field>
-                        </React.Fragment>
-                      )
-                    )}
                     <RemoveRow
                       label={`Remove ${name}`}
                       testId={testIds.appConfig.aiSystemRemove(index)}
                       onClick={() => setAISystems((rows) => removeRow(rows, row.key))}
                     />
                   </Stack>
+                  <Grid columns={3} columnGap={2}>
+                    {AI_SYSTEM_FIELDS.map((field) => (field === 'submitterRole' ? role : input(field)))}
+                  </Grid>
                   {row.unknown.length > 0 && (
                     <Field noMargin {...fieldProps(fieldKey.aiSystem(index, 'unknown'))}>
                       {/* In a fragment: Field passes invalid to its child, which a Button would put in the DOM. */}
@@ -452,7 +451,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
                           variant="secondary"
                           size="sm"
                           onClick={() => setAISystem(row.key, { unknown: [] })}
-                          aria-label={`Drop ${name}'s unknown fields`}
+                          aria-label={`Drop unknown fields of ${name}`}
                         >
                           Drop unknown fields
                         </Button>
