@@ -145,11 +145,12 @@ describe('aiSystems settings', () => {
     expect(validateLength('😀'.repeat(250) + 'x', 1000)).toMatch(/^Too long: 1001 bytes/);
   });
 
+  // As Go's decoder reads them: a field's name in any case, null as nothing.
   test('saved fields the backend refuses are named, and saving waits until they are dropped', () => {
     const f = form({
       ...base,
       aiSystems: {
-        bot: { provider: 'Acme', version: '2', contact: 7, name: null },
+        bot: { Provider: 'Acme', version: '2', contact: 7, name: null },
         other: 'Acme',
         empty: null,
       },

@@ -151,13 +151,15 @@ function aiSystemRows(saved: unknown): AISystemRow[] {
     }
     const known: Partial<Record<AISystemField, string>> = {};
     const unknown: string[] = [];
-    for (const [field, value] of Object.entries(facts)) {
-      if (!(AI_SYSTEM_FIELDS as readonly string[]).includes(field)) {
-        unknown.push(field);
+    for (const [key, value] of Object.entries(facts)) {
+      // Go's decoder matches a field's name in any case; it is saved back in the documented one.
+      const field = AI_SYSTEM_FIELDS.find((f) => f.toLowerCase() === key.toLowerCase());
+      if (!field) {
+        unknown.push(key);
       } else if (typeof value === 'string') {
-        known[field as AISystemField] = value;
+        known[field] = value;
       } else if (value !== null) {
-        unknown.push(`${field} (not text)`);
+        unknown.push(`${key} (not text)`);
       }
     }
     return newAISystemRow(system, known, unknown);
