@@ -104,7 +104,7 @@ const RemoveRow = ({ label, testId, onClick }: { label: string; testId: string; 
 );
 
 // The app's settings: where ClickHouse and the Firebreak receiver are, SLA targets and escalation contacts per
-// severity. Saving stores them in Grafana (which restarts the backend instance with them) and reloads the page;
+// severity, the AI systems' facts for regulatory reports, containment. Saving stores them in Grafana (which restarts the backend instance with them) and reloads the page;
 // under the Save button the page shows the backend's health check, which names the setting that is wrong.
 const AppConfig = ({ plugin }: AppConfigProps) => {
   const { id, enabled, pinned, jsonData, secureJsonFields } = plugin.meta;
