@@ -42,6 +42,20 @@ export const ACTION_KINDS = [
   'custom',
 ] as const;
 
+export const SUBMITTER_ROLES = ['provider', 'deployer', 'authorised_representative'] as const;
+export type SubmitterRole = (typeof SUBMITTER_ROLES)[number];
+
+// What does not change about an AI system for its regulatory reports (pkg/report AISystemFacts); every field is
+// optional, and what is missing is left for a person to fill in the report.
+export interface AISystemFacts {
+  name?: string;
+  provider?: string;
+  registrationId?: string;
+  authority?: string;
+  submitterRole?: SubmitterRole;
+  contact?: string;
+}
+
 // A containment action of an AI system (pkg/containment/catalog.go). Its HMAC secret is in secureJsonData under
 // containmentSecretKey(system, id).
 export interface ContainmentAction {
@@ -77,6 +91,8 @@ export interface AppSettings {
   signing?: { publicKey?: string };
   // AI system (the incidents' ai_system) -> its containment actions.
   containment?: Record<string, ContainmentAction[]>;
+  // AI system (the incidents' ai_system) -> the facts its regulatory reports cite.
+  aiSystems?: Record<string, AISystemFacts>;
 }
 
 export interface AppSecureSettings {

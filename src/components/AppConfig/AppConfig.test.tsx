@@ -1,12 +1,14 @@
 import React from 'react';
 import { Observable, of, throwError } from 'rxjs';
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { PluginType } from '@grafana/data';
 import { BackendSrvRequest, DataSourceSrv, getBackendSrv, setDataSourceSrv } from '@grafana/runtime';
 import AppConfig, { AppConfigProps } from './AppConfig';
 import { testIds } from '../testIds';
 import { AppSettings } from '../../types';
 import { reloadPage } from '../../utils/browser';
+import { SUPPORTBOT_FACTS } from './testdata';
 
 jest.mock('@grafana/runtime', () => ({
   ...jest.requireActual('@grafana/runtime'),
@@ -405,5 +407,136 @@ describe('Components/AppConfig', () => {
 
     await waitFor(() => expect(reloadPage).toHaveBeenCalledTimes(1));
     expect(saveCalls()[0].data.jsonData.escalation).toEqual({ SEV1: [{ name: 'Lee', role: '' }], SEV2: [], SEV3: [] });
+  });
+
+  describe('AI systems (regulatory reports)', () => {
+    const facts = {
+      supportbot: SUPPORTBOT_FACTS,
+      codeassist: { provider: 'Acme GmbH' },
+    };
+    const withFacts = { jsonData: { ...validSettings, aiSystems: facts }, secureJsonFields: bothSecretsStored };
+
+    // Picks a role: the Combobox's list draws the options that fit its measured height, and jsdom measures nothing.
+    async function pickRole(name: string, option: string) {
+      const sizes = [
+        jest.spyOn(Element.prototype, 'clientHeight', 'get').mockReturnValue(300),
+        jest.spyOn(Element.prototype, 'clientWidth', 'get').mockReturnValue(300),
+      ];
+      try {
+        await userEvent.click(screen.getByRole('combobox', { name: name }));
+        await userEvent.click(await screen.findByRole('option', { name: option }));
+      } finally {
+        sizes.forEach((s) => s.mockRestore());
+      }
+    }
+
+    test('shows each system with inputs named after it, and what they are for', async () => {
+      await renderConfig(withFacts);
+
+      const section = screen.getByRole('group', { name: 'AI systems (regulatory reports)' });
+      expect(section).toHaveTextContent('EU AI Act serious-incident report draft');
+      expect(section).toHaveTextContent('Fields left blank are marked in the report for a person to fill');
+      expect(screen.getByLabelText('AI system 1 ai_system')).toHaveValue('supportbot');
+      expect(screen.getByLabelText('supportbot display name')).toHaveValue('Acme Support Assistant');
+      expect(screen.getByLabelText('supportbot provider')).toHaveValue('Acme GmbH, Berlin');
+      expect(screen.getByLabelText('supportbot EU database registration id')).toHaveValue('EU-AI-0000123');
+      expect(screen.getByLabelText('supportbot market surveillance authority')).toHaveValue('Bundesnetzagentur');
+      expect(screen.getByRole('combobox', { name: 'supportbot submitter role' })).toHaveValue('Provider');
+      expect(screen.getByLabelText('supportbot contact')).toHaveValue(SUPPORTBOT_FACTS.contact);
+      expect(screen.getByLabelText('AI system 2 ai_system')).toHaveValue('codeassist');
+      expect(screen.getByLabelText('codeassist provider')).toHaveValue('Acme GmbH');
+      expect(screen.getByRole('combobox', { name: 'codeassist submitter role' })).toHaveValue('');
+      expect(screen.getByRole('button', { name: 'Remove codeassist' })).toBeInTheDocument();
+
+      // Unchanged, it saves the same facts back.
+      fireEvent.click(saveButton());
+      await waitFor(() => expect(saveCalls()).toHaveLength(1));
+      expect(saveCalls()[0].data.jsonData).toEqual({ ...validSettings, aiSystems: facts });
+    });
+
+    test('adds a system with its role, removes another, and drops a blank row', async () => {
+      await renderConfig(withFacts);
+
+      fireEvent.click(screen.getByTestId(ids.aiSystemRemove(1)));
+      expect(screen.queryByLabelText('codeassist provider')).not.toBeInTheDocument();
+      fireEvent.click(screen.getByTestId(ids.aiSystemAdd));
+      type(ids.aiSystemField(1, 'system'), ' creditbot ');
+      type(ids.aiSystemField(1, 'provider'), 'Acme Credit SA, Paris');
+      type(ids.aiSystemField(1, 'registrationId'), 'EU-AI-0000456');
+      await pickRole('creditbot submitter role', 'Authorised representative');
+      expect(screen.getByRole('combobox', { name: 'creditbot submitter role' })).toHaveValue(
+        'Authorised representative'
+      );
+      fireEvent.click(screen.getByTestId(ids.aiSystemAdd));
+      fireEvent.click(saveButton());
+
+      await waitFor(() => expect(saveCalls()).toHaveLength(1));
+      expect(saveCalls()[0].data.jsonData.aiSystems).toEqual({
+        supportbot: facts.supportbot,
+        creditbot: {
+          provider: 'Acme Credit SA, Paris',
+          registrationId: 'EU-AI-0000456',
+          submitterRole: 'authorised_representative',
+        },
+      });
+    });
+
+    test('refuses a provider too long next to it, and keeps what was typed', async () => {
+      await renderConfig(withFacts);
+      const long = 'p'.repeat(1001);
+
+      type(ids.aiSystemField(0, 'provider'), long);
+
+      const provider = screen.getByLabelText('supportbot provider');
+      expect(provider).toHaveAccessibleDescription('Too long: 1001 characters, at most 1000');
+      expect(provider).toHaveAttribute('aria-invalid', 'true');
+      expect(screen.getByTestId(ids.validationSummary)).toHaveTextContent(
+        'supportbot provider: Too long: 1001 characters, at most 1000'
+      );
+      expect(saveButton()).toBeDisabled();
+      act(() => {
+        fireEvent.submit(screen.getByTestId(ids.container));
+      });
+      expect(saveCalls()).toHaveLength(0);
+      expect(provider).toHaveValue(long);
+      expect(screen.getByLabelText('supportbot contact')).toHaveValue(SUPPORTBOT_FACTS.contact);
+
+      type(ids.aiSystemField(0, 'provider'), long.slice(1));
+      expect(provider).not.toHaveAccessibleDescription();
+      expect(saveButton()).toBeEnabled();
+    });
+
+    test('names a system given twice and facts without a system, each at its field', async () => {
+      await renderConfig(withFacts);
+
+      type(ids.aiSystemField(1, 'system'), 'supportbot');
+      fireEvent.click(screen.getByTestId(ids.aiSystemAdd));
+      type(ids.aiSystemField(2, 'contact'), 'someone@acme.example');
+
+      expect(screen.getByLabelText('AI system 2 ai_system')).toHaveAccessibleDescription(
+        '"supportbot" is already AI system 1'
+      );
+      expect(screen.getByLabelText('AI system 3 ai_system')).toHaveAccessibleDescription(
+        'Required: the ai_system label value of the incidents these facts are for'
+      );
+      expect(saveButton()).toBeDisabled();
+    });
+
+    test('saved fields the backend refuses are shown, and dropped on request', async () => {
+      await renderConfig({
+        jsonData: { ...validSettings, aiSystems: { supportbot: { provider: 'Acme', version: '2' } } } as AppSettings,
+        secureJsonFields: bothSecretsStored,
+      });
+
+      expect(screen.getByTestId(ids.validationSummary)).toHaveTextContent(
+        'supportbot: Saved fields the backend refuses: version. Drop them to save'
+      );
+      expect(saveButton()).toBeDisabled();
+      fireEvent.click(screen.getByRole('button', { name: 'Drop unknown fields of supportbot' }));
+      fireEvent.click(saveButton());
+
+      await waitFor(() => expect(saveCalls()).toHaveLength(1));
+      expect(saveCalls()[0].data.jsonData.aiSystems).toEqual({ supportbot: { provider: 'Acme' } });
+    });
   });
 });

@@ -2,9 +2,12 @@ import React, { FormEvent, useEffect, useMemo, useState } from 'react';
 import { AppPluginMeta, PluginConfigPageProps } from '@grafana/data';
 import {
   Alert,
+  Box,
   Button,
+  Combobox,
   Field,
   FieldSet,
+  Grid,
   IconButton,
   Input,
   SecretInput,
@@ -15,11 +18,16 @@ import {
 } from '@grafana/ui';
 import { DataSourcePicker } from '@grafana/runtime';
 import { errorMessage, savePluginSettings } from '../../api/backend';
-import { AppSecureSettingKey, AppSettings, SEVERITIES, Severity } from '../../types';
+import { AppSecureSettingKey, AppSettings, SEVERITIES, Severity, SUBMITTER_ROLES, SubmitterRole } from '../../types';
 import { reloadPage } from '../../utils/browser';
 import { testIds } from '../testIds';
 import { checkHealth, HealthResult, forgetSaved, rememberSaved, wasSaved } from './health';
 import {
+  AI_SYSTEM_FIELDS,
+  AI_SYSTEM_INPUT_NAMES,
+  AISystemField,
+  AISystemRow,
+  aiSystemName,
   ContactRow,
   containmentSecret,
   DEFAULT_DATABASE,
@@ -27,8 +35,12 @@ import {
   DEFAULT_USER,
   fieldKey,
   FormState,
+  newAISystemRow,
   newContactRow,
   parseCatalog,
+  patchRow,
+  removeRow,
+  Row,
   SLA_FIELDS,
   SLAField,
   toFormState,
@@ -43,8 +55,56 @@ const WIDTH = 60;
 
 const SLA_LABELS: Record<SLAField, string> = { acknowledge: 'acknowledge within', contain: 'contain within' };
 
+const AI_SYSTEM_LABELS: Record<AISystemField, { label: string; placeholder: string }> = {
+  name: { label: 'Display name', placeholder: 'As registered, e.g. Acme Support Assistant' },
+  provider: { label: 'Provider', placeholder: 'Name and address' },
+  registrationId: { label: 'EU database registration id', placeholder: 'e.g. EU-AI-0000123' },
+  authority: { label: 'Market surveillance authority', placeholder: 'Where reports go' },
+  submitterRole: { label: 'Submitter role', placeholder: 'None: to fill in the report' },
+  contact: { label: 'Contact', placeholder: 'Name, email, phone' },
+};
+
+const ROLE_OPTIONS: Array<{ value: SubmitterRole; label: string }> = SUBMITTER_ROLES.map((value) => ({
+  value,
+  label: value === 'authorised_representative' ? 'Authorised representative' : value[0].toUpperCase() + value.slice(1),
+}));
+
+// A list of rows the page edits (escalation contacts, AI systems): each row, or a line saying there is none, then
+// a button adding one.
+function RowList<T extends object>(props: {
+  rows: Array<Row<T>>;
+  none: string;
+  add: string;
+  addTestId: string;
+  onAdd: () => void;
+  children: (row: Row<T>, index: number) => React.ReactNode;
+}) {
+  return (
+    <>
+      {props.rows.length === 0 && (
+        <Text color="secondary" italic>
+          {props.none}
+        </Text>
+      )}
+      {props.rows.map((row, index) => (
+        <React.Fragment key={row.key}>{props.children(row, index)}</React.Fragment>
+      ))}
+      <div>
+        <Button variant="secondary" size="sm" icon="plus" data-testid={props.addTestId} onClick={props.onAdd}>
+          {props.add}
+        </Button>
+      </div>
+    </>
+  );
+}
+
+const RemoveRow = ({ label, testId, onClick }: { label: string; testId: string; onClick: () => void }) => (
+  // The tooltip is also its accessible name (IconButton's aria-label gives way to it).
+  <IconButton name="trash-alt" tooltip={label} data-testid={testId} onClick={onClick} />
+);
+
 // The app's settings: where ClickHouse and the Firebreak receiver are, SLA targets and escalation contacts per
-// severity. Saving stores them in Grafana (which restarts the backend instance with them) and reloads the page;
+// severity, the AI systems' facts for regulatory reports, containment. Saving stores them in Grafana (which restarts the backend instance with them) and reloads the page;
 // under the Save button the page shows the backend's health check, which names the setting that is wrong.
 const AppConfig = ({ plugin }: AppConfigProps) => {
   const { id, enabled, pinned, jsonData, secureJsonFields } = plugin.meta;
@@ -93,7 +153,11 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   const setContacts = (sev: Severity, change: (rows: ContactRow[]) => ContactRow[]) =>
     setForm((f) => ({ ...f, escalation: { ...f.escalation, [sev]: change(f.escalation[sev]) } }));
   const setContact = (sev: Severity, key: number, patch: Partial<ContactRow>) =>
-    setContacts(sev, (rows) => rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
+    setContacts(sev, (rows) => patchRow(rows, key, patch));
+
+  const setAISystems = (change: (rows: AISystemRow[]) => AISystemRow[]) =>
+    setForm((f) => ({ ...f, aiSystems: change(f.aiSystems) }));
+  const setAISystem = (key: number, patch: Partial<AISystemRow>) => setAISystems((rows) => patchRow(rows, key, patch));
 
   const isSubmitDisabled = saving || errors.length > 0;
 
@@ -250,55 +314,155 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
         {SEVERITIES.map((sev) => (
           <Stack key={sev} direction="column" gap={1}>
             <Text element="h5">{sev}</Text>
-            {form.escalation[sev].length === 0 && (
-              <Text color="secondary" italic>
-                No contacts
-              </Text>
-            )}
-            {form.escalation[sev].map((row, index) => (
-              <Stack key={row.key} direction="row" gap={1} alignItems="flex-start">
-                <Field noMargin {...fieldProps(fieldKey.contactName(sev, index))}>
-                  <Input
-                    width={30}
-                    aria-label={`${sev} contact ${index + 1} name`}
-                    data-testid={testIds.appConfig.contactName(sev, index)}
-                    value={row.name}
-                    placeholder="Name"
-                    onChange={(event) => setContact(sev, row.key, { name: event.currentTarget.value })}
+            <RowList
+              rows={form.escalation[sev]}
+              none="No contacts"
+              add={`Add ${sev} contact`}
+              addTestId={testIds.appConfig.contactAdd(sev)}
+              onAdd={() => setContacts(sev, (rows) => [...rows, newContactRow()])}
+            >
+              {(row, index) => (
+                <Stack direction="row" gap={1} alignItems="flex-start">
+                  <Field noMargin {...fieldProps(fieldKey.contactName(sev, index))}>
+                    <Input
+                      width={30}
+                      aria-label={`${sev} contact ${index + 1} name`}
+                      data-testid={testIds.appConfig.contactName(sev, index)}
+                      value={row.name}
+                      placeholder="Name"
+                      onChange={(event) => setContact(sev, row.key, { name: event.currentTarget.value })}
+                    />
+                  </Field>
+                  <Field noMargin>
+                    <Input
+                      width={30}
+                      aria-label={`${sev} contact ${index + 1} role`}
+                      data-testid={testIds.appConfig.contactRole(sev, index)}
+                      value={row.role}
+                      placeholder="Role, e.g. VP Engineering"
+                      onChange={(event) => setContact(sev, row.key, { role: event.currentTarget.value })}
+                    />
+                  </Field>
+                  <RemoveRow
+                    label={`Remove ${sev} contact ${index + 1}`}
+                    testId={testIds.appConfig.contactRemove(sev, index)}
+                    onClick={() => setContacts(sev, (rows) => removeRow(rows, row.key))}
                   />
-                </Field>
-                <Field noMargin>
-                  <Input
-                    width={30}
-                    aria-label={`${sev} contact ${index + 1} role`}
-                    data-testid={testIds.appConfig.contactRole(sev, index)}
-                    value={row.role}
-                    placeholder="Role, e.g. VP Engineering"
-                    onChange={(event) => setContact(sev, row.key, { role: event.currentTarget.value })}
-                  />
-                </Field>
-                <IconButton
-                  name="trash-alt"
-                  aria-label={`Remove ${sev} contact ${index + 1}`}
-                  tooltip="Remove"
-                  data-testid={testIds.appConfig.contactRemove(sev, index)}
-                  onClick={() => setContacts(sev, (rows) => rows.filter((r) => r.key !== row.key))}
-                />
-              </Stack>
-            ))}
-            <div>
-              <Button
-                variant="secondary"
-                size="sm"
-                icon="plus"
-                data-testid={testIds.appConfig.contactAdd(sev)}
-                onClick={() => setContacts(sev, (rows) => [...rows, newContactRow()])}
-              >
-                Add {sev} contact
-              </Button>
-            </div>
+                </Stack>
+              )}
+            </RowList>
           </Stack>
         ))}
+      </FieldSet>
+
+      <FieldSet label="AI systems (regulatory reports)">
+        <Text color="secondary" element="p">
+          The facts the EU AI Act serious-incident report draft cites for each AI system, by the incidents&apos;
+          ai_system label value. Fields left blank are marked in the report for a person to fill.
+        </Text>
+        <Stack direction="column" gap={2}>
+          <RowList
+            rows={form.aiSystems}
+            none="No AI systems"
+            add="Add AI system"
+            addTestId={testIds.appConfig.aiSystemAdd}
+            onAdd={() => setAISystems((rows) => [...rows, newAISystemRow()])}
+          >
+            {(row, index) => {
+              const name = aiSystemName(row, index);
+              const input = (field: Exclude<AISystemField, 'submitterRole'>) => (
+                <Field
+                  key={field}
+                  label={AI_SYSTEM_LABELS[field].label}
+                  {...fieldProps(fieldKey.aiSystem(index, field))}
+                >
+                  <Input
+                    id={`config-ai-system-${row.key}-${field}`}
+                    aria-label={`${name} ${AI_SYSTEM_INPUT_NAMES[field]}`}
+                    data-testid={testIds.appConfig.aiSystemField(index, field)}
+                    value={row[field]}
+                    placeholder={AI_SYSTEM_LABELS[field].placeholder}
+                    onChange={(event) => setAISystem(row.key, { [field]: event.currentTarget.value })}
+                  />
+                </Field>
+              );
+              const roleNameId = `config-ai-system-${row.key}-submitterRole-name`;
+              const role = (
+                <React.Fragment key="submitterRole">
+                  {/* Combobox takes no aria-label: its name, after the system, is this hidden text. */}
+                  <span hidden id={roleNameId}>
+                    {`${name} ${AI_SYSTEM_INPUT_NAMES.submitterRole}`}
+                  </span>
+                  <Field
+                    label={AI_SYSTEM_LABELS.submitterRole.label}
+                    {...fieldProps(fieldKey.aiSystem(index, 'submitterRole'))}
+                  >
+                    <Combobox<string>
+                      id={`config-ai-system-${row.key}-submitterRole`}
+                      aria-labelledby={roleNameId}
+                      data-testid={testIds.appConfig.aiSystemField(index, 'submitterRole')}
+                      options={ROLE_OPTIONS}
+                      value={row.submitterRole || null}
+                      placeholder={AI_SYSTEM_LABELS.submitterRole.placeholder}
+                      isClearable
+                      onChange={(option) => setAISystem(row.key, { submitterRole: option?.value ?? '' })}
+                    />
+                  </Field>
+                </React.Fragment>
+              );
+              return (
+                <Box
+                  borderStyle="solid"
+                  borderColor="weak"
+                  borderRadius="default"
+                  padding={2}
+                  data-testid={testIds.appConfig.aiSystem(index)}
+                >
+                  <Stack direction="row" justifyContent="space-between" alignItems="flex-start">
+                    <Field
+                      label="AI system (ai_system label value)"
+                      required
+                      {...fieldProps(fieldKey.aiSystem(index, 'system'))}
+                    >
+                      <Input
+                        width={40}
+                        id={`config-ai-system-${row.key}-system`}
+                        aria-label={`AI system ${index + 1} ai_system`}
+                        data-testid={testIds.appConfig.aiSystemField(index, 'system')}
+                        value={row.system}
+                        placeholder="Its ai_system label value, e.g. supportbot"
+                        onChange={(event) => setAISystem(row.key, { system: event.currentTarget.value })}
+                      />
+                    </Field>
+                    <RemoveRow
+                      label={`Remove ${name}`}
+                      testId={testIds.appConfig.aiSystemRemove(index)}
+                      onClick={() => setAISystems((rows) => removeRow(rows, row.key))}
+                    />
+                  </Stack>
+                  <Grid columns={3} columnGap={2}>
+                    {AI_SYSTEM_FIELDS.map((field) => (field === 'submitterRole' ? role : input(field)))}
+                  </Grid>
+                  {row.unknown.length > 0 && (
+                    <Field noMargin {...fieldProps(fieldKey.aiSystem(index, 'unknown'))}>
+                      {/* In a fragment: Field passes invalid to its child, which a Button would put in the DOM. */}
+                      <>
+                        <Button
+                          variant="secondary"
+                          size="sm"
+                          onClick={() => setAISystem(row.key, { unknown: [] })}
+                          aria-label={`Drop unknown fields of ${name}`}
+                        >
+                          Drop unknown fields
+                        </Button>
+                      </>
+                    </Field>
+                  )}
+                </Box>
+              );
+            }}
+          </RowList>
+        </Stack>
       </FieldSet>
 
       <FieldSet label="Metrics and evidence">

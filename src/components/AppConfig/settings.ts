@@ -3,6 +3,7 @@
 import { KeyValue } from '@grafana/data';
 import {
   ACTION_KINDS,
+  AISystemFacts,
   AppSecureSettingKey,
   AppSecureSettings,
   AppSettings,
@@ -12,6 +13,7 @@ import {
   SEVERITIES,
   Severity,
   SLATarget,
+  SUBMITTER_ROLES,
 } from '../../types';
 
 export const DEFAULT_DATABASE = 'firebreak';
@@ -41,10 +43,35 @@ export interface SecretState {
   configured: boolean;
 }
 
-export interface ContactRow extends EscalationContact {
-  // React key of the row; not saved.
-  key: number;
-}
+// A row of a list the page edits (escalation contacts, AI systems): its values and a React key, which is not saved.
+export type Row<T> = T & { key: number };
+
+export type ContactRow = Row<EscalationContact>;
+
+// The facts of an AI system the page edits, in the order of the form (pkg/report AISystemFacts).
+export const AI_SYSTEM_FIELDS = [
+  'name',
+  'provider',
+  'registrationId',
+  'authority',
+  'submitterRole',
+  'contact',
+] as const;
+export type AISystemField = (typeof AI_SYSTEM_FIELDS)[number];
+
+// The backend's limits (pkg/plugin parseAISystems), in bytes of UTF-8 as Go's len counts them.
+export const AI_SYSTEM_KEY_MAX = 200;
+export const AI_SYSTEM_VALUE_MAX = 1000;
+
+export type AISystemRow = Row<
+  Record<AISystemField, string> & {
+    // The ai_system label value of the incidents the facts are for: the key in jsonData.aiSystems.
+    system: string;
+    // Fields of the saved settings that the backend refuses (unknown, or not text): saving waits until they are
+    // dropped.
+    unknown: string[];
+  }
+>;
 
 export interface FormState {
   address: string;
@@ -55,6 +82,7 @@ export interface FormState {
   receiverUrl: string;
   sla: Record<Severity, Record<SLAField, string>>;
   escalation: Record<Severity, ContactRow[]>;
+  aiSystems: AISystemRow[];
   secrets: Record<AppSecureSettingKey, SecretState>;
   prometheusUrl: string;
   // The Grafana Prometheus data source the incident page draws the triggering metrics with (its uid).
@@ -77,9 +105,65 @@ export interface ValidationError {
 
 let nextRowKey = 0;
 
-export function newContactRow(contact: Partial<EscalationContact> = {}): ContactRow {
+export function newRow<T extends object>(values: T): Row<T> {
   nextRowKey += 1;
-  return { key: nextRowKey, name: contact.name ?? '', role: contact.role ?? '' };
+  return { ...values, key: nextRowKey };
+}
+
+// The rows with the one of this key changed.
+export function patchRow<T extends object>(rows: Array<Row<T>>, key: number, patch: Partial<T>): Array<Row<T>> {
+  return rows.map((r) => (r.key === key ? { ...r, ...patch } : r));
+}
+
+export function removeRow<T extends object>(rows: Array<Row<T>>, key: number): Array<Row<T>> {
+  return rows.filter((r) => r.key !== key);
+}
+
+export function newContactRow(contact: Partial<EscalationContact> = {}): ContactRow {
+  return newRow({ name: contact.name ?? '', role: contact.role ?? '' });
+}
+
+export function newAISystemRow(
+  system = '',
+  facts: Partial<Record<AISystemField, string>> = {},
+  unknown: string[] = []
+) {
+  const values = Object.fromEntries(AI_SYSTEM_FIELDS.map((f) => [f, facts[f] ?? ''])) as Record<AISystemField, string>;
+  return newRow({ system, ...values, unknown });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+// The rows of the saved jsonData.aiSystems, in its order. What the backend would refuse is named in the row's unknown
+// (a null is what Go's decoder reads as empty: accepted). Anything but an object is no rows: saving replaces it.
+function aiSystemRows(saved: unknown): AISystemRow[] {
+  if (!isObject(saved)) {
+    return [];
+  }
+  return Object.entries(saved).map(([system, facts]) => {
+    if (facts === null) {
+      return newAISystemRow(system);
+    }
+    if (!isObject(facts)) {
+      return newAISystemRow(system, {}, ['(not an object)']);
+    }
+    const known: Partial<Record<AISystemField, string>> = {};
+    const unknown: string[] = [];
+    for (const [key, value] of Object.entries(facts)) {
+      // Go's decoder matches a field's name in any case; it is saved back in the documented one.
+      const field = AI_SYSTEM_FIELDS.find((f) => f.toLowerCase() === key.toLowerCase());
+      if (!field) {
+        unknown.push(key);
+      } else if (typeof value === 'string') {
+        known[field] = value;
+      } else if (value !== null) {
+        unknown.push(`${key} (not text)`);
+      }
+    }
+    return newAISystemRow(system, known, unknown);
+  });
 }
 
 function bySeverity<T>(f: (sev: Severity) => T): Record<Severity, T> {
@@ -109,6 +193,7 @@ export function toFormState(
       contain: jsonData?.sla?.[sev]?.contain ?? '',
     })),
     escalation: bySeverity((sev) => (jsonData?.escalation?.[sev] ?? []).map((c) => newContactRow(c))),
+    aiSystems: aiSystemRows(jsonData?.aiSystems),
     secrets: { clickhousePassword: secret('clickhousePassword'), receiverApiToken: secret('receiverApiToken') },
     prometheusUrl: jsonData?.prometheus?.url ?? '',
     prometheusDatasourceUid: jsonData?.prometheus?.datasourceUid ?? '',
@@ -209,6 +294,7 @@ export const fieldKey = {
   receiverApiToken: 'receiverApiToken',
   sla: (sev: Severity, field: SLAField) => `sla.${sev}.${field}`,
   contactName: (sev: Severity, index: number) => `escalation.${sev}.${index}.name`,
+  aiSystem: (index: number, field: AISystemField | 'system' | 'unknown') => `aiSystems.${index}.${field}`,
 };
 
 // host:port with a numeric port; the host may be a bracketed IPv6 address.
@@ -262,6 +348,87 @@ export function validateDuration(value: string): string | undefined {
 
 const SLA_LABEL: Record<SLAField, string> = { acknowledge: 'acknowledge', contain: 'contain' };
 
+// How the page names an AI system's inputs after the system (aria-label, the summary): "supportbot provider".
+export const AI_SYSTEM_INPUT_NAMES: Record<AISystemField, string> = {
+  name: 'display name',
+  provider: 'provider',
+  registrationId: 'EU database registration id',
+  authority: 'market surveillance authority',
+  submitterRole: 'submitter role',
+  contact: 'contact',
+};
+
+// The row's system as typed, or its place while it has none.
+export function aiSystemName(row: AISystemRow, index: number): string {
+  return row.system.trim() || `AI system ${index + 1}`;
+}
+
+// A row the user left empty: dropped on save.
+export function isBlankAISystem(row: AISystemRow): boolean {
+  return !row.system.trim() && AI_SYSTEM_FIELDS.every((f) => !row[f].trim()) && row.unknown.length === 0;
+}
+
+// The length Go's len gives the text once saved as JSON: its UTF-8 bytes (a lone surrogate becomes U+FFFD, 3).
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+export function validateLength(text: string, max: number): string | undefined {
+  const bytes = utf8Length(text);
+  if (bytes <= max) {
+    return undefined;
+  }
+  return bytes === text.length
+    ? `Too long: ${bytes} characters, at most ${max}`
+    : `Too long: ${bytes} bytes of UTF-8 (letters outside ASCII count 2 to 4), at most ${max}`;
+}
+
+export function validateSubmitterRole(role: string): string | undefined {
+  return role && !(SUBMITTER_ROLES as readonly string[]).includes(role)
+    ? `"${role}" is not one of ${SUBMITTER_ROLES.join(', ')}`
+    : undefined;
+}
+
+// The checks of pkg/plugin parseAISystems on what toJsonData saves (trimmed, blank rows dropped), plus one the JSON
+// object cannot make itself: a system given twice.
+function validateAISystems(rows: AISystemRow[], add: (field: string, label: string, message?: string) => void) {
+  const first = new Map<string, number>();
+  rows.forEach((row, i) => {
+    if (isBlankAISystem(row)) {
+      return;
+    }
+    const name = aiSystemName(row, i);
+    const system = row.system.trim();
+    const systemField = fieldKey.aiSystem(i, 'system');
+    if (!system) {
+      add(systemField, name, 'Required: the ai_system label value of the incidents these facts are for');
+    } else if (first.has(system)) {
+      add(systemField, `AI system ${i + 1}`, `"${system}" is already AI system ${first.get(system)! + 1}`);
+    } else {
+      first.set(system, i);
+      add(systemField, `AI system ${i + 1}`, validateLength(system, AI_SYSTEM_KEY_MAX));
+    }
+    for (const field of AI_SYSTEM_FIELDS) {
+      const value = row[field].trim();
+      const message =
+        field === 'submitterRole' ? validateSubmitterRole(value) : validateLength(value, AI_SYSTEM_VALUE_MAX);
+      add(fieldKey.aiSystem(i, field), `${name} ${AI_SYSTEM_INPUT_NAMES[field]}`, message);
+    }
+    if (row.unknown.length > 0) {
+      add(
+        fieldKey.aiSystem(i, 'unknown'),
+        name,
+        `Saved fields the backend refuses: ${row.unknown.join(', ')}. Drop them to save`
+      );
+    }
+  });
+}
+
 // Every problem that would make the backend refuse the settings, in the order of the form.
 export function validate(form: FormState): ValidationError[] {
   const errors: ValidationError[] = [];
@@ -289,6 +456,7 @@ export function validate(form: FormState): ValidationError[] {
       }
     });
   }
+  validateAISystems(form.aiSystems, add);
   const prom = form.prometheusUrl.trim();
   if (prom && !isHttpUrl(prom)) {
     add(fieldKey.prometheusUrl, 'Prometheus URL', `"${prom}" is not an http(s) URL, e.g. http://prometheus:9090`);
@@ -308,8 +476,20 @@ export function validate(form: FormState): ValidationError[] {
   return errors;
 }
 
-// The jsonData the backend reads. Empty SLA targets are left out (the default applies); blank contact rows are
-// dropped.
+// jsonData.aiSystems: each row's trimmed system and its facts, an empty fact left out (the report marks it to fill).
+function aiSystemsJson(rows: AISystemRow[]): Record<string, AISystemFacts> {
+  return Object.fromEntries(
+    rows
+      .filter((row) => !isBlankAISystem(row))
+      .map((row) => [
+        row.system.trim(),
+        Object.fromEntries(AI_SYSTEM_FIELDS.map((f) => [f, row[f].trim()]).filter(([, v]) => v)) as AISystemFacts,
+      ])
+  );
+}
+
+// The jsonData the backend reads. Empty SLA targets are left out (the default applies); blank contact and AI system
+// rows are dropped.
 export function toJsonData(form: FormState): AppSettings {
   const sla: Partial<Record<Severity, SLATarget>> = {};
   for (const sev of SEVERITIES) {
@@ -324,10 +504,11 @@ export function toJsonData(form: FormState): AppSettings {
       sla[sev] = target;
     }
   }
-  const { prometheus: _prometheus, containment: _containment, ...kept } = form.loaded;
+  const { prometheus: _prometheus, containment: _containment, aiSystems: _aiSystems, ...kept } = form.loaded;
   const prometheusUrl = form.prometheusUrl.trim().replace(/\/+$/, '');
   const datasourceUid = form.prometheusDatasourceUid;
   const catalog = parseCatalog(form.catalog).catalog;
+  const aiSystems = aiSystemsJson(form.aiSystems);
   return {
     ...kept,
     ...(prometheusUrl || datasourceUid
@@ -336,6 +517,7 @@ export function toJsonData(form: FormState): AppSettings {
         }
       : {}),
     ...(catalog && Object.keys(catalog).length > 0 ? { containment: catalog } : {}),
+    ...(Object.keys(aiSystems).length > 0 ? { aiSystems } : {}),
     clickhouse: {
       address: form.address.trim(),
       database: form.database.trim() || DEFAULT_DATABASE,
