@@ -171,12 +171,12 @@ func parseAISystems(raw json.RawMessage) (map[string]report.AISystemFacts, error
 	for name, f := range out {
 		field := "jsonData.aiSystems." + name
 		if strings.TrimSpace(name) == "" || len(name) > 200 {
-			errs = append(errs, fmt.Errorf("jsonData.aiSystems: %q is not an AI system name (1 to 200 characters)", incident.Truncate(name, 50)))
+			errs = append(errs, fmt.Errorf("jsonData.aiSystems: %q is not an AI system name (1 to 200 bytes of UTF-8)", incident.Truncate(name, 50)))
 		}
 		for _, v := range []struct{ name, value string }{{"name", f.Name}, {"provider", f.Provider}, {"registrationId", f.RegistrationID},
 			{"authority", f.Authority}, {"contact", f.Contact}} {
 			if len(v.value) > 1000 {
-				errs = append(errs, fmt.Errorf("%s.%s: longer than 1000 characters", field, v.name))
+				errs = append(errs, fmt.Errorf("%s.%s: longer than 1000 bytes of UTF-8", field, v.name))
 			}
 		}
 		if f.SubmitterRole != "" && !slices.Contains(report.SubmitterRoles, f.SubmitterRole) {
