@@ -199,15 +199,31 @@ func TestTaxonomyOfJoiningAlerts(t *testing.T) {
 }
 
 // A closed incident's classification is never touched by alerts: its alerts coming again are duplicates, and its
-// alert firing again declares a new incident, classified on its own.
+// alert firing again, even within the reopen window (which would reopen and extend it were it only resolved),
+// declares a new incident, classified on its own.
 func TestTaxonomyOfClosedIncident(t *testing.T) {
-	s := NewState(incident.DefaultMapping())
 	a := alertSpec{fp: "f1", name: "AIPromptInjectionDetected", severity: "info", start: t0, extra: map[string]string{"owasp_llm": "LLM07"}}
-	declared := apply(s, env(t0, note("g", a)))
-	id := declared[0].Event.IncidentID
 	done := a
 	done.end = t0.Add(time.Minute)
-	require.Contains(t, kinds(apply(s, env(t0.Add(2*time.Minute), note("g", done)))), incident.KindResolved, "a SEV3 resolves by itself")
+	again := a
+	again.start = t0.Add(5 * time.Minute) // within the reopen window (1h) of the resolution
+	again.extra = map[string]string{"owasp_llm": "LLM02"}
+	resolved := func() (*State, string) {
+		s := NewState(incident.DefaultMapping())
+		id := apply(s, env(t0, note("g", a)))[0].Event.IncidentID
+		require.Contains(t, kinds(apply(s, env(t0.Add(2*time.Minute), note("g", done)))), incident.KindResolved, "a SEV3 resolves by itself")
+		return s, id
+	}
+
+	// Only resolved: the alert firing again reopens the incident and its labels extend the classification.
+	s, id := resolved()
+	recs := apply(s, env(t0.Add(5*time.Minute), note("g", again)))
+	require.Equal(t, []incident.Kind{incident.KindReopened, incident.KindAlertFired, incident.KindTaxonomyUpdated}, kinds(recs))
+	assert.Equal(t, id, recs[2].Event.IncidentID)
+	assert.Equal(t, []string{"LLM01", "LLM02", "LLM07"}, taxonomyOf(t, recs[2]).OWASPLLM)
+
+	// Closed: never.
+	s, id = resolved()
 	admin := incident.Actor{Login: "root", Role: incident.Admin}
 	_, res := s.ApplyCommand(Envelope{ReceivedAt: t0.Add(3 * time.Minute), Command: &incident.Command{ID: "close", Kind: incident.CmdClose,
 		IncidentID: id, Actor: admin}})
@@ -215,12 +231,8 @@ func TestTaxonomyOfClosedIncident(t *testing.T) {
 	closed := res.Incident
 
 	assert.Empty(t, apply(s, env(t0.Add(4*time.Minute), note("g", done))), "its alert again")
-	again := a
-	again.start = t0.Add(2 * time.Hour)
-	again.extra = map[string]string{"owasp_llm": "LLM02"}
-	recs := apply(s, env(t0.Add(2*time.Hour), note("g", again)))
+	recs = apply(s, env(t0.Add(5*time.Minute), note("g", again)))
 	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindTaxonomyUpdated, incident.KindAlertFired}, kinds(recs))
-	assert.NotEqual(t, id, recs[0].Event.IncidentID)
 	assert.Equal(t, []string{"LLM01", "LLM02"}, taxonomyOf(t, recs[1]).OWASPLLM)
 	for _, r := range recs {
 		assert.NotEqual(t, id, r.Event.IncidentID, "the closed incident has no new event")
