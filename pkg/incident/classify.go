@@ -85,75 +85,98 @@ func (r LabelReading) Conflicts(cur Taxonomy) []Conflict {
 // still not a valid code is left out, never an error, and listed in Invalid. Lists come out sorted, each code once.
 func (m *Mapping) LabelTaxonomy(labels map[string]string) LabelReading {
 	var r LabelReading
-	list := func(names []string, read func(string) (codes, invalid []string)) []string {
-		var out []string
-		for _, name := range names {
-			codes, invalid := read(labels[name])
-			for _, v := range invalid {
-				r.Invalid = append(r.Invalid, LabelValue{name, v})
-			}
-			for _, c := range codes {
-				if !slices.Contains(out, c) {
-					out = append(out, c)
-				}
-			}
+	l, t := &m.TaxonomyLabels, &r.Taxonomy
+	t.OWASPLLM = r.codes(labels, l.OWASPLLM, "owasp_llm")
+	t.ATLASTactics = r.codes(labels, l.ATLASTactics, "atlas_tactics")
+	t.NISTRisks = r.codes(labels, l.NISTRisks, "nist_ai_600_1")
+	t.Harm = r.coded(labels, l.Harm, "harm")
+	if v, ok := first(labels, l.PeopleAffected); ok {
+		if n, err := strconv.ParseInt(v.Value, 10, 64); err == nil && validPeopleAffected(n) {
+			t.PeopleAffected = &n
+			r.from("people_affected", LabelValue{v.Label, strconv.FormatInt(n, 10)})
+		} else {
+			r.Invalid = append(r.Invalid, v)
 		}
-		slices.Sort(out)
-		return out
 	}
-	codes := func(field string, norm func(string) string) func(string) (codes, invalid []string) {
-		return func(value string) (codes, invalid []string) {
+	t.DeploymentBreadth = r.coded(labels, l.DeploymentBreadth, "deployment_breadth")
+	return r
+}
+
+// codes reads the codes of a list field (by its JSON name) from every label named, each code once, sorted.
+func (r *LabelReading) codes(labels map[string]string, names []string, field string) []string {
+	var out []string
+	for _, name := range names {
+		value := labels[name]
+		if value == "" {
+			continue
+		}
+		var codes, invalid []string
+		if field == "nist_ai_600_1" {
+			codes, invalid = nistRisks(value)
+		} else {
 			for part := range strings.SplitSeq(value, ",") {
 				if part = strings.TrimSpace(part); part == "" {
 					continue
 				}
-				if v := norm(part); CheckTaxonomyCode(field, v) == nil {
+				v := strings.ToUpper(part)
+				if field == "owasp_llm" {
+					v = strings.TrimSuffix(v, ":2025") // "LLM01:2025" is LLM01
+				}
+				if CheckTaxonomyCode(field, v) == nil {
 					codes = append(codes, v)
 				} else {
 					invalid = append(invalid, part)
 				}
 			}
-			return codes, invalid
+		}
+		for _, v := range invalid {
+			r.Invalid = append(r.Invalid, LabelValue{name, v})
+		}
+		for _, c := range codes {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
 		}
 	}
-	// single reads the first label present of names and returns its value read by parse ("" if none or invalid).
-	single := func(field string, names []string, parse func(string) (string, bool)) string {
-		for _, n := range names {
-			v := strings.TrimSpace(labels[n])
-			if v == "" {
-				continue
-			}
-			got, ok := parse(v)
-			if !ok {
-				r.Invalid = append(r.Invalid, LabelValue{n, v})
-				return ""
-			}
-			if r.single == nil {
-				r.single = map[string]LabelValue{}
-			}
-			r.single[field] = LabelValue{n, got}
-			return got
-		}
+	slices.Sort(out)
+	return out
+}
+
+// coded reads a coded single value (harm, deployment_breadth) from the first label of names present, as a slug
+// ("Critical Infrastructure" is critical_infrastructure); "" if none is, or its value is not a valid code.
+func (r *LabelReading) coded(labels map[string]string, names []string, field string) string {
+	v, ok := first(labels, names)
+	if !ok {
 		return ""
 	}
-	coded := func(field string) func(string) (string, bool) {
-		return func(v string) (string, bool) { v = slug(v); return v, CheckTaxonomyCode(field, v) == nil }
+	code := slugOf.Replace(strings.ToLower(v.Value))
+	if CheckTaxonomyCode(field, code) != nil {
+		r.Invalid = append(r.Invalid, v)
+		return ""
 	}
-	l := &m.TaxonomyLabels
-	t := &r.Taxonomy
-	t.OWASPLLM = list(l.OWASPLLM, codes("owasp_llm", owaspCode))
-	t.ATLASTactics = list(l.ATLASTactics, codes("atlas_tactics", strings.ToUpper))
-	t.NISTRisks = list(l.NISTRisks, nistRisks)
-	t.Harm = single("harm", l.Harm, coded("harm"))
-	if v := single("people_affected", l.PeopleAffected, func(v string) (string, bool) {
-		n, err := strconv.ParseInt(v, 10, 64)
-		return strconv.FormatInt(n, 10), err == nil && validPeopleAffected(n)
-	}); v != "" {
-		n, _ := strconv.ParseInt(v, 10, 64)
-		t.PeopleAffected = &n
+	r.from(field, LabelValue{v.Label, code})
+	return code
+}
+
+// slugOf reads "critical infrastructure" or "cross-border" as a slug.
+var slugOf = strings.NewReplacer("-", "_", " ", "_")
+
+// from notes which label a single value came from.
+func (r *LabelReading) from(field string, v LabelValue) {
+	if r.single == nil {
+		r.single = map[string]LabelValue{}
 	}
-	t.DeploymentBreadth = single("deployment_breadth", l.DeploymentBreadth, coded("deployment_breadth"))
-	return r
+	r.single[field] = v
+}
+
+// first returns the first label of names present, its value trimmed.
+func first(labels map[string]string, names []string) (LabelValue, bool) {
+	for _, n := range names {
+		if v := strings.TrimSpace(labels[n]); v != "" {
+			return LabelValue{n, v}, true
+		}
+	}
+	return LabelValue{}, false
 }
 
 // nistByName finds a NIST AI 600-1 risk by its slug or its name, in any case and punctuation (see nameKey).
@@ -201,16 +224,6 @@ func nistRisks(value string) (codes, invalid []string) {
 		i = j
 	}
 	return codes, invalid
-}
-
-// owaspCode reads "llm01" or "LLM01:2025" as LLM01.
-func owaspCode(v string) string {
-	return strings.TrimSuffix(strings.ToUpper(v), ":2025")
-}
-
-// slug reads "Data Privacy" or "data-privacy" as data_privacy.
-func slug(v string) string {
-	return strings.NewReplacer("-", "_", " ", "_").Replace(strings.ToLower(v))
 }
 
 // DefaultTaxonomy is the classification incidents of category c start with (the mapping file's taxonomy.defaults),

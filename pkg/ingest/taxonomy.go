@@ -57,6 +57,10 @@ func (s *State) joinTaxonomy(b *batch, inc *incident.Incident, a *incident.Alert
 		return nil, "", ""
 	}
 	r := s.mapping.LabelTaxonomy(a.Labels)
+	if r.Taxonomy.Empty() { // most alerts: nothing to add, nor to conflict
+		b.ignore(inc, a, r.Invalid, nil)
+		return nil, "", withIgnored("", r.Invalid, nil)
+	}
 	var cur incident.Taxonomy
 	if inc.Taxonomy != nil {
 		cur = *inc.Taxonomy
