@@ -1,10 +1,13 @@
 package incident
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestLabelTaxonomy(t *testing.T) {
@@ -14,7 +17,7 @@ func TestLabelTaxonomy(t *testing.T) {
 		name    string
 		labels  map[string]string
 		want    Taxonomy
-		ignored string
+		invalid string
 	}{
 		{"none", map[string]string{"alertname": "X", "severity": "critical"}, Taxonomy{}, ""},
 		{"lenient codes", map[string]string{"owasp_llm": " llm09 ,LLM01:2025", "atlas_tactics": "aml.ta0000", "atlas_tactic": "AML.TA0015, AML.TA0000",
@@ -29,25 +32,91 @@ func TestLabelTaxonomy(t *testing.T) {
 			`owasp_llm="LLM00", owasp_llm="LLM1", atlas_tactics="AML.TA0016", atlas_tactics="AML.T0051", harm="deadly" and 2 more`},
 		{"too many people", map[string]string{"people_affected": "99999999999999"}, Taxonomy{}, `people_affected="99999999999999"`},
 		{"a long value is cut in the note", map[string]string{"harm": strings.Repeat("x", 500)}, Taxonomy{}, `harm="` + strings.Repeat("x", 50) + `"`},
+		{"NIST names with commas among others", map[string]string{"nist_ai_600_1": "Data Privacy, Dangerous, Violent, or Hateful Content,confabulation"},
+			Taxonomy{NISTRisks: []string{"confabulation", "dangerous_violent_hateful_content", "data_privacy"}}, ""},
+		{"NIST: a part naming no risk is named alone", map[string]string{"nist_ai_600_1": "Violent, Obscene, Degrading, and/or Abusive Content, bias"},
+			Taxonomy{NISTRisks: []string{"obscene_degrading_abusive_content"}}, `nist_ai_600_1="Violent", nist_ai_600_1="bias"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ignored := m.LabelTaxonomy(tt.labels)
-			assert.Equal(t, tt.want, got)
-			assert.Equal(t, tt.ignored, ignored)
-			assert.NoError(t, got.Validate(), "what labels give is always valid")
+			got := m.LabelTaxonomy(tt.labels)
+			assert.Equal(t, tt.want, got.Taxonomy)
+			assert.Equal(t, tt.invalid, ListLabelValues(got.Invalid))
+			assert.NoError(t, got.Taxonomy.Validate(), "what labels give is always valid")
 		})
 	}
 }
 
+// Every official name of a NIST AI 600-1 risk reads as its risk, in any case and punctuation, commas and all.
+func TestLabelTaxonomyNISTNames(t *testing.T) {
+	m := DefaultMapping()
+	for _, tt := range []struct{ value, want string }{
+		{"CBRN Information or Capabilities", "cbrn_information"},
+		{"Confabulation", "confabulation"},
+		{"Dangerous, Violent, or Hateful Content", "dangerous_violent_hateful_content"},
+		{"Data Privacy", "data_privacy"},
+		{"Environmental Impacts", "environmental_impacts"},
+		{"Harmful Bias or Homogenization", "harmful_bias_homogenization"},
+		{"Human-AI Configuration", "human_ai_configuration"},
+		{"Information Integrity", "information_integrity"},
+		{"Information Security", "information_security"},
+		{"Intellectual Property", "intellectual_property"},
+		{"Obscene, Degrading, and/or Abusive Content", "obscene_degrading_abusive_content"},
+		{"Value Chain and Component Integration", "value_chain_component_integration"},
+	} {
+		require.Equal(t, tt.value, NISTRisks[tt.want], "the official name")
+		for _, v := range []string{tt.value, strings.ToUpper(tt.value), strings.ToLower(tt.value), strings.ReplaceAll(tt.value, " ", "-"),
+			strings.ReplaceAll(tt.value, ", ", ","), " " + tt.value + " ,", tt.want, strings.ToUpper(tt.want)} {
+			got := m.LabelTaxonomy(map[string]string{"nist_ai_600_1": v})
+			assert.Equal(t, []string{tt.want}, got.Taxonomy.NISTRisks, "%q", v)
+			assert.Empty(t, got.Invalid, "%q", v)
+		}
+	}
+	got := m.LabelTaxonomy(map[string]string{"nist_ai_600_1": strings.Join(slices.Collect(maps.Values(NISTRisks)), ", ")})
+	assert.Equal(t, slices.Sorted(maps.Keys(NISTRisks)), got.Taxonomy.NISTRisks, "all twelve in one label")
+	assert.Empty(t, got.Invalid)
+}
+
+// A joining alert's single value conflicts with the incident's when both are set and differ.
+func TestLabelReadingConflicts(t *testing.T) {
+	m := DefaultMapping()
+	n := func(v int64) *int64 { return &v }
+	m.TaxonomyLabels.Harm = []string{"eu_harm", "harm"}
+	r := m.LabelTaxonomy(map[string]string{"harm": "Death", "people_affected": "12", "deployment_breadth": "cross-border", "owasp_llm": "LLM02"})
+	for _, tt := range []struct {
+		name string
+		cur  Taxonomy
+		want string
+	}{
+		{"nothing set", Taxonomy{OWASPLLM: []string{"LLM01"}}, ""},
+		{"the same values", Taxonomy{Harm: "death", PeopleAffected: n(12), DeploymentBreadth: "cross_border"}, ""},
+		{"all differ", Taxonomy{Harm: "other", PeopleAffected: n(0), DeploymentBreadth: "single_deployment"},
+			`harm="death" (kept other), people_affected="12" (kept 0), deployment_breadth="cross_border" (kept single_deployment)`},
+		{"one differs", Taxonomy{Harm: "health"}, `harm="death" (kept health)`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, c := range r.Conflicts(tt.cur) {
+				got = append(got, c.String())
+			}
+			assert.Equal(t, tt.want, strings.Join(got, ", "))
+		})
+	}
+	c := m.LabelTaxonomy(map[string]string{"eu_harm": "health"}).Conflicts(Taxonomy{Harm: "death"})
+	require.Len(t, c, 1)
+	assert.Equal(t, Conflict{LabelValue: LabelValue{"eu_harm", "health"}, Field: "harm", Kept: "death"}, c[0], "named by the label read")
+	assert.Empty(t, m.LabelTaxonomy(map[string]string{"harm": "lethal"}).Conflicts(Taxonomy{Harm: "death"}), "an invalid value is invalid, not a conflict")
+}
+
 func FuzzLabelTaxonomy(f *testing.F) {
-	for _, s := range []string{"LLM01", "llm01,LLM02:2025, ,", "AML.TA0005", "Data Privacy", "-1", "1200", "\xff,\x00", strings.Repeat(",", 100)} {
+	for _, s := range []string{"LLM01", "llm01,LLM02:2025, ,", "AML.TA0005", "Data Privacy", "-1", "1200", "\xff,\x00", strings.Repeat(",", 100),
+		"Dangerous, Violent, or Hateful Content", "Obscene, Degrading, and/or Abusive Content, x"} {
 		f.Add(s, s)
 	}
 	m := DefaultMapping()
 	f.Fuzz(func(t *testing.T, a, b string) {
-		got, _ := m.LabelTaxonomy(map[string]string{"owasp_llm": a, "atlas_tactic": b, "atlas_tactics": a, "nist_ai_600_1": b,
+		got := m.LabelTaxonomy(map[string]string{"owasp_llm": a, "atlas_tactic": b, "atlas_tactics": a, "nist_ai_600_1": b,
 			"harm": a, "people_affected": b, "deployment_breadth": a})
-		if err := got.Validate(); err != nil {
+		if err := got.Taxonomy.Validate(); err != nil {
 			t.Fatalf("labels %q, %q gave an invalid classification: %v", a, b, err)
 		}
 	})

@@ -2,8 +2,11 @@ package incident
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -98,7 +101,7 @@ type mappingFile struct {
 	AutoResolve    []Severity `yaml:"auto_resolve"`
 	Taxonomy       *struct {
 		Labels   *TaxonomyLabels     `yaml:"labels"`
-		Defaults map[string]Taxonomy `yaml:"defaults"`
+		Defaults map[string]yaml.Node `yaml:"defaults"` // see decodeTaxonomy
 	} `yaml:"taxonomy"`
 }
 
@@ -225,7 +228,7 @@ func checkTaxonomyLabels(l *TaxonomyLabels) error {
 
 // taxonomyDefaults checks the file's taxonomy.defaults, in the order of their names so the first error is always
 // the same one.
-func taxonomyDefaults(in map[string]Taxonomy) (map[Category]Taxonomy, error) {
+func taxonomyDefaults(in map[string]yaml.Node) (map[Category]Taxonomy, error) {
 	names := make([]string, 0, len(in))
 	for name := range in {
 		names = append(names, name)
@@ -240,13 +243,83 @@ func taxonomyDefaults(in map[string]Taxonomy) (map[Category]Taxonomy, error) {
 		if _, dup := out[c]; dup {
 			return nil, fmt.Errorf("taxonomy.defaults.%s: category %s is given twice", name, c)
 		}
-		t := in[name]
+		n := in[name]
+		t, err := decodeTaxonomy(&n)
+		if err != nil {
+			return nil, fmt.Errorf("taxonomy.defaults.%s%w", name, err)
+		}
 		if err := t.Validate(); err != nil {
 			return nil, fmt.Errorf("taxonomy.defaults.%s.%w", name, err)
 		}
 		out[c] = Taxonomy{}.Merged(t) // sorted, as classifications made from labels are
 	}
 	return out, nil
+}
+
+// taxonomyFields are the fields of Taxonomy by their YAML names.
+var taxonomyFields = func() map[string][]int {
+	out := map[string][]int{}
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Taxonomy]()) {
+		if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name != "" {
+			out[name] = f.Index
+		}
+	}
+	return out
+}()
+
+// decodeTaxonomy decodes a classification of the mapping file field by field, and each item of a list on its own,
+// so that a value of the wrong type is named by its key path, as the checks after decoding name theirs (the
+// decoder names only a line, and a classification is usually on one: {owasp_llm: [LLM01, x]}). The error starts
+// with the path below n: ".owasp_llm[1]: line 3: cannot unmarshal !!map into string".
+func decodeTaxonomy(n *yaml.Node) (Taxonomy, error) {
+	var t Taxonomy
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		return t, nil
+	case n.Kind != yaml.MappingNode:
+		return t, fmt.Errorf(": line %d: a map of classifications is needed, like {owasp_llm: [LLM01], harm: other}", n.Line)
+	}
+	v := reflect.ValueOf(&t).Elem()
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		index, ok := taxonomyFields[key.Value]
+		if !ok {
+			return t, fmt.Errorf(".%s: line %d: not a classification (%s)", key.Value, key.Line,
+				strings.Join(slices.Sorted(maps.Keys(taxonomyFields)), ", "))
+		}
+		if seen[key.Value] {
+			return t, fmt.Errorf(".%s: line %d: given twice", key.Value, key.Line)
+		}
+		seen[key.Value] = true
+		field := v.FieldByIndex(index)
+		if val.Kind == yaml.SequenceNode && field.Kind() == reflect.Slice {
+			items := reflect.MakeSlice(field.Type(), len(val.Content), len(val.Content))
+			for j, item := range val.Content {
+				if err := item.Decode(items.Index(j).Addr().Interface()); err != nil {
+					return t, fmt.Errorf(".%s[%d]: %w", key.Value, j, yamlTypeError(err))
+				}
+			}
+			field.Set(items)
+			continue
+		}
+		if err := val.Decode(field.Addr().Interface()); err != nil {
+			return t, fmt.Errorf(".%s: %w", key.Value, yamlTypeError(err))
+		}
+	}
+	return t, nil
+}
+
+// yamlTypeError is err without the decoder's "yaml: unmarshal errors:" heading: "line 3: cannot unmarshal ...".
+func yamlTypeError(err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return errors.New(strings.Join(te.Errors, "; "))
+	}
+	return err
 }
 
 // UnmarshalYAML lets severities be map keys and list items in YAML.

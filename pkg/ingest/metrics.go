@@ -22,6 +22,8 @@ type Metrics struct {
 	PastEpisodes   prometheus.Gauge
 	Flapping       *prometheus.CounterVec
 	CommitErrors   prometheus.Counter
+	// TaxonomyIgnored counts taxonomy label values of alerts left out of their incidents' classification.
+	TaxonomyIgnored *prometheus.CounterVec
 }
 
 // NewMetrics registers the processor's metrics with reg.
@@ -78,8 +80,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		CommitErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "firebreak_spool_commit_errors_total", Help: "Failed spool commits after a write to ClickHouse (each is logged and retried; the records stay in the spool meanwhile).",
 		}),
+		TaxonomyIgnored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "firebreak_taxonomy_label_values_ignored_total", Help: "Taxonomy label values of new alerts left out of their incident's classification, by the label's name (one the mapping file reads) and why: reason=invalid (not a valid code) or reason=conflict (a harm, people affected or deployment breadth the incident already has another of). The timeline names each.",
+		}, []string{"label", "reason"}),
 	}
-	reg.MustRegister(m.Flapping, m.CommitErrors, m.Declared, m.Duplicates, m.EventsWritten, m.WriteDuration, m.WriteEvents, m.WriteErrors, m.Lag,
+	reg.MustRegister(m.TaxonomyIgnored, m.Flapping, m.CommitErrors, m.Declared, m.Duplicates, m.EventsWritten, m.WriteDuration, m.WriteEvents, m.WriteErrors, m.Lag,
 		m.DroppedRecords, m.StateIncidents, m.StateEpisodes, m.StoreConnected, m.LastWriteTime, m.ReplaysLoaded,
 		m.PastEpisodes)
 	return m

@@ -42,6 +42,9 @@ type Processor struct {
 	// Flapping sets the damping of flapping incidents (DefaultFlapping when zero).
 	Flapping Flapping
 
+	// ignoredLog bounds the log lines of ignored taxonomy label values (see noteIgnored).
+	ignoredLog everyKey
+
 	readyOnce  sync.Once
 	ready      chan struct{}
 	recordSize int // running mean of the spool records' sizes (next)
@@ -178,6 +181,7 @@ func (p *Processor) apply(ctx context.Context, state *State, batch []spool.Recor
 				"category", inc.Category, "ai_system", inc.AISystem, "title", inc.Title)
 		}
 		p.noteFlapping(out)
+		p.noteIgnored(out, time.Now())
 		// MaxBatch counts notifications, a write counts events: a notification of a large group has many alerts,
 		// so a batch is handed to the writer in parts of at most maxWriteRecords events (and one notification's).
 		if len(job.records) >= maxWriteRecords {
@@ -206,6 +210,43 @@ func (p *Processor) noteFlapping(out Outcome) {
 		p.Metrics.Flapping.WithLabelValues("ended").Inc()
 		p.Log.Info("incident stopped flapping", "incident_id", inc.ID, "status", inc.Status)
 	}
+}
+
+// ignoredLogInterval is how often at most a taxonomy label (by name) is logged for values ignored for one reason.
+const ignoredLogInterval = time.Minute
+
+// noteIgnored counts the taxonomy label values the classification left out, by label and reason, and logs them:
+// at most one line a minute for a label and reason (the label names are the mapping's, so these are few), naming the
+// value and how many were not logged since the last line. At 5,000 notifications/s of a rule with a bad label,
+// that is a line a minute, not 5,000 a second; the timeline names every one.
+func (p *Processor) noteIgnored(out Outcome, now time.Time) {
+	for _, v := range out.Ignored {
+		p.Metrics.TaxonomyIgnored.WithLabelValues(v.Label, v.Reason).Inc()
+		if ok, held := p.ignoredLog.allow(v.Label+"\x00"+v.Reason, now, ignoredLogInterval); ok {
+			p.Log.Warn("taxonomy label value ignored", "label", v.Label, "value", incident.Truncate(v.Value, 50),
+				"reason", v.Reason, "incident_id", v.IncidentID, "alert", v.Alert, "not_logged_since_last", held)
+		}
+	}
+}
+
+// everyKey lets one thing a key through per interval and counts those it holds back. Its zero value is ready.
+type everyKey struct {
+	last map[string]time.Time
+	held map[string]int
+}
+
+// allow reports whether the key may pass at now, and, if it may, how many were held back since it last did.
+func (e *everyKey) allow(key string, now time.Time, interval time.Duration) (ok bool, held int) {
+	if e.last == nil {
+		e.last, e.held = map[string]time.Time{}, map[string]int{}
+	}
+	if last, seen := e.last[key]; seen && now.Sub(last) < interval {
+		e.held[key]++
+		return false, 0
+	}
+	held = e.held[key]
+	e.last[key], e.held[key] = now, 0
+	return true, held
 }
 
 // hand passes what was applied to the writer and starts a new job. The state rows are frozen first: the records

@@ -230,6 +230,8 @@ type Outcome struct {
 	Declared   []*incident.Incident // incidents it declared
 	// FlappingStarted and FlappingEnded are the incidents that started or stopped flapping.
 	FlappingStarted, FlappingEnded []*incident.Incident
+	// Ignored are the taxonomy label values of new alerts their incidents' classifications left out.
+	Ignored []IgnoredLabelValue
 }
 
 func newBatch(at time.Time) *batch {
@@ -281,12 +283,21 @@ func (s *State) applyAlert(b *batch, n *webhook.Notification, a *webhook.Alert) 
 	alert := toAlert(key, n, a)
 	inc, slot, declared := s.target(b, n, &alert)
 	s.attach(slot, keyDigest, incident.DigestOf(a.Fingerprint))
+	var (
+		tax               *incident.Taxonomy
+		taxMessage, noted string
+	)
+	if declared {
+		noted = s.classify(b, inc, &alert)
+	} else {
+		tax, taxMessage, noted = s.joinTaxonomy(b, inc, &alert)
+	}
 	fired := alert
 	fired.Status, fired.EndsAt = webhook.StatusFiring, time.Time{}
 	b.add(inc, incident.KindAlertFired, alert.StartsAt, incident.RuleActor(alert.Name),
-		fmt.Sprintf("Alert %s fired", alert.Name), incident.AlertBody{Alert: fired}, &fired)
-	if !declared {
-		s.extendTaxonomy(b, inc, &alert)
+		fmt.Sprintf("Alert %s fired", alert.Name)+noted, incident.AlertBody{Alert: fired}, &fired)
+	if tax != nil {
+		b.add(inc, incident.KindTaxonomyUpdated, b.at, incident.RuleActor(alert.Name), taxMessage, *tax, nil)
 	}
 	if sev := s.mapping.Severity(alert.Labels); sev.MoreUrgent(inc.Severity) {
 		b.add(inc, incident.KindSeverityChanged, b.at, incident.RuleActor(alert.Name),
@@ -348,7 +359,6 @@ func (s *State) declare(b *batch, n *webhook.Notification, a *incident.Alert) (*
 	b.add(inc, incident.KindDeclared, b.at, body.DeclaredBy,
 		fmt.Sprintf("Declared %s %s incident on %s by alert rule %s via %s (receiver %q)", body.Severity, body.Category,
 			system, a.Name, n.Source, n.Receiver), body, nil)
-	s.classify(b, inc, a)
 	slot := s.track(inc)
 	s.openByGroup[n.GroupKey] = id
 	b.outcome.Declared = append(b.outcome.Declared, inc)

@@ -1,15 +1,19 @@
 package ingest_test
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
+	"github.com/firebreak-dev/firebreak/pkg/ingest"
 	"github.com/firebreak-dev/firebreak/pkg/testenv"
 )
 
@@ -109,4 +113,47 @@ func TestTaxonomyWrittenOnceAcrossReplayAndRestart(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, mine, *inc.Taxonomy)
 	assert.Equal(t, "user:bob", inc.TaxonomyBy)
+}
+
+// Label values left out of a classification, invalid or conflicting, are counted by label and reason and logged at
+// most once a minute for a label and reason, and named in the timeline; a replay counts nothing again.
+func TestTaxonomyIgnoredCountedAndLogged(t *testing.T) {
+	ch, db, st := newDatabase(t)
+	var logs bytes.Buffer // read once the processor stopped
+	r := startProcessor(t, st, t.TempDir(), func(p *ingest.Processor) { p.Log = slog.New(slog.NewTextHandler(&logs, nil)) })
+	const group = `{}:{alertname="PromptInjectionDetected"}`
+	start := time.Now().Add(-time.Hour).Truncate(time.Second)
+	notes := []string{labeledNotification(group, "fp0", start, `,"owasp_llm":"LLM11","harm":"other"`)}
+	for i := 1; i <= 3; i++ {
+		notes = append(notes, labeledNotification(group, fmt.Sprintf("fp%d", i), start.Add(time.Duration(i)*time.Minute),
+			fmt.Sprintf(`,"owasp_llm":"LLM1%d","harm":"death"`, i)))
+	}
+	for i, n := range notes {
+		r.notify(start.Add(time.Duration(i)*time.Minute+time.Second), n)
+	}
+	counted := func(label, reason string) float64 {
+		return testutil.ToFloat64(r.metrics.TaxonomyIgnored.WithLabelValues(label, reason))
+	}
+	testenv.WaitFor(t, 20*time.Second, 20*time.Millisecond, func() (bool, string) {
+		n := ch.Query(t, "SELECT count() FROM "+db+".incident_events WHERE kind = 'alert_fired'")
+		return n == "4\n" && counted("harm", "conflict") == 3, n
+	})
+	assert.Equal(t, 4.0, counted("owasp_llm", "invalid"))
+	assert.Equal(t, 3.0, counted("harm", "conflict"))
+
+	assert.Equal(t, "Alert PromptInjectionDetected fired\n"+
+		`Alert PromptInjectionDetected fired; ignored label values that are not valid codes: owasp_llm="LLM11"; `+
+		`ignored label values that conflict with the incident's classification: harm="death" (kept other)`+"\n",
+		ch.Query(t, "SELECT message FROM "+db+".incident_events WHERE kind = 'alert_fired' ORDER BY seq LIMIT 2 FORMAT TSVRaw"))
+
+	for i, n := range notes { // replayed
+		r.notify(start.Add(time.Duration(i)*time.Minute+time.Second), n)
+	}
+	r.waitDuplicates(float64(len(notes)))
+	assert.Equal(t, 4.0, counted("owasp_llm", "invalid"))
+	assert.Equal(t, 3.0, counted("harm", "conflict"))
+	r.stop()
+	assert.Equal(t, 1, strings.Count(logs.String(), `msg="taxonomy label value ignored" label=owasp_llm value=LLM11 reason=invalid`), logs.String())
+	assert.Equal(t, 1, strings.Count(logs.String(), `msg="taxonomy label value ignored" label=harm value=death reason=conflict`), logs.String())
+	assert.Equal(t, 2, strings.Count(logs.String(), "taxonomy label value ignored"), "one line a minute for each label and reason")
 }

@@ -63,8 +63,11 @@ func TestTaxonomyAtDeclaration(t *testing.T) {
 			labels:  map[string]string{"owasp_llm": "a,b,c,d,e,f,LLM05,g", "people_affected": "many"},
 			want:    &incident.Taxonomy{OWASPLLM: []string{"LLM05"}},
 			message: `owasp_llm="e" and 3 more`},
-		{name: "only invalid values and no defaults: nothing", alertname: "ModelOutputOdd",
-			labels: map[string]string{"owasp_llm": "LLM11", "harm": "catastrophic"}},
+		{name: "only invalid values and no defaults: nothing, and the alert's event names them", alertname: "ModelOutputOdd",
+			labels:  map[string]string{"owasp_llm": "LLM11", "harm": "catastrophic"},
+			message: `; ignored label values that are not valid codes: owasp_llm="LLM11", harm="catastrophic"`},
+		{name: "a drift alert with an invalid code", alertname: "AIInputDriftHigh", labels: map[string]string{"owasp_llm": "LLM11"},
+			message: `; ignored label values that are not valid codes: owasp_llm="LLM11"`},
 		{name: "a category without defaults and no labels: nothing", alertname: "AIInputDriftHigh"},
 		{name: "labels the mapping does not read: nothing", mapping: "taxonomy:\n  labels: {owasp_llm: [owasp]}\n",
 			alertname: "ModelOutputOdd", labels: map[string]string{"owasp_llm": "LLM01", "harm": "death"}},
@@ -78,12 +81,17 @@ func TestTaxonomyAtDeclaration(t *testing.T) {
 				require.NoError(t, err)
 			}
 			n := note("g", alertSpec{fp: "f1", name: tc.alertname, severity: "warning", start: t0, extra: tc.labels})
-			recs := apply(NewState(m), env(t0.Add(time.Second), n))
+			recs, out := NewState(m).Apply(env(t0.Add(time.Second), n))
+			if tc.message != "" && tc.want == nil {
+				assert.NotEmpty(t, out.Ignored, "the outcome has what was ignored")
+			}
 			if tc.want == nil {
 				require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindAlertFired}, kinds(recs), "the alert is recorded")
 				assert.Nil(t, recs[1].State.Taxonomy)
+				assert.Equal(t, "Alert "+tc.alertname+" fired"+tc.message, recs[1].Event.Message, "the alert's event names what was ignored")
 				return
 			}
+			assert.Equal(t, "Alert "+tc.alertname+" fired", recs[2].Event.Message)
 			require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindTaxonomyUpdated, incident.KindAlertFired}, kinds(recs))
 			e := recs[1].Event
 			assert.Equal(t, *tc.want, taxonomyOf(t, recs[1]))
@@ -119,8 +127,11 @@ func TestTaxonomyOfJoiningAlerts(t *testing.T) {
 	t.Run("rules extend", func(t *testing.T) {
 		s := NewState(incident.DefaultMapping())
 		apply(s, env(t0, note("g", first)))
-		recs := apply(s, env(t0.Add(time.Minute), note("g", first, second)))
+		recs, out := s.Apply(env(t0.Add(time.Minute), note("g", first, second)))
 		require.Equal(t, []incident.Kind{incident.KindAlertFired, incident.KindTaxonomyUpdated}, kinds(recs))
+		assert.Equal(t, "Alert AIPromptInjectionDetected fired", recs[0].Event.Message, "the taxonomy_updated event names what was ignored")
+		assert.Equal(t, []IgnoredLabelValue{{IncidentID: recs[0].Event.IncidentID, Alert: "AIPromptInjectionDetected",
+			LabelValue: incident.LabelValue{Label: "owasp_llm", Value: "LLM99"}, Reason: IgnoredInvalid}}, out.Ignored)
 		assert.Equal(t, incident.Taxonomy{OWASPLLM: []string{"LLM01"}, ATLASTactics: []string{"AML.TA0005", "AML.TA0010"},
 			NISTRisks: []string{"information_security"}, Harm: "fundamental_rights"}, taxonomyOf(t, recs[1]))
 		assert.Equal(t, "rule:AIPromptInjectionDetected", recs[1].Event.Actor)
@@ -128,12 +139,36 @@ func TestTaxonomyOfJoiningAlerts(t *testing.T) {
 		assert.Contains(t, recs[1].Event.Message, `ignored label values that are not valid codes: owasp_llm="LLM99"`)
 
 		// Nothing new (a tactic already there; the harm is set and is not replaced; its category's defaults are
-		// not the incident's): only the alert.
-		recs = apply(s, env(t0.Add(2*time.Minute), note("g", first, second, third)))
+		// not the incident's): only the alert, whose event names the invalid and the conflicting values.
+		recs, out = s.Apply(env(t0.Add(2*time.Minute), note("g", first, second, third)))
 		assert.Equal(t, []incident.Kind{incident.KindAlertFired}, kinds(recs))
 		assert.Equal(t, "fundamental_rights", recs[0].State.Taxonomy.Harm)
+		assert.Equal(t, `Alert AIDataExposure fired; ignored label values that are not valid codes: owasp_llm="bogus"; `+
+			`ignored label values that conflict with the incident's classification: harm="death" (kept fundamental_rights)`, recs[0].Event.Message)
+		id := recs[0].Event.IncidentID
+		assert.Equal(t, []IgnoredLabelValue{
+			{IncidentID: id, Alert: "AIDataExposure", LabelValue: incident.LabelValue{Label: "owasp_llm", Value: "bogus"}, Reason: IgnoredInvalid},
+			{IncidentID: id, Alert: "AIDataExposure", LabelValue: incident.LabelValue{Label: "harm", Value: "death"}, Reason: IgnoredConflict},
+		}, out.Ignored)
 
-		assert.Empty(t, apply(s, env(t0.Add(3*time.Minute), note("g", first, second, third))), "a repeat")
+		recs, out = s.Apply(env(t0.Add(3*time.Minute), note("g", first, second, third)))
+		assert.Empty(t, recs, "a repeat")
+		assert.Empty(t, out.Ignored, "a repeat ignores nothing again")
+	})
+
+	t.Run("a conflict is named in the classification's event when there is one", func(t *testing.T) {
+		s := NewState(incident.DefaultMapping())
+		apply(s, env(t0, note("g", first, second)))
+		both := third
+		both.extra = map[string]string{"harm": "death", "people_affected": "7", "atlas_tactics": "AML.TA0000"}
+		recs, out := s.Apply(env(t0.Add(time.Minute), note("g", first, second, both)))
+		require.Equal(t, []incident.Kind{incident.KindAlertFired, incident.KindTaxonomyUpdated}, kinds(recs))
+		assert.Equal(t, "Alert AIDataExposure fired", recs[0].Event.Message)
+		assert.Equal(t, "Classification extended by alert AIDataExposure from its labels: LLM01 Prompt Injection; AML.TA0000; AML.TA0005; "+
+			"AML.TA0010; Information Security; harm: fundamental_rights; 7 people affected; "+
+			`ignored label values that conflict with the incident's classification: harm="death" (kept fundamental_rights)`, recs[1].Event.Message)
+		require.Len(t, out.Ignored, 1)
+		assert.Equal(t, IgnoredConflict, out.Ignored[0].Reason)
 	})
 
 	t.Run("a person's classification is theirs", func(t *testing.T) {
@@ -164,15 +199,31 @@ func TestTaxonomyOfJoiningAlerts(t *testing.T) {
 }
 
 // A closed incident's classification is never touched by alerts: its alerts coming again are duplicates, and its
-// alert firing again declares a new incident, classified on its own.
+// alert firing again, even within the reopen window (which would reopen and extend it were it only resolved),
+// declares a new incident, classified on its own.
 func TestTaxonomyOfClosedIncident(t *testing.T) {
-	s := NewState(incident.DefaultMapping())
 	a := alertSpec{fp: "f1", name: "AIPromptInjectionDetected", severity: "info", start: t0, extra: map[string]string{"owasp_llm": "LLM07"}}
-	declared := apply(s, env(t0, note("g", a)))
-	id := declared[0].Event.IncidentID
 	done := a
 	done.end = t0.Add(time.Minute)
-	require.Contains(t, kinds(apply(s, env(t0.Add(2*time.Minute), note("g", done)))), incident.KindResolved, "a SEV3 resolves by itself")
+	again := a
+	again.start = t0.Add(5 * time.Minute) // within the reopen window (1h) of the resolution
+	again.extra = map[string]string{"owasp_llm": "LLM02"}
+	resolved := func() (*State, string) {
+		s := NewState(incident.DefaultMapping())
+		id := apply(s, env(t0, note("g", a)))[0].Event.IncidentID
+		require.Contains(t, kinds(apply(s, env(t0.Add(2*time.Minute), note("g", done)))), incident.KindResolved, "a SEV3 resolves by itself")
+		return s, id
+	}
+
+	// Only resolved: the alert firing again reopens the incident and its labels extend the classification.
+	s, id := resolved()
+	recs := apply(s, env(t0.Add(5*time.Minute), note("g", again)))
+	require.Equal(t, []incident.Kind{incident.KindReopened, incident.KindAlertFired, incident.KindTaxonomyUpdated}, kinds(recs))
+	assert.Equal(t, id, recs[2].Event.IncidentID)
+	assert.Equal(t, []string{"LLM01", "LLM02", "LLM07"}, taxonomyOf(t, recs[2]).OWASPLLM)
+
+	// Closed: never.
+	s, id = resolved()
 	admin := incident.Actor{Login: "root", Role: incident.Admin}
 	_, res := s.ApplyCommand(Envelope{ReceivedAt: t0.Add(3 * time.Minute), Command: &incident.Command{ID: "close", Kind: incident.CmdClose,
 		IncidentID: id, Actor: admin}})
@@ -180,12 +231,8 @@ func TestTaxonomyOfClosedIncident(t *testing.T) {
 	closed := res.Incident
 
 	assert.Empty(t, apply(s, env(t0.Add(4*time.Minute), note("g", done))), "its alert again")
-	again := a
-	again.start = t0.Add(2 * time.Hour)
-	again.extra = map[string]string{"owasp_llm": "LLM02"}
-	recs := apply(s, env(t0.Add(2*time.Hour), note("g", again)))
+	recs = apply(s, env(t0.Add(5*time.Minute), note("g", again)))
 	require.Equal(t, []incident.Kind{incident.KindDeclared, incident.KindTaxonomyUpdated, incident.KindAlertFired}, kinds(recs))
-	assert.NotEqual(t, id, recs[0].Event.IncidentID)
 	assert.Equal(t, []string{"LLM01", "LLM02"}, taxonomyOf(t, recs[1]).OWASPLLM)
 	for _, r := range recs {
 		assert.NotEqual(t, id, r.Event.IncidentID, "the closed incident has no new event")
@@ -222,4 +269,22 @@ func TestTaxonomyOfHandDeclaredIncident(t *testing.T) {
 	require.NoError(t, res.Err)
 	assert.Equal(t, []incident.Kind{incident.KindDeclared}, kinds(recs), "drift has no defaults")
 	assert.True(t, recs[0].WriteState)
+}
+
+// everyKey lets a key through once per interval, each key on its own, and counts what it held back.
+func TestEveryKey(t *testing.T) {
+	var e everyKey
+	type step struct {
+		key  string
+		at   time.Duration
+		ok   bool
+		held int
+	}
+	for i, st := range []step{
+		{"a", 0, true, 0}, {"a", time.Second, false, 0}, {"b", time.Second, true, 0}, {"a", 59 * time.Second, false, 0},
+		{"a", time.Minute, true, 2}, {"a", time.Minute, false, 0}, {"a", 3 * time.Minute, true, 1}, {"b", 3 * time.Minute, true, 0},
+	} {
+		ok, held := e.allow(st.key, t0.Add(st.at), time.Minute)
+		assert.Equal(t, [2]any{st.ok, st.held}, [2]any{ok, held}, "step %d: %s at %s", i, st.key, st.at)
+	}
 }

@@ -325,8 +325,7 @@ func storedTaxonomy(t incident.Taxonomy) *incident.Taxonomy {
 			*l = nil
 		}
 	}
-	if t.OWASPLLM == nil && t.ATLASTactics == nil && t.NISTRisks == nil && t.Harm == "" && t.PeopleAffected == nil &&
-		t.DeploymentBreadth == "" {
+	if t.Empty() {
 		return nil
 	}
 	return &t

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -567,4 +569,52 @@ func TestMigrationTaxonomy(t *testing.T) {
 	writeTimelines(t, s, after)
 	assert.Equal(t, []string{"after", "full"}, filtered(ListFilter{OWASPLLM: []string{"LLM06"}}))
 	assert.Equal(t, "after\t['LLM06']\thealth\n", ch.Query(t, "SELECT title, owasp_llm, harm FROM `"+db+"`.incidents WHERE title = 'after' FORMAT TSV"))
+}
+
+// Of two state rows of an incident at the same version, the unclassified one and the copy with the classification
+// migration 9 made (taxonomyBackfill), stateNewestFirst puts the classified one first, whichever classification it
+// has and in whichever order the rows come; a newer version comes first whatever it holds. The rows come from a
+// UNION ALL read by one thread, so they reach the sort in the order written, and without the tie-break, LIMIT 1 BY
+// keeps the first: the unclassified one in one of the two orders, every time.
+func TestStateNewestFirstPrefersTheClassifiedCopy(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := clickhouse.Context(context.Background(), clickhouse.WithSettings(clickhouse.Settings{"max_threads": 1}))
+	fields := []struct{ name, empty, value string }{
+		{"owasp_llm", "emptyArrayString()", "['LLM01']"}, {"atlas_tactics", "emptyArrayString()", "['AML.TA0005']"},
+		{"nist_ai_600_1", "emptyArrayString()", "['data_privacy']"}, {"harm", "''", "'death'"},
+		{"people_affected", "CAST(NULL AS Nullable(Int64))", "toNullable(toInt64(0))"}, {"deployment_breadth", "''", "'cross_border'"},
+	}
+	// columns are the taxonomy columns, the one named classified with a value (none: all empty).
+	columns := func(classified string) string {
+		var out []string
+		for _, f := range fields {
+			v := f.empty
+			if f.name == classified {
+				v = f.value
+			}
+			out = append(out, v+" AS "+f.name)
+		}
+		return strings.Join(out, ", ")
+	}
+	unclassified := columns("")
+	row := func(name string, version int, columns string) string {
+		return fmt.Sprintf(`SELECT toUUID(?) AS incident_id, toUInt64(%d) AS version, '%s' AS name, %s`, version, name, columns)
+	}
+	id := uuid.NewString()
+	for _, field := range fields {
+		classified := columns(field.name)
+		for _, order := range []struct{ first, a, b string }{
+			{"unclassified", row("unclassified", 5, unclassified), row("classified", 5, classified)},
+			{"classified", row("classified", 5, classified), row("unclassified", 5, unclassified)},
+		} {
+			var got string
+			require.NoError(t, s.conn.QueryRow(ctx, `SELECT name FROM (`+order.a+` UNION ALL `+order.b+`)
+				ORDER BY `+stateNewestFirst+` LIMIT 1 BY incident_id`, id, id).Scan(&got))
+			assert.Equal(t, "classified", got, "%s, the %s row first", field.name, order.first)
+		}
+		var got string
+		require.NoError(t, s.conn.QueryRow(ctx, `SELECT name FROM (`+row("classified", 5, classified)+` UNION ALL `+
+			row("newer", 6, unclassified)+`) ORDER BY `+stateNewestFirst+` LIMIT 1 BY incident_id`, id, id).Scan(&got))
+		assert.Equal(t, "newer", got, field.name)
+	}
 }
