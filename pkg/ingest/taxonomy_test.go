@@ -164,8 +164,8 @@ func TestTaxonomyOfJoiningAlerts(t *testing.T) {
 		recs, out := s.Apply(env(t0.Add(time.Minute), note("g", first, second, both)))
 		require.Equal(t, []incident.Kind{incident.KindAlertFired, incident.KindTaxonomyUpdated}, kinds(recs))
 		assert.Equal(t, "Alert AIDataExposure fired", recs[0].Event.Message)
-		assert.Equal(t, "Classification extended by alert AIDataExposure from its labels: LLM01 Prompt Injection; AML.TA0000; AML.TA0005; "+
-			"AML.TA0010; Information Security; harm: fundamental_rights; 7 people affected; "+
+		assert.Equal(t, "Classification extended by alert AIDataExposure from its labels: LLM01 Prompt Injection; AML.TA0000 AI Model Access; AML.TA0005 Execution; "+
+			"AML.TA0010 Exfiltration; Information Security; harm: fundamental_rights; 7 people affected; "+
 			`ignored label values that conflict with the incident's classification: harm="death" (kept fundamental_rights)`, recs[1].Event.Message)
 		require.Len(t, out.Ignored, 1)
 		assert.Equal(t, IgnoredConflict, out.Ignored[0].Reason)
