@@ -100,7 +100,7 @@ type mappingFile struct {
 	ReopenWindow   *string    `yaml:"reopen_window"`
 	AutoResolve    []Severity `yaml:"auto_resolve"`
 	Taxonomy       *struct {
-		Labels   *TaxonomyLabels     `yaml:"labels"`
+		Labels   *TaxonomyLabels      `yaml:"labels"`
 		Defaults map[string]yaml.Node `yaml:"defaults"` // see decodeTaxonomy
 	} `yaml:"taxonomy"`
 }
