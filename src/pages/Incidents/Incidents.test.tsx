@@ -17,6 +17,10 @@ describe('queue filters in the URL', () => {
     ['from=1700000000000&to=now&cursor=abc', { from: '1700000000000', to: 'now', cursor: 'abc' }],
     ['owasp_llm=LLM01,LLM09&harm=health', { owaspLLM: ['LLM01', 'LLM09'], harm: ['health'] }],
     ['owasp_llm=LLM11,llm01,LLM02&harm=mild,other', { owaspLLM: ['LLM02'], harm: ['other'] }],
+    [
+      'atlas_tactics=AML.TA0005,AML.TA0016&nist_ai_600_1=confabulation,made_up&deployment_breadth=cross_border',
+      { atlasTactics: ['AML.TA0005'], nistRisks: ['confabulation'], deploymentBreadth: ['cross_border'] },
+    ],
   ])('%s reads and writes back', (query, want) => {
     const f = readFilters(new URLSearchParams(query));
     expect(f).toMatchObject(want);
@@ -31,6 +35,17 @@ describe('queue filters in the URL', () => {
     const f = readFilters(new URLSearchParams('owasp_llm=LLM06&harm=fundamental_rights,death'));
     expect(toListFilter(f, 1, 2, 50)).toMatchObject({ owasp_llm: ['LLM06'], harm: ['fundamental_rights', 'death'] });
     expect(writeFilters(f).toString()).toBe('owasp_llm=LLM06&harm=fundamental_rights%2Cdeath');
+  });
+
+  test('toListFilter sends the rarer classification filters as the API names them', () => {
+    const f = readFilters(
+      new URLSearchParams('atlas_tactics=AML.TA0000&nist_ai_600_1=data_privacy&deployment_breadth=member_state')
+    );
+    expect(toListFilter(f, 1, 2, 50)).toMatchObject({
+      atlas_tactics: ['AML.TA0000'],
+      nist_ai_600_1: ['data_privacy'],
+      deployment_breadth: ['member_state'],
+    });
   });
 
   test('toListFilter sends resolved times and no status for "any"', () => {

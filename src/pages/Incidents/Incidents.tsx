@@ -22,9 +22,13 @@ import {
 } from '@grafana/ui';
 import { api, ApiError, toApiError } from '../../api/client';
 import {
+  ATLAS_TACTICS,
   CATEGORY_LIST,
+  DEPLOYMENT_BREADTHS,
+  type DeploymentBreadth,
   type Harm,
   HARMS,
+  NIST_AI_600_1,
   type IncidentPage,
   type IncidentRow,
   OWASP_LLM_2025,
@@ -54,6 +58,11 @@ const DEFAULT_REFRESH = '30s';
 const option = <T extends string>(value: T, label: string): ComboboxOption<T> => ({ value, label });
 const OWASP_OPTIONS = Object.entries(OWASP_LLM_2025).map(([code, name]) => option(code, `${code} ${name}`));
 const HARM_OPTIONS = (Object.entries(HARMS) as Array<[Harm, string]>).map(([harm, label]) => option(harm, label));
+const ATLAS_OPTIONS = Object.entries(ATLAS_TACTICS).map(([id, name]) => option(id, `${id} ${name}`));
+const NIST_OPTIONS = Object.entries(NIST_AI_600_1).map(([slug, name]) => option(slug, name));
+const BREADTH_OPTIONS = (Object.entries(DEPLOYMENT_BREADTHS) as Array<[DeploymentBreadth, string]>).map(
+  ([breadth, label]) => option(breadth, label)
+);
 
 type Load =
   { state: 'loading' } | { state: 'done'; rows: IncidentRow[]; next: string } | { state: 'error'; error: ApiError };
@@ -69,6 +78,10 @@ function Incidents() {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const [search, setSearch] = useState(filters.q);
+  // The rarer classification filters show on demand, and always while one is set.
+  const [moreOpen, setMoreOpen] = useState(false);
+  const moreShown =
+    moreOpen || filters.atlasTactics.length > 0 || filters.nistRisks.length > 0 || filters.deploymentBreadth.length > 0;
   const known = useRef<Set<string> | null>(null);
   const [tick, setTick] = useState(0);
   const range = useMemo(() => resolveRange(filters.from, filters.to), [filters.from, filters.to]);
@@ -208,6 +221,34 @@ function Incidents() {
                   value={filters.harm}
                   onChange={(harm) => update({ harm })}
                 />
+                {moreShown ? (
+                  <>
+                    <FilterSelect
+                      label="MITRE ATLAS tactic"
+                      placeholder="Any ATLAS tactic"
+                      options={ATLAS_OPTIONS}
+                      value={filters.atlasTactics}
+                      onChange={(atlasTactics) => update({ atlasTactics })}
+                    />
+                    <FilterSelect
+                      label="NIST AI 600-1 risk"
+                      placeholder="Any NIST risk"
+                      options={NIST_OPTIONS}
+                      value={filters.nistRisks}
+                      onChange={(nistRisks) => update({ nistRisks })}
+                    />
+                    <FilterSelect
+                      label="Deployment breadth"
+                      options={BREADTH_OPTIONS}
+                      value={filters.deploymentBreadth}
+                      onChange={(deploymentBreadth) => update({ deploymentBreadth })}
+                    />
+                  </>
+                ) : (
+                  <Button variant="secondary" fill="text" icon="angle-down" onClick={() => setMoreOpen(true)}>
+                    More classification filters
+                  </Button>
+                )}
                 <Field label="Search" className={styles.search}>
                   <Input
                     aria-label="Search titles and descriptions"

@@ -1,9 +1,13 @@
 // The queue's filters as they live in the URL (shareable, the back button works), and their translation to the API.
 import {
+  ATLAS_TACTICS,
   type Category,
   CATEGORY_LIST,
+  DEPLOYMENT_BREADTHS,
+  type DeploymentBreadth,
   type Harm,
   HARMS,
+  NIST_AI_600_1,
   type ListFilter,
   OPEN_STATUSES,
   type Severity,
@@ -20,6 +24,9 @@ export interface QueueFilters {
   aiSystem: string[];
   owaspLLM: string[]; // OWASP Top 10 for LLM entries (LLM01...)
   harm: Harm[];
+  atlasTactics: string[]; // MITRE ATLAS tactics (AML.TA0000...)
+  nistRisks: string[]; // NIST AI 600-1 risks, by slug
+  deploymentBreadth: DeploymentBreadth[];
   q: string;
   from: string; // Grafana time expressions (now-90d) or Unix ms
   to: string;
@@ -32,6 +39,9 @@ export const DEFAULT_TO = 'now';
 
 const OWASP_LLM_LIST = Object.keys(OWASP_LLM_2025);
 const HARM_LIST = Object.keys(HARMS) as Harm[];
+const ATLAS_LIST = Object.keys(ATLAS_TACTICS);
+const NIST_LIST = Object.keys(NIST_AI_600_1);
+const BREADTH_LIST = Object.keys(DEPLOYMENT_BREADTHS) as DeploymentBreadth[];
 
 const pick = <T extends string>(values: string[], allowed: readonly T[]): T[] =>
   values.filter((v): v is T => (allowed as readonly string[]).includes(v));
@@ -53,6 +63,9 @@ export function readFilters(p: URLSearchParams): QueueFilters {
     aiSystem: list(p, 'ai_system'),
     owaspLLM: pick(list(p, 'owasp_llm'), OWASP_LLM_LIST),
     harm: pick(list(p, 'harm'), HARM_LIST),
+    atlasTactics: pick(list(p, 'atlas_tactics'), ATLAS_LIST),
+    nistRisks: pick(list(p, 'nist_ai_600_1'), NIST_LIST),
+    deploymentBreadth: pick(list(p, 'deployment_breadth'), BREADTH_LIST),
     q: p.get('q') ?? '',
     from: p.get('from') || DEFAULT_FROM,
     to: p.get('to') || DEFAULT_TO,
@@ -85,6 +98,15 @@ export function writeFilters(f: QueueFilters): URLSearchParams {
   if (f.harm.length) {
     p.set('harm', f.harm.join(','));
   }
+  if (f.atlasTactics.length) {
+    p.set('atlas_tactics', f.atlasTactics.join(','));
+  }
+  if (f.nistRisks.length) {
+    p.set('nist_ai_600_1', f.nistRisks.join(','));
+  }
+  if (f.deploymentBreadth.length) {
+    p.set('deployment_breadth', f.deploymentBreadth.join(','));
+  }
   if (f.q.trim()) {
     p.set('q', f.q.trim());
   }
@@ -112,6 +134,9 @@ export function toListFilter(f: QueueFilters, fromMs: number, toMs: number, limi
     ai_system: f.aiSystem,
     owasp_llm: f.owaspLLM,
     harm: f.harm,
+    atlas_tactics: f.atlasTactics,
+    nist_ai_600_1: f.nistRisks,
+    deployment_breadth: f.deploymentBreadth,
     q: f.q,
     from: String(fromMs),
     to: String(toMs),

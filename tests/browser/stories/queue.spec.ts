@@ -57,12 +57,12 @@ test.describe('the queue', () => {
     }
   });
 
-  test('filters by OWASP LLM entry and EU harm, kept in the URL', async ({ page }) => {
+  test('filters by the classification (OWASP LLM entry, EU harm, MITRE ATLAS tactic), kept in the URL', async ({ page }) => {
     const prefix = unique('Classified queue');
     const classified = await declare(page.request, { title: `${prefix} injected`, severity: 'SEV2' });
     await declare(page.request, { title: `${prefix} plain`, severity: 'SEV2' });
     const put = await page.request.put(`${RESOURCES}/incidents/${classified}/taxonomy`, {
-      data: { owasp_llm: ['LLM01', 'LLM06'], harm: 'health' },
+      data: { owasp_llm: ['LLM01', 'LLM06'], harm: 'health', atlas_tactics: ['AML.TA0005'] },
     });
     expect(put.status(), await put.text()).toBe(200);
 
@@ -85,6 +85,21 @@ test.describe('the queue', () => {
     await page.reload();
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toContainText(`${prefix} injected`);
+
+    // The rarer classification filters, on demand: a MITRE ATLAS tactic.
+    await page.goto(`${APP}/incidents?status=any&q=${encodeURIComponent(prefix)}`);
+    await expect(rows).toHaveCount(2);
+    await expect(page.getByLabel('MITRE ATLAS tactic')).toHaveCount(0);
+    await page.getByRole('button', { name: 'More classification filters' }).click();
+    await page.getByLabel('MITRE ATLAS tactic').click();
+    await page.getByRole('option', { name: 'AML.TA0005 Execution' }).click();
+    await page.keyboard.press('Escape');
+    await expect(page).toHaveURL(/atlas_tactics=AML.TA0005/);
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText(`${prefix} injected`);
+    await page.reload();
+    await expect(page.getByLabel('MITRE ATLAS tactic'), 'shown while set').toBeVisible();
+    await expect(rows).toHaveCount(1);
 
     // An entry no incident of the search has: nothing listed.
     await page.goto(`${APP}/incidents?status=any&q=${encodeURIComponent(prefix)}&owasp_llm=LLM10`);
