@@ -83,29 +83,20 @@ export function writeFilters(f: QueueFilters): URLSearchParams {
   } else if (!sameAsDefault) {
     p.set('status', f.status.join(','));
   }
-  if (f.severity.length) {
-    p.set('severity', f.severity.join(','));
-  }
-  if (f.category.length) {
-    p.set('category', f.category.join(','));
-  }
-  if (f.aiSystem.length) {
-    p.set('ai_system', f.aiSystem.join(','));
-  }
-  if (f.owaspLLM.length) {
-    p.set('owasp_llm', f.owaspLLM.join(','));
-  }
-  if (f.harm.length) {
-    p.set('harm', f.harm.join(','));
-  }
-  if (f.atlasTactics.length) {
-    p.set('atlas_tactics', f.atlasTactics.join(','));
-  }
-  if (f.nistRisks.length) {
-    p.set('nist_ai_600_1', f.nistRisks.join(','));
-  }
-  if (f.deploymentBreadth.length) {
-    p.set('deployment_breadth', f.deploymentBreadth.join(','));
+  const lists: Array<[string, readonly string[]]> = [
+    ['severity', f.severity],
+    ['category', f.category],
+    ['ai_system', f.aiSystem],
+    ['owasp_llm', f.owaspLLM],
+    ['harm', f.harm],
+    ['atlas_tactics', f.atlasTactics],
+    ['nist_ai_600_1', f.nistRisks],
+    ['deployment_breadth', f.deploymentBreadth],
+  ];
+  for (const [name, values] of lists) {
+    if (values.length) {
+      p.set(name, values.join(','));
+    }
   }
   if (f.q.trim()) {
     p.set('q', f.q.trim());
