@@ -17,7 +17,7 @@ const IncidentAnnotationSQL = `SELECT declared_at AS time,
 	concat(toString(status), ', ', category, ': <a href="` + IncidentURL + `', toString(incident_id), '">open the incident</a>') AS text,
 	concat(toString(severity), ',', category) AS tags
 FROM ${database}.incidents
-WHERE ai_system = '${ai_system}' AND drill = 0
+WHERE ai_system = ${ai_system:singlequote} AND drill = 0
 	AND declared_at <= $__toTime AND ifNull(coalesce(resolved_at, closed_at), now()) >= $__fromTime
 ORDER BY time
 LIMIT 1000`

@@ -238,21 +238,21 @@ var (
 )
 
 // dimensionFilter is the condition of the AI system, category and severity variables on a view with those columns.
-const dimensionFilter = `$__conditionalAll(ai_system IN (${ai_system}), $ai_system)
-	AND $__conditionalAll(category IN (${category}), $category)
-	AND $__conditionalAll(toString(severity) IN (${severity}), $severity)`
+const dimensionFilter = `$__conditionalAll(ai_system IN (${ai_system:singlequote}), $ai_system)
+	AND $__conditionalAll(category IN (${category:singlequote}), $category)
+	AND $__conditionalAll(toString(severity) IN (${severity:singlequote}), $severity)`
 
 // incidentFilter is the condition of every incident variable on the incidents view: the dimensions and the
 // taxonomy (an incident with any of the OWASP LLM entries chosen; of one of the harms chosen).
 const incidentFilter = dimensionFilter + `
-	AND $__conditionalAll(hasAny(owasp_llm, [${owasp_llm}]), $owasp_llm)
-	AND $__conditionalAll(harm IN (${harm}), $harm)`
+	AND $__conditionalAll(hasAny(owasp_llm, [${owasp_llm:singlequote}]), $owasp_llm)
+	AND $__conditionalAll(harm IN (${harm:singlequote}), $harm)`
 
 // classifiedAs is the taxonomy variables' condition on a view without the taxonomy (regulatory_deadlines,
 // containment_runs): its incidents classified so in the incidents view, which is only read when a variable is not
 // All. The ids are compared as strings: a panel may show incident_id as one under the same name.
-const classifiedAs = `$__conditionalAll(toString(incident_id) IN (SELECT toString(incident_id) FROM ${database}.incidents WHERE hasAny(owasp_llm, [${owasp_llm}])), $owasp_llm)
-	AND $__conditionalAll(toString(incident_id) IN (SELECT toString(incident_id) FROM ${database}.incidents WHERE harm IN (${harm})), $harm)`
+const classifiedAs = `$__conditionalAll(toString(incident_id) IN (SELECT toString(incident_id) FROM ${database}.incidents WHERE hasAny(owasp_llm, [${owasp_llm:singlequote}])), $owasp_llm)
+	AND $__conditionalAll(toString(incident_id) IN (SELECT toString(incident_id) FROM ${database}.incidents WHERE harm IN (${harm:singlequote})), $harm)`
 
 // inRange is the dashboard's time range on declared_at, half-open like the plugin's GET stats ($__timeFilter
 // includes its end).

@@ -132,7 +132,7 @@ LIMIT 200`
 	countIf(drill = 1) AS drill_runs
 FROM ${database}.containment_runs
 WHERE ` + `at >= $__fromTime AND at < $__toTime` + `
-	AND $__conditionalAll(ai_system IN (${ai_system}), $ai_system)
+	AND $__conditionalAll(ai_system IN (${ai_system:singlequote}), $ai_system)
 	AND ` + classifiedAs
 
 	// people_affected sums the counts known (NULL when none is).

@@ -94,7 +94,7 @@ func conditionalAll(sql string, vars map[string]Var) (string, error) {
 		if m == nil || m[0] != ref {
 			return "", fmt.Errorf("$__conditionalAll at %d: %q is not a variable", i, ref)
 		}
-		v, ok := vars[firstNonEmpty(m[1:]...)]
+		v, ok := vars[refName(m)]
 		if !ok {
 			return "", fmt.Errorf("$__conditionalAll at %d: unknown variable %s", i, ref)
 		}
@@ -106,8 +106,13 @@ func conditionalAll(sql string, vars map[string]Var) (string, error) {
 	}
 }
 
-// variableRef is Grafana's syntax of a variable reference: $name, [[name]] or ${name}, ${name:format}.
-var variableRef = regexp.MustCompile(`\$(\w+)|\[\[(\w+?)(?::\w+)?\]\]|\$\{(\w+)(?::[^}]+)?\}`)
+// variableRef is Grafana's syntax of a variable reference: $name, [[name]] or ${name}, ${name:format}. Its groups:
+// the name (one of 1-3, by the syntax) and the format (4 or 5).
+var variableRef = regexp.MustCompile(`\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?::([^}]+))?\}`)
+
+// refName and refFormat read a variableRef match.
+func refName(m []string) string   { return firstNonEmpty(m[1], m[2], m[4]) }
+func refFormat(m []string) string { return firstNonEmpty(m[3], m[5]) }
 
 // builtins are Grafana's own template variables that a query may use.
 func builtins(q Request) map[string]string {
@@ -126,7 +131,7 @@ func templateVars(sql string, q Request) (string, error) {
 	var err error
 	out := variableRef.ReplaceAllStringFunc(sql, func(ref string) string {
 		m := variableRef.FindStringSubmatch(ref)
-		name := firstNonEmpty(m[1:]...)
+		name := refName(m)
 		if v, ok := b[name]; ok {
 			return v
 		}
@@ -140,9 +145,30 @@ func templateVars(sql string, q Request) (string, error) {
 		case v.All && err == nil:
 			err = fmt.Errorf("%s is All: Grafana puts in the value of every option, which a Var does not hold; use it inside $__conditionalAll", ref)
 		}
-		return formatVar(v)
+		switch format := refFormat(m); format {
+		case "":
+			return formatVar(v)
+		case "singlequote":
+			return singleQuoted(v.Values)
+		default:
+			if err == nil {
+				err = fmt.Errorf("%s: format %q is not one these dashboards use (singlequote)", ref, format)
+			}
+			return ref
+		}
 	})
 	return out, err
+}
+
+// singleQuoted is Grafana's singlequote format: each value in single quotes, a quote in it escaped with a
+// backslash, joined with commas. The dashboards put string variables in SQL with it: the data source's own format
+// quotes values without escaping them, so a quote in an AI system's name would end the string.
+func singleQuoted(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = "'" + strings.ReplaceAll(v, "'", `\'`) + "'"
+	}
+	return strings.Join(quoted, ",")
 }
 
 // formatVar is the data source's format of a variable's value: multi-value quoted and joined, single as it is.

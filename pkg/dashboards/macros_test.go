@@ -18,6 +18,7 @@ func TestExpand(t *testing.T) {
 			"category":  {Multi: true, All: true},
 			"drills":    {Values: []string{"0"}},
 			"empty":     {Multi: true},
+			"quoted":    {Values: []string{"bob's bot", "O'Neil"}, Multi: true},
 		},
 	}
 	tests := []struct {
@@ -30,6 +31,8 @@ func TestExpand(t *testing.T) {
 		{"time interval", "$__timeInterval(at)", "toStartOfInterval(toDateTime(at), INTERVAL 3600 second)"},
 		{"grafana interval", "'$__interval' $__interval_ms", "'1h' 3600000"},
 		{"multi value", "ai_system IN (${ai_system})", "ai_system IN ('supportbot','codeassist')"},
+		{"singlequote format", "ai_system IN (${ai_system:singlequote}) [[quoted:singlequote]] ${drills:singlequote}",
+			`ai_system IN ('supportbot','codeassist') 'bob\'s bot','O\'Neil' '0'`},
 		{"multi value, plain and bracket syntax", "$ai_system [[ai_system]]", "'supportbot','codeassist' 'supportbot','codeassist'"},
 		{"single value", "drill <= $drills", "drill <= 0"},
 		{"conditional all, some", "$__conditionalAll(ai_system IN (${ai_system}), $ai_system)", "ai_system IN ('supportbot','codeassist')"},
@@ -57,6 +60,7 @@ func TestExpandErrors(t *testing.T) {
 		{"unclosed", "$__timeFilter(a", "no closing parenthesis"},
 		{"conditional all of no variable", "$__conditionalAll(x = 1, 7)", `"7" is not a variable`},
 		{"conditional all of an unknown variable", "$__conditionalAll(x = 1, $other)", "unknown variable $other"},
+		{"a format these dashboards do not use", "x IN (${ai_system:csv})", `format "csv" is not one these dashboards use`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

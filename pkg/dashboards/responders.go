@@ -13,8 +13,8 @@ const (
 	incident_lead AS lead, toString(incident_id) AS incident_id
 FROM ${database}.incidents
 WHERE ` + openStatus + `
-	AND $__conditionalAll(ai_system IN (${ai_system}), $ai_system)
-	AND $__conditionalAll(toString(severity) IN (${severity}), $severity)
+	AND $__conditionalAll(ai_system IN (${ai_system:singlequote}), $ai_system)
+	AND $__conditionalAll(toString(severity) IN (${severity:singlequote}), $severity)
 ORDER BY severity, declared_at DESC
 LIMIT 500`
 
@@ -28,7 +28,7 @@ FROM (
 	SELECT incident_id, severity, title, ai_system, declared_at, ` + ackTarget + ` AS ack_target
 	FROM ${database}.incidents
 	WHERE ` + openStatus + ` AND isNull(acknowledged_at) AND severity IN ('SEV1', 'SEV2')
-		AND $__conditionalAll(ai_system IN (${ai_system}), $ai_system))
+		AND $__conditionalAll(ai_system IN (${ai_system:singlequote}), $ai_system))
 ORDER BY seconds_left, incident_id
 LIMIT 200`
 
@@ -36,8 +36,8 @@ LIMIT 200`
 	alert_count AS alerts, toString(incident_id) AS incident_id
 FROM ${database}.incidents
 WHERE ` + openStatus + ` AND firing_alert_count > 0
-	AND $__conditionalAll(ai_system IN (${ai_system}), $ai_system)
-	AND $__conditionalAll(toString(severity) IN (${severity}), $severity)
+	AND $__conditionalAll(ai_system IN (${ai_system:singlequote}), $ai_system)
+	AND $__conditionalAll(toString(severity) IN (${severity:singlequote}), $severity)
 ORDER BY firing DESC, incident_id
 LIMIT 100`
 
@@ -51,8 +51,8 @@ FROM (
 	WHERE incident_id IN (
 			SELECT incident_id FROM ${database}.incidents
 			WHERE ` + openStatus + `
-				AND $__conditionalAll(ai_system IN (${ai_system}), $ai_system)
-				AND $__conditionalAll(toString(severity) IN (${severity}), $severity))
+				AND $__conditionalAll(ai_system IN (${ai_system:singlequote}), $ai_system)
+				AND $__conditionalAll(toString(severity) IN (${severity:singlequote}), $severity))
 		AND $__timeFilter(at))
 ORDER BY at DESC, seq DESC
 LIMIT 200`

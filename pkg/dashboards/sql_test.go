@@ -231,9 +231,18 @@ func TestQueriesRunAndAnswerTheirColumns(t *testing.T) {
 				selected[k] = v
 			}
 		}
+		// Names with quotes in them (an AI system's name is whatever its alerts' labels say): the SQL still runs.
+		quoted := maps.Clone(selected)
+		for k, v := range map[string]Var{"ai_system": {Values: []string{"bob's bot", "supportbot"}, Multi: true},
+			"owasp_llm": {Values: []string{"LLM01') OR 1=1 --"}, Multi: true}} {
+			if d, ok := defaults[k]; ok && d.Multi == v.Multi {
+				quoted[k] = v
+			}
+		}
 		requests := map[string]Request{
-			"defaults, 180 days": {From: now.Add(-180 * 24 * time.Hour), To: now, Interval: 6 * time.Hour, Vars: defaults},
-			"selection, 30 days": {From: now.Add(-30 * 24 * time.Hour), To: now, Interval: time.Minute, Vars: selected},
+			"defaults, 180 days":     {From: now.Add(-180 * 24 * time.Hour), To: now, Interval: 6 * time.Hour, Vars: defaults},
+			"selection, 30 days":     {From: now.Add(-30 * 24 * time.Hour), To: now, Interval: time.Minute, Vars: selected},
+			"quotes in values, 30 d": {From: now.Add(-30 * 24 * time.Hour), To: now, Interval: time.Minute, Vars: quoted},
 		}
 		qs, err := Queries(raw)
 		require.NoError(t, err, name)

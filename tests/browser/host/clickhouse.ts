@@ -2,7 +2,8 @@
 // queries go to /api/ds/query (answered by server.mjs's TEST DOUBLE of the data source's backend, which expands the
 // macros), after the frontend's own pass, as the plugin does it: $__conditionalAll(condition, $var) becomes the
 // condition, or 1=1 when the variable is All or empty, then Grafana's template variables, a multi-value one as its
-// values quoted and joined ('a','b'). pkg/dashboards/macros.go documents the same forms for the tests in Go.
+// values quoted and joined ('a','b'), unless the reference names a format (${var:singlequote}, which the dashboards
+// use: Grafana's formatter then escapes quotes). pkg/dashboards/macros.go documents the same forms for the tests in Go.
 import { DataQuery, DataSourceInstanceSettings, MetricFindValue, ScopedVars } from '@grafana/data';
 import { DataSourceWithBackend, getBackendSrv, getTemplateSrv } from '@grafana/runtime';
 import { sceneGraph, SceneObject } from '@grafana/scenes';
