@@ -1,7 +1,9 @@
 // The JSON of the plugin's resource API (pkg/plugin, pkg/incident), as the backend writes it. Times are RFC 3339
 // strings; fields the backend leaves out when zero are optional here.
 
-export type Severity = 'SEV1' | 'SEV2' | 'SEV3';
+import { SEVERITIES, type Severity } from '../types';
+
+export type { Severity }; // one definition, with the settings' (src/types.ts)
 export type Status = 'declared' | 'acknowledged' | 'contained' | 'resolved' | 'closed';
 export type Category =
   | 'hallucination'
@@ -15,7 +17,7 @@ export type Category =
 export type ResponseRole = 'incident_lead' | 'technical_lead' | 'legal_compliance' | 'communications';
 export type OrgRole = 'Viewer' | 'Editor' | 'Admin';
 
-export const SEVERITY_LIST: Severity[] = ['SEV1', 'SEV2', 'SEV3'];
+export const SEVERITY_LIST: Severity[] = [...SEVERITIES];
 export const STATUS_LIST: Status[] = ['declared', 'acknowledged', 'contained', 'resolved', 'closed'];
 export const OPEN_STATUSES: Status[] = ['declared', 'acknowledged', 'contained'];
 export const CATEGORY_LIST: Category[] = [
