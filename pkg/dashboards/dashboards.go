@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/table"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 
 	"github.com/firebreak-dev/firebreak/pkg/incident"
@@ -135,12 +136,35 @@ func promQuery(refID, expr, legend string) cog.Builder[variants.Dataquery] {
 
 func at(x, y, w, h uint32) dashboard.GridPos { return dashboard.GridPos{X: x, Y: y, W: w, H: h} }
 
-// incidentLink is the data link of a table column to the incident of its row (the row's incident_id).
+// incidentLink is the data link of a table column to the incident of its row (the row's incident_id), with room
+// for the linked text.
 func incidentLink() []dashboard.DynamicConfigValue {
 	return []dashboard.DynamicConfigValue{{Id: "links", Value: []map[string]any{{
 		"title": "Open the incident in Firebreak",
 		"url":   IncidentURL + "${__data.fields.incident_id}",
-	}}}}
+	}}}, {Id: "custom.minWidth", Value: 260}} // the linked text (a title, a message) is what a reader scans
+}
+
+// columnHeaders are the headers the tables show for the columns their SQL answers: the SQL keeps names a query and
+// a link can use (snake case), people read these.
+var columnHeaders = map[string]string{
+	"runs": "Runs", "success_rate": "Succeeded", "latency_p50_ms": "Latency p50", "latency_p95_ms": "Latency p95",
+	"drill_runs": "Drill runs (dry)", "ai_system": "AI system", "incidents": "Incidents", "severity": "Severity",
+	"mtta": "MTTA", "ack_target": "Acknowledge target", "ack_missed": "Acknowledge missed", "mttc": "MTTC",
+	"contain_target": "Contain target", "contain_missed": "Contain missed", "mttr": "MTTR", "due_at": "Due",
+	"state": "State", "title": "Title", "entry": "OWASP LLM entry", "harm_class": "EU harm class",
+	"people_affected": "People affected", "cross_border": "Across borders", "status": "Status", "drill": "Drill",
+	"category": "Category", "declared_at": "Declared", "age": "Age", "firing": "Firing", "alerts": "Alerts",
+	"lead": "Lead", "acknowledge_due": "Acknowledge due", "seconds_left": "Time left", "at": "At", "kind": "Kind",
+	"actor": "Actor", "message": "Message",
+}
+
+// headed gives a table's columns their headers (columnHeaders). incident_id keeps its name: the links read it.
+func headed(b *table.PanelBuilder, columns ...string) *table.PanelBuilder {
+	for _, c := range columns {
+		b = b.OverrideByName(c, []dashboard.DynamicConfigValue{{Id: "displayName", Value: columnHeaders[c]}})
+	}
+	return b
 }
 
 // Variables shared by the ClickHouse dashboards.

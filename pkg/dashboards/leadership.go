@@ -182,44 +182,46 @@ func Leadership() *dashboard.DashboardBuilder {
 		WithPanel(perDayPanel("Incidents declared per day by severity", perDaySQL("toString(severity)"), at(0, 4, 12, 8))).
 		WithPanel(perDayPanel("Incidents declared per day by category", perDaySQL("category"), at(12, 4, 12, 8))).
 		WithPanel(statPanel("Declared in range by status", byStatusSQL, "Incidents declared in the time range, by their status now. Drills left out.", at(0, 12, 12, 4))).
-		WithPanel(table.NewPanelBuilder().Title("Containment actions").
+		WithPanel(headed(table.NewPanelBuilder().Title("Containment actions").
 			Description("Containment outcomes in the time range: runs, share that succeeded, call latency; the dry runs of drills apart.").
 			Datasource(clickHouse()).WithTarget(sqlQuery("A", tableFormat, containmentSQL)).
 			GridPos(at(12, 12, 12, 4)).
 			OverrideByName("success_rate", []dashboard.DynamicConfigValue{{Id: "unit", Value: "percentunit"}}).
 			OverrideByName("latency_p50_ms", []dashboard.DynamicConfigValue{{Id: "unit", Value: "ms"}}).
-			OverrideByName("latency_p95_ms", []dashboard.DynamicConfigValue{{Id: "unit", Value: "ms"}})).
-		WithPanel(table.NewPanelBuilder().Title("MTTA / MTTC / MTTR per severity against the SLA targets").
+			OverrideByName("latency_p95_ms", []dashboard.DynamicConfigValue{{Id: "unit", Value: "ms"}}),
+			"runs", "success_rate", "latency_p50_ms", "latency_p95_ms", "drill_runs")).
+		WithPanel(headed(table.NewPanelBuilder().Title("MTTA / MTTC / MTTR per severity against the SLA targets").
 			Description("Means over the incidents declared in the time range that got there; targets from the SLA variables; missed: later than the target, or not there and past it. The definitions of the app's statistics (GET stats). Drills left out.").
 			Datasource(clickHouse()).WithTarget(sqlQuery("A", tableFormat, mttxBySeveritySQL)).
 			GridPos(at(0, 16, 12, 8)).
 			Unit("s").
 			OverrideByName("incidents", []dashboard.DynamicConfigValue{{Id: "unit", Value: "none"}}).
 			OverrideByName("ack_missed", []dashboard.DynamicConfigValue{{Id: "unit", Value: "none"}}).
-			OverrideByName("contain_missed", []dashboard.DynamicConfigValue{{Id: "unit", Value: "none"}})).
+			OverrideByName("contain_missed", []dashboard.DynamicConfigValue{{Id: "unit", Value: "none"}}),
+			"severity", "incidents", "mtta", "ack_target", "ack_missed", "mttc", "contain_target", "contain_missed", "mttr")).
 		WithPanel(withLegend(timeseries.NewPanelBuilder()).Title("MTTA / MTTC / MTTR trend").
 			Description("Means per day (or per interval, when longer) of the incidents declared then. Drills left out.").
 			Datasource(clickHouse()).WithTarget(sqlQuery("A", timeSeriesFormat, mttxTrendSQL)).
 			GridPos(at(12, 16, 12, 8)).
 			Unit("s").
 			SpanNulls(common.BoolOrFloat64{Bool: cog.ToPtr(true)})).
-		WithPanel(table.NewPanelBuilder().Title("Top AI systems by incidents").
+		WithPanel(headed(table.NewPanelBuilder().Title("Top AI systems by incidents").
 			Description("The ten AI systems with the most incidents declared in the time range. Drills left out.").
 			Datasource(clickHouse()).WithTarget(sqlQuery("A", tableFormat, topAISystemsSQL)).
-			GridPos(at(0, 24, 12, 8))).
-		WithPanel(table.NewPanelBuilder().Title("Regulatory deadlines: overdue and due within 72 h").
+			GridPos(at(0, 24, 12, 8)), "ai_system", "incidents")).
+		WithPanel(headed(table.NewPanelBuilder().Title("Regulatory deadlines: overdue and due within 72 h").
 			Description("Unreported regulatory deadlines (EU AI Act, GDPR), earliest first; each row opens its incident. Drills left out.").
 			Datasource(clickHouse()).WithTarget(sqlQuery("A", tableFormat, regulatoryDeadlinesSQL)).
 			GridPos(at(12, 24, 12, 8)).
-			OverrideByName("title", incidentLink())).
-		WithPanel(table.NewPanelBuilder().Title("Incidents by OWASP LLM entry").
+			OverrideByName("title", incidentLink()), "due_at", "state", "severity", "title", "ai_system")).
+		WithPanel(headed(table.NewPanelBuilder().Title("Incidents by OWASP LLM entry").
 			Description("Incidents declared in the time range by the OWASP Top 10 for LLM Applications 2025 entries they are classified with (an incident counts under each of its entries; unclassified ones are left out). Drills left out.").
 			Datasource(clickHouse()).WithTarget(sqlQuery("A", tableFormat, byOWASPLLMSQL)).
-			GridPos(at(0, 32, 12, 8))).
-		WithPanel(table.NewPanelBuilder().Title("Incidents by EU harm class").
+			GridPos(at(0, 32, 12, 8)), "entry", "incidents")).
+		WithPanel(headed(table.NewPanelBuilder().Title("Incidents by EU harm class").
 			Description("Incidents declared in the time range by their EU harm class (AI Act Art. 3(49)), with the people affected where known and how many crossed borders. Drills left out.").
 			Datasource(clickHouse()).WithTarget(sqlQuery("A", tableFormat, byHarmSQL)).
-			GridPos(at(12, 32, 12, 8)))
+			GridPos(at(12, 32, 12, 8)), "harm_class", "incidents", "people_affected", "cross_border"))
 }
 
 // byOWASPLLMSQL counts the incidents of the range by OWASP LLM entry.

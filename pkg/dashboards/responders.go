@@ -74,16 +74,19 @@ func Responders() *dashboard.DashboardBuilder {
 		b = b.WithVariable(v)
 	}
 	return b.
-		WithPanel(linkedTable("Open incidents", "Declared, acknowledged or contained, most severe first, then newest; drills marked. Each title opens the incident.", openIncidentsSQL, at(0, 0, 24, 10)).
-			OverrideByName("age", []dashboard.DynamicConfigValue{{Id: "unit", Value: "s"}})).
-		WithPanel(linkedTable("Unacknowledged SEV1 / SEV2: SLA countdown", "Open and never acknowledged; time left to the acknowledge target (the SLA variables), negative once breached. Soonest first.", unacknowledgedSQL, at(0, 10, 12, 9)).
-			OverrideByName("seconds_left", []dashboard.DynamicConfigValue{{Id: "unit", Value: "s"}})).
-		WithPanel(linkedTable("Alerts still firing per incident", "Open incidents with alerts still firing, most first.", firingAlertsSQL, at(12, 10, 12, 9))).
-		WithPanel(table.NewPanelBuilder().Title("Recent timeline events").
+		WithPanel(headed(linkedTable("Open incidents", "Declared, acknowledged or contained, most severe first, then newest; drills marked. Each title opens the incident.", openIncidentsSQL, at(0, 0, 24, 10)).
+			OverrideByName("age", []dashboard.DynamicConfigValue{{Id: "unit", Value: "s"}}),
+			"severity", "title", "status", "drill", "ai_system", "category", "declared_at", "age", "firing", "alerts", "lead")).
+		WithPanel(headed(linkedTable("Unacknowledged SEV1 / SEV2: SLA countdown", "Open and never acknowledged; time left to the acknowledge target (the SLA variables), negative once breached. Soonest first.", unacknowledgedSQL, at(0, 10, 12, 9)).
+			OverrideByName("seconds_left", []dashboard.DynamicConfigValue{{Id: "unit", Value: "s"}}),
+			"severity", "title", "ai_system", "declared_at", "acknowledge_due", "seconds_left")).
+		WithPanel(headed(linkedTable("Alerts still firing per incident", "Open incidents with alerts still firing, most first.", firingAlertsSQL, at(12, 10, 12, 9)),
+			"title", "severity", "ai_system", "firing", "alerts")).
+		WithPanel(headed(table.NewPanelBuilder().Title("Recent timeline events").
 			Description("The latest events of open incidents in the time range, newest first; each opens its incident.").
 			Datasource(clickHouse()).WithTarget(sqlQuery("A", tableFormat, recentEventsSQL)).
 			GridPos(at(0, 19, 24, 10)).
-			OverrideByName("message", incidentLink()))
+			OverrideByName("message", incidentLink()), "at", "kind", "actor", "message"))
 }
 
 // linkedTable is a table of incidents whose titles open them.

@@ -559,3 +559,53 @@ func TestTaxonomyPanelsAgreeWithTheList(t *testing.T) {
 		assert.Equal(t, listed("owasp_llm=LLM02,LLM09&harm=other"), total)
 	}
 }
+
+// Every column a table shows has a header for people (columnHeaders), but incident_id, which the links read, and
+// the severities, already names.
+func TestTablesHeadTheirColumns(t *testing.T) {
+	tables := 0
+	for name, raw := range rendered(t) {
+		var d struct {
+			UID    string `json:"uid"`
+			Panels []struct {
+				Type        string `json:"type"`
+				Title       string `json:"title"`
+				FieldConfig struct {
+					Overrides []struct {
+						Matcher    struct{ ID, Options string } `json:"matcher"`
+						Properties []struct {
+							ID    string `json:"id"`
+							Value any    `json:"value"`
+						} `json:"properties"`
+					} `json:"overrides"`
+				} `json:"fieldConfig"`
+			} `json:"panels"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &d), name)
+		for _, p := range d.Panels {
+			if p.Type != "table" {
+				continue
+			}
+			tables++
+			headers := map[string]any{}
+			for _, o := range p.FieldConfig.Overrides {
+				for _, prop := range o.Properties {
+					if o.Matcher.ID == "byName" && prop.ID == "displayName" {
+						headers[o.Matcher.Options] = prop.Value
+					}
+				}
+			}
+			columns := wantColumns[d.UID][`panel "`+p.Title+`"`]
+			require.NotEmpty(t, columns, "%s %q", name, p.Title)
+			for _, c := range columns {
+				switch c {
+				case "incident_id", "SEV1", "SEV2", "SEV3":
+					assert.NotContains(t, headers, c, "%s %q", name, p.Title)
+				default:
+					assert.NotEmpty(t, headers[c], "%s %q: column %s has no header", name, p.Title, c)
+				}
+			}
+		}
+	}
+	assert.Equal(t, 10, tables)
+}
