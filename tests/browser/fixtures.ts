@@ -135,6 +135,16 @@ export const test = base.extend<{
 export async function expectAccessible(page: Page) {
   // The pointer rests away from the page: a hovered control takes Grafana's hover colours, a passing state.
   await page.mouse.move(0, 0);
+  // Colours in transition (a button leaving its hover or busy state) are neither the old nor the new: wait for every
+  // finite animation and transition to end before axe reads them.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => Number.isFinite(Number(a.effect?.getComputedTiming().endTime)))
+        .map((a) => a.finished.catch(() => undefined))
+    )
+  );
   const { violations } = await new AxeBuilder({ page }).analyze();
   const serious = violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
