@@ -26,10 +26,14 @@ export function keyMoments(events: TimelineEvent[]): Moment[] {
     .map((e) => ({ at: Date.parse(e.kind === 'declared' ? e.recorded_at : e.at), ...MOMENT_KINDS[e.kind] }));
 }
 
-// panelRange is [start - 15 min, resolution + 15 min or now].
+const MARGIN = 15 * 60000;
+
+// panelRange runs from 15 minutes before the harm started (or the declaration) to 15 minutes after the resolution,
+// or to now while unresolved; never into the future, and at least 30 minutes long, the extra taken before the start
+// (a young incident shows the metric's last half hour, not an empty future).
 export function panelRange(detail: IncidentDetail, now: number): { from: number; to: number } {
   const inc = detail.incident;
   const start = Date.parse(inc.started_at || inc.declared_at);
-  const end = inc.resolved_at ? Math.min(Date.parse(inc.resolved_at) + 15 * 60000, now) : now;
-  return { from: start - 15 * 60000, to: Math.max(end, start + 15 * 60000) };
+  const to = inc.resolved_at ? Math.min(Date.parse(inc.resolved_at) + MARGIN, now) : now;
+  return { from: Math.min(start - MARGIN, to - 2 * MARGIN), to };
 }

@@ -1,5 +1,5 @@
 // The triggering-metric panel: a time series of an alert's PromQL expression on the configured Prometheus data
-// source, over the incident (15 minutes either side), with the incident's key moments drawn as annotations.
+// source, over the incident (panelRange), with the incident's key moments drawn as annotations.
 import { ReplaySubject } from 'rxjs';
 import { DataFrame, DataTopic, FieldType, PanelData, toDataFrame } from '@grafana/data';
 import { LegendDisplayMode } from '@grafana/schema';
