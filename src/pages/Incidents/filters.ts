@@ -37,11 +37,20 @@ export interface QueueFilters {
 export const DEFAULT_FROM = 'now-90d';
 export const DEFAULT_TO = 'now';
 
-const OWASP_LLM_LIST = Object.keys(OWASP_LLM_2025);
-const HARM_LIST = Object.keys(HARMS) as Harm[];
-const ATLAS_LIST = Object.keys(ATLAS_TACTICS);
-const NIST_LIST = Object.keys(NIST_AI_600_1);
-const BREADTH_LIST = Object.keys(DEPLOYMENT_BREADTHS) as DeploymentBreadth[];
+// The list filters: the field, its name in the URL and in the API (the same), and the values it may take (any, when
+// not given). readFilters, writeFilters and toListFilter read this one table.
+type ListField =
+  'severity' | 'category' | 'aiSystem' | 'owaspLLM' | 'harm' | 'atlasTactics' | 'nistRisks' | 'deploymentBreadth';
+const LIST_FILTERS: ReadonlyArray<{ field: ListField; param: keyof ListFilter; allowed?: readonly string[] }> = [
+  { field: 'severity', param: 'severity', allowed: SEVERITY_LIST },
+  { field: 'category', param: 'category', allowed: CATEGORY_LIST },
+  { field: 'aiSystem', param: 'ai_system' },
+  { field: 'owaspLLM', param: 'owasp_llm', allowed: Object.keys(OWASP_LLM_2025) },
+  { field: 'harm', param: 'harm', allowed: Object.keys(HARMS) },
+  { field: 'atlasTactics', param: 'atlas_tactics', allowed: Object.keys(ATLAS_TACTICS) },
+  { field: 'nistRisks', param: 'nist_ai_600_1', allowed: Object.keys(NIST_AI_600_1) },
+  { field: 'deploymentBreadth', param: 'deployment_breadth', allowed: Object.keys(DEPLOYMENT_BREADTHS) },
+];
 
 const pick = <T extends string>(values: string[], allowed: readonly T[]): T[] =>
   values.filter((v): v is T => (allowed as readonly string[]).includes(v));
@@ -58,14 +67,9 @@ export function readFilters(p: URLSearchParams): QueueFilters {
   const status = p.get('status');
   return {
     status: status === null ? [...OPEN_STATUSES] : status === 'any' ? [] : pick(list(p, 'status'), STATUS_LIST),
-    severity: pick(list(p, 'severity'), SEVERITY_LIST),
-    category: pick(list(p, 'category'), CATEGORY_LIST),
-    aiSystem: list(p, 'ai_system'),
-    owaspLLM: pick(list(p, 'owasp_llm'), OWASP_LLM_LIST),
-    harm: pick(list(p, 'harm'), HARM_LIST),
-    atlasTactics: pick(list(p, 'atlas_tactics'), ATLAS_LIST),
-    nistRisks: pick(list(p, 'nist_ai_600_1'), NIST_LIST),
-    deploymentBreadth: pick(list(p, 'deployment_breadth'), BREADTH_LIST),
+    ...(Object.fromEntries(
+      LIST_FILTERS.map(({ field, param, allowed }) => [field, allowed ? pick(list(p, param), allowed) : list(p, param)])
+    ) as Pick<QueueFilters, ListField>),
     q: p.get('q') ?? '',
     from: p.get('from') || DEFAULT_FROM,
     to: p.get('to') || DEFAULT_TO,
@@ -83,19 +87,9 @@ export function writeFilters(f: QueueFilters): URLSearchParams {
   } else if (!sameAsDefault) {
     p.set('status', f.status.join(','));
   }
-  const lists: Array<[string, readonly string[]]> = [
-    ['severity', f.severity],
-    ['category', f.category],
-    ['ai_system', f.aiSystem],
-    ['owasp_llm', f.owaspLLM],
-    ['harm', f.harm],
-    ['atlas_tactics', f.atlasTactics],
-    ['nist_ai_600_1', f.nistRisks],
-    ['deployment_breadth', f.deploymentBreadth],
-  ];
-  for (const [name, values] of lists) {
-    if (values.length) {
-      p.set(name, values.join(','));
+  for (const { field, param } of LIST_FILTERS) {
+    if (f[field].length) {
+      p.set(param, f[field].join(','));
     }
   }
   if (f.q.trim()) {
@@ -120,14 +114,7 @@ export function writeFilters(f: QueueFilters): URLSearchParams {
 export function toListFilter(f: QueueFilters, fromMs: number, toMs: number, limit: number): ListFilter {
   return {
     status: f.status.length ? f.status : undefined,
-    severity: f.severity,
-    category: f.category,
-    ai_system: f.aiSystem,
-    owasp_llm: f.owaspLLM,
-    harm: f.harm,
-    atlas_tactics: f.atlasTactics,
-    nist_ai_600_1: f.nistRisks,
-    deployment_breadth: f.deploymentBreadth,
+    ...Object.fromEntries(LIST_FILTERS.map(({ field, param }) => [param, f[field]])),
     q: f.q,
     from: String(fromMs),
     to: String(toMs),
