@@ -149,12 +149,12 @@ function TimeSeriesPanel({
           title={notes.map((n) => n.title).join('\n')}
           style={{
             display: 'flex',
-            gap: 12,
+            flexWrap: 'wrap',
+            columnGap: 12,
             margin: 0,
             padding: 0,
             listStyle: 'none',
             fontSize: 12,
-            overflow: 'hidden',
           }}
         >
           {notes.map((n) => (
